@@ -1,0 +1,304 @@
+package dev.backfill.job;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An immutable, validated job spec: what to reorganize and how. Built by {@link JobSpecParser} on
+ * the client from a YAML file and shipped to the Flink job as part of the graph.
+ *
+ * <p>The password is held only as {@link DatabaseSpec#password()}; {@link #toString()} never shows
+ * it.
+ */
+public final class JobSpec implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The operation a reorg performs. */
+    public enum Operation {
+        ADD_INDEX("add-index"),
+        MODIFY_COLUMN("modify-column");
+
+        private final String key;
+
+        Operation(String key) {
+            this.key = key;
+        }
+
+        /** The spec key and the catalog's {@code operation} value, e.g. {@code add-index}. */
+        public String key() {
+            return key;
+        }
+    }
+
+    private final String sourceFile;
+    private final String reorgId;
+    private final String rawSpec;
+    private final DatabaseSpec database;
+    private final String schema; // null: resolve through search_path
+    private final String table;
+    private final Operation operation;
+    private final AddIndexSpec addIndex;
+    private final TuningSpec tuning;
+
+    public JobSpec(
+            String sourceFile,
+            String reorgId,
+            String rawSpec,
+            DatabaseSpec database,
+            String schema,
+            String table,
+            Operation operation,
+            AddIndexSpec addIndex,
+            TuningSpec tuning) {
+        this.sourceFile = sourceFile;
+        this.reorgId = Objects.requireNonNull(reorgId, "reorgId");
+        this.rawSpec = Objects.requireNonNull(rawSpec, "rawSpec");
+        this.database = Objects.requireNonNull(database, "database");
+        this.schema = schema;
+        this.table = Objects.requireNonNull(table, "table");
+        this.operation = Objects.requireNonNull(operation, "operation");
+        this.addIndex = addIndex;
+        this.tuning = Objects.requireNonNull(tuning, "tuning");
+    }
+
+    /** The file the spec was read from, for error messages; may be {@code <inline>}. */
+    public String sourceFile() {
+        return sourceFile;
+    }
+
+    public String reorgId() {
+        return reorgId;
+    }
+
+    /** The spec text as given, stored in {@code backfill.reorgs.spec}. Holds no password. */
+    public String rawSpec() {
+        return rawSpec;
+    }
+
+    public DatabaseSpec database() {
+        return database;
+    }
+
+    /** The table's schema as written in the spec, or null when unqualified. */
+    public String schema() {
+        return schema;
+    }
+
+    public String table() {
+        return table;
+    }
+
+    public Operation operation() {
+        return operation;
+    }
+
+    public AddIndexSpec addIndex() {
+        return addIndex;
+    }
+
+    public TuningSpec tuning() {
+        return tuning;
+    }
+
+    /** Returns a copy pointed at another database (used when {@code embedded} is resolved). */
+    public JobSpec withDatabase(DatabaseSpec db) {
+        return new JobSpec(
+                sourceFile, reorgId, rawSpec, db, schema, table, operation, addIndex, tuning);
+    }
+
+    /** The table as written, e.g. {@code demo.orders}. */
+    public String tableName() {
+        return schema == null ? table : schema + "." + table;
+    }
+
+    @Override
+    public String toString() {
+        return "JobSpec{reorg="
+                + reorgId
+                + ", table="
+                + tableName()
+                + ", operation="
+                + operation.key()
+                + ", database="
+                + database
+                + ", tuning="
+                + tuning
+                + "}";
+    }
+
+    /** Where the database is and who to connect as. */
+    public static final class DatabaseSpec implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        /** The spec value that selects the embedded server. */
+        public static final String EMBEDDED = "embedded";
+
+        private final String url;
+        private final String user;
+        private final String password;
+        private final long demoRows;
+
+        public DatabaseSpec(String url, String user, String password, long demoRows) {
+            this.url = Objects.requireNonNull(url, "url");
+            this.user = user;
+            this.password = password;
+            this.demoRows = demoRows;
+        }
+
+        /** A JDBC URL, or {@code embedded}. */
+        public String url() {
+            return url;
+        }
+
+        public boolean isEmbedded() {
+            return EMBEDDED.equals(url);
+        }
+
+        public String user() {
+            return user;
+        }
+
+        /** The resolved password; never log it. May be null. */
+        public String password() {
+            return password;
+        }
+
+        /** Embedded only: rows to seed {@code demo.orders} with when it is absent; 0 for none. */
+        public long demoRows() {
+            return demoRows;
+        }
+
+        public DatabaseSpec withUrl(String newUrl) {
+            return new DatabaseSpec(newUrl, user, password, demoRows);
+        }
+
+        @Override
+        public String toString() {
+            return "{url="
+                    + url
+                    + ", user="
+                    + user
+                    + ", password="
+                    + (password == null ? "<none>" : "***")
+                    + "}";
+        }
+    }
+
+    /** The {@code add-index} operation: an index table over {@code columns}. */
+    public static final class AddIndexSpec implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final String name;
+        private final List<String> columns;
+        private final boolean unique;
+
+        public AddIndexSpec(String name, List<String> columns, boolean unique) {
+            this.name = Objects.requireNonNull(name, "name");
+            this.columns = List.copyOf(columns);
+            this.unique = unique;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public List<String> columns() {
+            return columns;
+        }
+
+        public boolean unique() {
+            return unique;
+        }
+
+        @Override
+        public String toString() {
+            return "{name=" + name + ", columns=" + columns + ", unique=" + unique + "}";
+        }
+    }
+
+    /** Optional tuning; every field has a default. */
+    public static final class TuningSpec implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        public static final int DEFAULT_PARALLELISM = 2;
+        public static final int DEFAULT_BATCH_SIZE = 1000;
+        public static final long DEFAULT_SPLIT_ROWS = 100_000;
+        public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
+        public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofMillis(500);
+
+        private final int parallelism;
+        private final int batchSize;
+        private final long splitRows;
+        private final Duration checkpointInterval;
+        private final Duration lockTimeout;
+        private final long maxRowsPerSecond; // 0: unlimited
+
+        public TuningSpec(
+                int parallelism,
+                int batchSize,
+                long splitRows,
+                Duration checkpointInterval,
+                Duration lockTimeout,
+                long maxRowsPerSecond) {
+            this.parallelism = parallelism;
+            this.batchSize = batchSize;
+            this.splitRows = splitRows;
+            this.checkpointInterval = checkpointInterval;
+            this.lockTimeout = lockTimeout;
+            this.maxRowsPerSecond = maxRowsPerSecond;
+        }
+
+        public static TuningSpec defaults() {
+            return new TuningSpec(
+                    DEFAULT_PARALLELISM,
+                    DEFAULT_BATCH_SIZE,
+                    DEFAULT_SPLIT_ROWS,
+                    DEFAULT_CHECKPOINT_INTERVAL,
+                    DEFAULT_LOCK_TIMEOUT,
+                    0);
+        }
+
+        public int parallelism() {
+            return parallelism;
+        }
+
+        public int batchSize() {
+            return batchSize;
+        }
+
+        public long splitRows() {
+            return splitRows;
+        }
+
+        public Duration checkpointInterval() {
+            return checkpointInterval;
+        }
+
+        public Duration lockTimeout() {
+            return lockTimeout;
+        }
+
+        public long maxRowsPerSecond() {
+            return maxRowsPerSecond;
+        }
+
+        @Override
+        public String toString() {
+            return "{parallelism="
+                    + parallelism
+                    + ", batch-size="
+                    + batchSize
+                    + ", split-rows="
+                    + splitRows
+                    + ", checkpoint-interval="
+                    + checkpointInterval
+                    + ", lock-timeout="
+                    + lockTimeout
+                    + ", max-rows-per-second="
+                    + maxRowsPerSecond
+                    + "}";
+        }
+    }
+}
