@@ -1,0 +1,359 @@
+package dev.backfill.db;
+
+import dev.backfill.source.split.BackfillSplit;
+import dev.backfill.source.split.Key;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The catalog in the target database, schema {@code backfill}: Backfill's equivalent of TiDB's DDL
+ * job queue and reorg meta. {@code backfill.reorgs} has one row per reorg; {@code
+ * backfill.progress} one row per split with its committed watermark. Every method works on a
+ * caller's connection and does not commit, so catalog writes can share the caller's transaction
+ * (the sink commits a split's watermark together with its batch).
+ */
+public final class Catalog {
+    public static final String SCHEMA = "backfill";
+    public static final String REORGS = Identifiers.qualified(SCHEMA, "reorgs");
+    public static final String PROGRESS = Identifiers.qualified(SCHEMA, "progress");
+
+    /** The states of a reorg, as stored in {@code backfill.reorgs.state}. */
+    public enum State {
+        WRITE_ONLY("write-only"),
+        BACKFILLING("backfilling"),
+        VERIFYING("verifying"),
+        PUBLIC("public"),
+        FAILED("failed"),
+        ABORTED("aborted");
+
+        private final String value;
+
+        State(String value) {
+            this.value = value;
+        }
+
+        public String value() {
+            return value;
+        }
+
+        public static State of(String value) {
+            for (State s : values()) {
+                if (s.value.equals(value)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown reorg state '" + value + "'");
+        }
+    }
+
+    /** One row of {@code backfill.reorgs}. */
+    public static final class Reorg {
+        public final String id;
+        public final String specHash;
+        public final String tableName;
+        public final String operation;
+        public final State state;
+        public final long rowsDone;
+        public final long rowsEstimated;
+        public final String error;
+        public final Timestamp startedAt;
+        public final Timestamp updatedAt;
+        public final Timestamp finishedAt;
+
+        Reorg(ResultSet rs) throws SQLException {
+            id = rs.getString("id");
+            specHash = rs.getString("spec_hash");
+            tableName = rs.getString("table_name");
+            operation = rs.getString("operation");
+            state = State.of(rs.getString("state"));
+            rowsDone = rs.getLong("rows_done");
+            rowsEstimated = rs.getLong("rows_estimated");
+            error = rs.getString("error");
+            startedAt = rs.getTimestamp("started_at");
+            updatedAt = rs.getTimestamp("updated_at");
+            finishedAt = rs.getTimestamp("finished_at");
+        }
+    }
+
+    /** One row of {@code backfill.progress}: a split as cut, and how far it got. */
+    public static final class SplitProgress {
+        public final BackfillSplit split;
+        public final boolean done;
+        public final boolean last;
+        public final long rowsScanned;
+        public final long rowsWritten;
+
+        SplitProgress(BackfillSplit split, boolean done, boolean last, long scanned, long written) {
+            this.split = split;
+            this.done = done;
+            this.last = last;
+            this.rowsScanned = scanned;
+            this.rowsWritten = written;
+        }
+    }
+
+    private Catalog() {}
+
+    /** Creates the schema and tables if absent. Idempotent; safe to race with another client. */
+    public static void ensureSchema(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(SCHEMA));
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS "
+                            + REORGS
+                            + " ("
+                            + "id text PRIMARY KEY,"
+                            + " spec text NOT NULL,"
+                            + " spec_hash text NOT NULL,"
+                            + " table_name text NOT NULL,"
+                            + " operation text NOT NULL,"
+                            + " state text NOT NULL CHECK (state IN ('write-only', 'backfilling',"
+                            + " 'verifying', 'public', 'failed', 'aborted')),"
+                            + " rows_done bigint NOT NULL DEFAULT 0,"
+                            + " rows_estimated bigint NOT NULL DEFAULT 0,"
+                            + " error text,"
+                            + " started_at timestamptz NOT NULL DEFAULT now(),"
+                            + " updated_at timestamptz NOT NULL DEFAULT now(),"
+                            + " finished_at timestamptz,"
+                            + " max_rows_per_second bigint NOT NULL DEFAULT 0,"
+                            + " batch_size integer,"
+                            + " paused boolean NOT NULL DEFAULT false)");
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS "
+                            + PROGRESS
+                            + " ("
+                            + "reorg_id text NOT NULL REFERENCES "
+                            + REORGS
+                            + " (id) ON DELETE CASCADE,"
+                            + " split_id text NOT NULL,"
+                            + " physical_table text NOT NULL,"
+                            + " split_index integer NOT NULL,"
+                            + " start_key text,"
+                            + " end_key text NOT NULL,"
+                            + " last boolean NOT NULL DEFAULT false,"
+                            + " watermark text,"
+                            + " rows_scanned bigint NOT NULL DEFAULT 0,"
+                            + " rows_written bigint NOT NULL DEFAULT 0,"
+                            + " done boolean NOT NULL DEFAULT false,"
+                            + " updated_at timestamptz NOT NULL DEFAULT now(),"
+                            + " PRIMARY KEY (reorg_id, split_id))");
+        } catch (SQLException e) {
+            // Two clients creating the catalog at once can collide on the pg_type unique index.
+            if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
+    }
+
+    public static Optional<Reorg> find(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + REORGS + " WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Reorg(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public static void insert(
+            Connection c,
+            String id,
+            String spec,
+            String specHash,
+            String tableName,
+            String operation,
+            long rowsEstimated)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO "
+                                + REORGS
+                                + " (id, spec, spec_hash, table_name, operation, state, rows_estimated)"
+                                + " VALUES (?, ?, ?, ?, ?, 'write-only', ?)")) {
+            ps.setString(1, id);
+            ps.setString(2, spec);
+            ps.setString(3, specHash);
+            ps.setString(4, tableName);
+            ps.setString(5, operation);
+            ps.setLong(6, rowsEstimated);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Sets the state (and error, null to clear it); {@code finished} also sets finished_at. */
+    public static void setState(Connection c, String id, State state, String error, boolean finished)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE "
+                                + REORGS
+                                + " SET state = ?, error = ?, updated_at = now(),"
+                                + " finished_at = CASE WHEN ? THEN now() ELSE NULL END WHERE id = ?")) {
+            ps.setString(1, state.value());
+            ps.setString(2, error);
+            ps.setBoolean(3, finished);
+            ps.setString(4, id);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Moves the reorg from one of {@code from} to {@code to}; returns false if it was elsewhere. */
+    public static boolean transition(Connection c, String id, List<State> from, State to)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE "
+                                + REORGS
+                                + " SET state = ?, error = NULL, updated_at = now()"
+                                + " WHERE id = ? AND state = ANY (?)")) {
+            ps.setString(1, to.value());
+            ps.setString(2, id);
+            ps.setArray(3, c.createArrayOf("text", from.stream().map(State::value).toArray()));
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public static void setRowsDone(Connection c, String id, long rowsDone) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE " + REORGS + " SET rows_done = ?, updated_at = now() WHERE id = ?")) {
+            ps.setLong(1, rowsDone);
+            ps.setString(2, id);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Sets rows_done to the rows scanned so far over all splits; returns that number. */
+    public static long refreshRowsDone(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE "
+                                + REORGS
+                                + " r SET rows_done = (SELECT coalesce(sum(rows_scanned), 0) FROM "
+                                + PROGRESS
+                                + " p WHERE p.reorg_id = r.id), updated_at = now()"
+                                + " WHERE r.id = ? AND r.state = 'backfilling' RETURNING rows_done")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        }
+    }
+
+    /** Records a newly cut split; an existing row for the same split id wins and is returned. */
+    public static SplitProgress recordSplit(Connection c, String reorgId, BackfillSplit s, boolean last)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO "
+                                + PROGRESS
+                                + " (reorg_id, split_id, physical_table, split_index, start_key, end_key, last)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reorg_id, split_id) DO NOTHING")) {
+            ps.setString(1, reorgId);
+            ps.setString(2, s.splitId());
+            ps.setString(3, s.physicalTable());
+            ps.setInt(4, s.index());
+            ps.setString(5, KeyCodec.toJson(s.start()));
+            ps.setString(6, KeyCodec.toJson(s.end()));
+            ps.setBoolean(7, last);
+            ps.executeUpdate();
+        }
+        return findSplit(c, reorgId, s.splitId()).orElseThrow();
+    }
+
+    public static Optional<SplitProgress> findSplit(Connection c, String reorgId, String splitId)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT * FROM " + PROGRESS + " WHERE reorg_id = ? AND split_id = ?")) {
+            ps.setString(1, reorgId);
+            ps.setString(2, splitId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(splitProgress(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Every split of the reorg, by physical table and index. */
+    public static List<SplitProgress> splits(Connection c, String reorgId) throws SQLException {
+        List<SplitProgress> out = new ArrayList<>();
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT * FROM "
+                                + PROGRESS
+                                + " WHERE reorg_id = ? ORDER BY physical_table, split_index")) {
+            ps.setString(1, reorgId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(splitProgress(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static SplitProgress splitProgress(ResultSet rs) throws SQLException {
+        BackfillSplit split =
+                new BackfillSplit(
+                        rs.getString("physical_table"),
+                        rs.getInt("split_index"),
+                        KeyCodec.fromJson(rs.getString("start_key")),
+                        KeyCodec.fromJson(rs.getString("end_key")),
+                        KeyCodec.fromJson(rs.getString("watermark")));
+        return new SplitProgress(
+                split,
+                rs.getBoolean("done"),
+                rs.getBoolean("last"),
+                rs.getLong("rows_scanned"),
+                rs.getLong("rows_written"));
+    }
+
+    /**
+     * Advances a split's watermark, in the caller's batch transaction: a compare-and-set from the
+     * watermark the batch started at. Returns false when the stored watermark is elsewhere, which
+     * means this batch was already committed (a replay after a restore) and must be rolled back.
+     */
+    public static boolean advance(
+            Connection c,
+            String reorgId,
+            String splitId,
+            Key from,
+            Key to,
+            long scanned,
+            long written,
+            boolean done)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE "
+                                + PROGRESS
+                                + " SET watermark = coalesce(?, watermark), rows_scanned = rows_scanned + ?,"
+                                + " rows_written = rows_written + ?, done = ?, updated_at = now()"
+                                + " WHERE reorg_id = ? AND split_id = ? AND NOT done"
+                                + " AND watermark IS NOT DISTINCT FROM ?")) {
+            ps.setString(1, KeyCodec.toJson(to));
+            ps.setLong(2, scanned);
+            ps.setLong(3, written);
+            ps.setBoolean(4, done);
+            ps.setString(5, reorgId);
+            ps.setString(6, splitId);
+            ps.setString(7, KeyCodec.toJson(from));
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Removes the reorg's catalog rows (progress rows go with it). */
+    public static void delete(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + REORGS + " WHERE id = ?")) {
+            ps.setString(1, id);
+            ps.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.backfill.db;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+/**
+ * Seeds the demo table {@code demo.orders} that the embedded mode reorganizes.
+ *
+ * <p>Called by {@code BackfillJob} for {@code url: embedded} when the spec asks for demo rows,
+ * and by the tests.
+ *
+ * <p>The table:
+ *
+ * <pre>
+ * "id" bigint PRIMARY KEY, "customer_id" bigint NOT NULL, "email" text, "amount" integer NOT NULL,
+ * "status" text NOT NULL, "created_at" timestamptz NOT NULL DEFAULT now()
+ * </pre>
+ *
+ * <p>Row {@code n} (1..rows) has id {@code 3n} (sparse keys, so key ranges are not dense),
+ * email {@code user<id>@example.com} except every 25th row (4 %), whose email is NULL: the
+ * non-NULL emails are unique, so a unique index on email can be built. Rows are generated
+ * set-based with {@code generate_series}, 100,000 per transaction so progress shows in the log.
+ *
+ * <p>Restartable: the rows go into {@code demo.orders_seeding}, which gets its primary key and is
+ * renamed to {@code demo.orders} in one final transaction. If the process dies while seeding,
+ * {@code demo.orders} does not exist yet and the next call drops the half-filled staging table
+ * and seeds again. A session advisory lock keeps two seeders of one database apart.
+ */
+public final class DemoData {
+    private static final Logger LOG = LoggerFactory.getLogger(DemoData.class);
+
+    public static final String SCHEMA = "demo";
+    public static final String TABLE = "orders";
+    static final String STAGING_TABLE = "orders_seeding";
+
+    /** Rows per transaction. */
+    static final long CHUNK_ROWS = 100_000;
+
+    /** Every NULL_EVERY-th row has a NULL email. */
+    static final long NULL_EVERY = 25;
+
+    /** pg_advisory_lock key for seeding ("backfill" in ASCII). */
+    private static final long SEED_LOCK_KEY = 0x6261636b66696c6cL;
+
+    private DemoData() {}
+
+    /**
+     * Creates and fills {@code demo.orders} with {@code rows} rows unless it exists.
+     *
+     * @return true when this call created the table, false when it was already there
+     */
+    public static boolean seedIfMissing(DataSource ds, long rows) throws SQLException {
+        if (rows < 0) {
+            throw new IllegalArgumentException("rows must be >= 0, got " + rows);
+        }
+        String table = Identifiers.qualified(SCHEMA, TABLE);
+        String staging = Identifiers.qualified(SCHEMA, STAGING_TABLE);
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(true);
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_lock(" + SEED_LOCK_KEY + ")");
+            }
+            try {
+                if (tableExists(c, SCHEMA, TABLE)) {
+                    LOG.info("{} exists; not seeding", table);
+                    return false;
+                }
+                seed(c, rows, table, staging);
+                return true;
+            } finally {
+                if (!c.isClosed()) {
+                    if (!c.getAutoCommit()) {
+                        Connections.rollbackQuietly(c);
+                        c.setAutoCommit(true);
+                    }
+                    try (Statement s = c.createStatement()) {
+                        s.execute("SELECT pg_advisory_unlock(" + SEED_LOCK_KEY + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void seed(Connection c, long rows, String table, String staging)
+            throws SQLException {
+        long t0 = System.nanoTime();
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(SCHEMA));
+            if (tableExists(c, SCHEMA, STAGING_TABLE)) {
+                LOG.warn(
+                        "found {} from an interrupted seed; dropping it and seeding again",
+                        staging);
+            }
+            s.execute("DROP TABLE IF EXISTS " + staging);
+            s.execute(
+                    "CREATE TABLE "
+                            + staging
+                            + " ("
+                            + "\"id\" bigint NOT NULL, "
+                            + "\"customer_id\" bigint NOT NULL, "
+                            + "\"email\" text, "
+                            + "\"amount\" integer NOT NULL, "
+                            + "\"status\" text NOT NULL, "
+                            + "\"created_at\" timestamptz NOT NULL DEFAULT now())");
+        }
+        LOG.info("seeding {} with {} rows", table, rows);
+
+        // created_at: one second apart, the newest row about now.
+        long baseEpochSeconds = System.currentTimeMillis() / 1000 - rows;
+        String insert =
+                "INSERT INTO "
+                        + staging
+                        + " (\"id\", \"customer_id\", \"email\", \"amount\", \"status\","
+                        + " \"created_at\")"
+                        + " SELECT \"g\".\"n\" * 3,"
+                        + " 1 + (\"g\".\"n\" * 7919) % 50000,"
+                        + " CASE WHEN \"g\".\"n\" % "
+                        + NULL_EVERY
+                        + " = 0 THEN NULL"
+                        + " ELSE 'user' || (\"g\".\"n\" * 3) || '@example.com' END,"
+                        + " (1 + (\"g\".\"n\" * 104729) % 100000)::integer,"
+                        + " (ARRAY['new', 'paid', 'shipped', 'delivered', 'cancelled'])"
+                        + "[1 + (\"g\".\"n\" % 5)::integer],"
+                        + " to_timestamp(?::bigint + \"g\".\"n\")"
+                        + " FROM generate_series(?::bigint, ?::bigint) AS \"g\"(\"n\")";
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement(insert)) {
+            for (long first = 1; first <= rows; first += CHUNK_ROWS) {
+                long last = Math.min(rows, first + CHUNK_ROWS - 1);
+                ps.setLong(1, baseEpochSeconds);
+                ps.setLong(2, first);
+                ps.setLong(3, last);
+                ps.executeUpdate();
+                c.commit();
+                LOG.info(
+                        "seeded {} of {} rows ({} %)",
+                        last,
+                        rows,
+                        rows == 0 ? 100 : last * 100 / rows);
+            }
+        }
+
+        // Publish: primary key and rename in one transaction, so demo.orders only ever exists
+        // complete.
+        try (Statement s = c.createStatement()) {
+            s.execute(
+                    "ALTER TABLE "
+                            + staging
+                            + " ADD CONSTRAINT "
+                            + Identifiers.quote(TABLE + "_pkey")
+                            + " PRIMARY KEY (\"id\")");
+            s.execute("ALTER TABLE " + staging + " RENAME TO " + Identifiers.quote(TABLE));
+        }
+        c.commit();
+        c.setAutoCommit(true);
+        try (Statement s = c.createStatement()) {
+            s.execute("ANALYZE " + table);
+        }
+        LOG.info(
+                "seeded {} with {} rows in {} ms",
+                table,
+                rows,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    static boolean tableExists(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT 1 FROM \"pg_catalog\".\"pg_class\" \"c\""
+                                + " JOIN \"pg_catalog\".\"pg_namespace\" \"n\""
+                                + " ON \"n\".\"oid\" = \"c\".\"relnamespace\""
+                                + " WHERE \"n\".\"nspname\" = ? AND \"c\".\"relname\" = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+}

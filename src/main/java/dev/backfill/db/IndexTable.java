@@ -1,0 +1,153 @@
+package dev.backfill.db;
+
+import dev.backfill.db.TableInfo.Column;
+
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The index table an add-index reorg builds: {@code <schema of table>.<name>}, holding one entry per
+ * row of the table: the indexed columns followed by the key columns (those not already indexed),
+ * with the same names and types. Its primary key is the table's key; the indexed columns carry a
+ * UNIQUE constraint or a plain B-tree.
+ *
+ * <p>Also names the trigger function and triggers that keep it exact, derived from the reorg id so
+ * that abort and re-runs find them.
+ */
+public final class IndexTable implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final TableInfo table;
+    private final String name;
+    private final List<Column> indexed;
+    private final boolean unique;
+    private final String objectPrefix;
+
+    public IndexTable(TableInfo table, String name, List<Column> indexed, boolean unique, String reorgId) {
+        this.table = table;
+        this.name = name;
+        this.indexed = List.copyOf(indexed);
+        this.unique = unique;
+        this.objectPrefix = "backfill_" + shortHash(reorgId);
+    }
+
+    /**
+     * Resolves the indexed column names against the table. Fails naming the column when one does
+     * not exist.
+     */
+    public static IndexTable resolve(
+            TableInfo table, String name, List<String> columns, boolean unique, String reorgId)
+            throws TableInfo.TableException {
+        List<Column> cols = new ArrayList<>();
+        for (String c : columns) {
+            cols.add(
+                    table.column(c)
+                            .orElseThrow(
+                                    () ->
+                                            new TableInfo.TableException(
+                                                    "column "
+                                                            + c
+                                                            + " does not exist in table "
+                                                            + table.displayName()
+                                                            + "; its columns are "
+                                                            + table.columns().stream()
+                                                                    .map(Column::name)
+                                                                    .toList())));
+        }
+        return new IndexTable(table, name, cols, unique, reorgId);
+    }
+
+    public TableInfo table() {
+        return table;
+    }
+
+    public String schema() {
+        return table.schema();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String displayName() {
+        return table.schema() + "." + name;
+    }
+
+    public String quotedName() {
+        return Identifiers.qualified(table.schema(), name);
+    }
+
+    public List<Column> indexed() {
+        return indexed;
+    }
+
+    public List<String> indexedNames() {
+        return indexed.stream().map(Column::name).toList();
+    }
+
+    public boolean unique() {
+        return unique;
+    }
+
+    /** The key columns that are not also indexed columns: the rest of an entry. */
+    public List<Column> extraKeyColumns() {
+        List<Column> out = new ArrayList<>();
+        for (Column k : table.keyColumns()) {
+            if (indexed.stream().noneMatch(c -> c.name().equals(k.name()))) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    /** All columns of the index table, in order: indexed, then the remaining key columns. */
+    public List<Column> entryColumns() {
+        List<Column> out = new ArrayList<>(indexed);
+        out.addAll(extraKeyColumns());
+        return out;
+    }
+
+    public String primaryKeyConstraint() {
+        return name + "_pkey";
+    }
+
+    /** The UNIQUE constraint (unique) or B-tree index (non-unique) on the indexed columns. */
+    public String valuesConstraint() {
+        return unique ? name + "_unique" : name + "_values";
+    }
+
+    /** The trigger function, in schema {@code backfill}. */
+    public String triggerFunction() {
+        return objectPrefix + "_maintain";
+    }
+
+    public String insertTrigger() {
+        return objectPrefix + "_ins";
+    }
+
+    public String updateTrigger() {
+        return objectPrefix + "_upd";
+    }
+
+    public String deleteTrigger() {
+        return objectPrefix + "_del";
+    }
+
+    public String truncateTrigger() {
+        return objectPrefix + "_trunc";
+    }
+
+    static String shortHash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

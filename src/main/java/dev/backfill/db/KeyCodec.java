@@ -1,0 +1,86 @@
+package dev.backfill.db;
+
+import dev.backfill.source.split.Key;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Converts keys to and from their catalog form, a JSON array such as {@code [42]} or {@code
+ * ["2024-01-01", 7]} (numbers for integral key columns, strings for the text form of any other),
+ * and reads keys out of result sets. The catalog form is readable with plain SQL ({@code
+ * watermark::jsonb}).
+ */
+public final class KeyCodec {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private KeyCodec() {}
+
+    public static String toJson(Key key) {
+        if (key == null) {
+            return null;
+        }
+        ArrayNode a = JSON.createArrayNode();
+        for (Object v : key.values()) {
+            if (v instanceof Long) {
+                a.add((Long) v);
+            } else {
+                a.add((String) v);
+            }
+        }
+        return a.toString();
+    }
+
+    public static Key fromJson(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            JsonNode n = JSON.readTree(json);
+            if (!n.isArray() || n.isEmpty()) {
+                throw new IllegalArgumentException("not a key array: " + json);
+            }
+            List<Object> vals = new ArrayList<>();
+            for (JsonNode e : n) {
+                if (e.isIntegralNumber()) {
+                    vals.add(e.longValue());
+                } else if (e.isTextual()) {
+                    vals.add(e.textValue());
+                } else {
+                    throw new IllegalArgumentException("not a key value: " + e + " in " + json);
+                }
+            }
+            return Key.of(vals);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not a key: " + json, e);
+        }
+    }
+
+    /** Reads key columns {@code first..first+key.size()-1} (1-based) of the current row. */
+    public static Key read(ResultSet rs, int first, List<TableInfo.Column> key) throws SQLException {
+        Object[] vals = new Object[key.size()];
+        for (int i = 0; i < key.size(); i++) {
+            if (key.get(i).integral()) {
+                vals[i] = rs.getLong(first + i);
+            } else {
+                vals[i] = rs.getString(first + i);
+            }
+        }
+        return Key.of(vals);
+    }
+
+    /** Binds a key's values as text parameters starting at {@code first}; returns the next index. */
+    public static int bind(java.sql.PreparedStatement ps, int first, Key key) throws SQLException {
+        int i = first;
+        for (String v : key.textValues()) {
+            ps.setString(i++, v);
+        }
+        return i;
+    }
+}

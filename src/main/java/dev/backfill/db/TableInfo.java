@@ -1,0 +1,274 @@
+package dev.backfill.db;
+
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What Backfill knows about a table: its resolved schema and name, columns with their exact types,
+ * its key (the primary key) and its physical tables (itself, or its leaf partitions). Read once on
+ * the client by {@link #load}, then shipped to the Flink job with the graph.
+ */
+public final class TableInfo implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** One column: its name, its type as {@code format_type} prints it, and NOT NULL. */
+    public static final class Column implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final String name;
+        private final String type;
+        private final boolean notNull;
+        private final boolean integral;
+
+        public Column(String name, String type, boolean notNull, boolean integral) {
+            this.name = name;
+            this.type = type;
+            this.notNull = notNull;
+            this.integral = integral;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        /** E.g. {@code bigint}, {@code character varying(255)}, {@code numeric(12,2)}. */
+        public String type() {
+            return type;
+        }
+
+        public boolean notNull() {
+            return notNull;
+        }
+
+        /** smallint, integer or bigint: key values are carried as {@link Long}. */
+        public boolean integral() {
+            return integral;
+        }
+
+        @Override
+        public String toString() {
+            return name + " " + type + (notNull ? " NOT NULL" : "");
+        }
+    }
+
+    private final String schema;
+    private final String name;
+    private final boolean partitioned;
+    private final List<Column> columns;
+    private final List<Column> keyColumns;
+    private final List<String> physicalTables; // schema.name, unquoted; for partitions: leaves
+    private final List<String> quotedPhysical; // the same, each part quoted
+
+    public TableInfo(
+            String schema,
+            String name,
+            boolean partitioned,
+            List<Column> columns,
+            List<Column> keyColumns,
+            List<String> physicalTables,
+            List<String> quotedPhysical) {
+        this.schema = schema;
+        this.name = name;
+        this.partitioned = partitioned;
+        this.columns = List.copyOf(columns);
+        this.keyColumns = List.copyOf(keyColumns);
+        this.physicalTables = List.copyOf(physicalTables);
+        this.quotedPhysical = List.copyOf(quotedPhysical);
+    }
+
+    /**
+     * Resolves {@code schema.table} ({@code schema} null: through {@code search_path}) and reads its
+     * definition. Fails with a message naming the table when it does not exist, is not a table, or
+     * has no primary key.
+     */
+    public static TableInfo load(Connection c, String schemaOrNull, String table)
+            throws SQLException {
+        String display = schemaOrNull == null ? table : schemaOrNull + "." + table;
+        String regclass =
+                schemaOrNull == null
+                        ? Identifiers.quote(table)
+                        : Identifiers.qualified(schemaOrNull, table);
+        long oid;
+        String schema;
+        String name;
+        char kind;
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c"
+                                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                + " WHERE c.oid = to_regclass(?)")) {
+            ps.setString(1, regclass);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new TableException("table " + display + " does not exist");
+                }
+                oid = rs.getLong(1);
+                schema = rs.getString(2);
+                name = rs.getString(3);
+                kind = rs.getString(4).charAt(0);
+            }
+        }
+        if (kind != 'r' && kind != 'p') {
+            throw new TableException(
+                    display + " is not a table (relkind '" + kind + "'); only tables can be reorganized");
+        }
+        List<Column> columns = new ArrayList<>();
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+                                + " a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)"
+                                + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0"
+                                + " AND NOT a.attisdropped ORDER BY a.attnum")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(
+                            new Column(
+                                    rs.getString(1),
+                                    rs.getString(2),
+                                    rs.getBoolean(3),
+                                    rs.getBoolean(4)));
+                }
+            }
+        }
+        List<Column> key = new ArrayList<>();
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT a.attname FROM pg_index i"
+                                + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+                                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+                                + " WHERE i.indrelid = ? AND i.indisprimary ORDER BY k.ord")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String col = rs.getString(1);
+                    key.add(
+                            columns.stream()
+                                    .filter(x -> x.name().equals(col))
+                                    .findFirst()
+                                    .orElseThrow());
+                }
+            }
+        }
+        if (key.isEmpty()) {
+            throw new TableException(
+                    "table "
+                            + schema
+                            + "."
+                            + name
+                            + " has no primary key; Backfill needs one to split and resume the"
+                            + " scan (other unique keys are not supported yet)");
+        }
+        List<String> physical = new ArrayList<>();
+        List<String> quotedPhysical = new ArrayList<>();
+        if (kind == 'p') {
+            try (PreparedStatement ps =
+                    c.prepareStatement(
+                            "SELECT n.nspname, c.relname FROM pg_partition_tree(?::regclass) t"
+                                    + " JOIN pg_class c ON c.oid = t.relid"
+                                    + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                    + " WHERE t.isleaf ORDER BY n.nspname, c.relname")) {
+                ps.setLong(1, oid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        physical.add(rs.getString(1) + "." + rs.getString(2));
+                        quotedPhysical.add(Identifiers.qualified(rs.getString(1), rs.getString(2)));
+                    }
+                }
+            }
+        } else {
+            physical.add(schema + "." + name);
+            quotedPhysical.add(Identifiers.qualified(schema, name));
+        }
+        return new TableInfo(schema, name, kind == 'p', columns, key, physical, quotedPhysical);
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** {@code schema.name}, unquoted, for messages and the catalog. */
+    public String displayName() {
+        return schema + "." + name;
+    }
+
+    /** {@code "schema"."name"}. */
+    public String quotedName() {
+        return Identifiers.qualified(schema, name);
+    }
+
+    public boolean partitioned() {
+        return partitioned;
+    }
+
+    public List<Column> columns() {
+        return columns;
+    }
+
+    public List<Column> keyColumns() {
+        return keyColumns;
+    }
+
+    public List<String> keyColumnNames() {
+        List<String> out = new ArrayList<>();
+        for (Column k : keyColumns) {
+            out.add(k.name());
+        }
+        return out;
+    }
+
+    public List<String> physicalTables() {
+        return physicalTables;
+    }
+
+    public Optional<Column> column(String columnName) {
+        return columns.stream().filter(c -> c.name().equals(columnName)).findFirst();
+    }
+
+    /** {@code "schema"."name"} of one of {@link #physicalTables()}. */
+    public String quotedPhysical(String physicalTable) {
+        int i = physicalTables.indexOf(physicalTable);
+        if (i < 0) {
+            throw new IllegalArgumentException(
+                    physicalTable + " is not a physical table of " + displayName());
+        }
+        return quotedPhysical.get(i);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TableInfo
+                && ((TableInfo) o).schema.equals(schema)
+                && ((TableInfo) o).name.equals(name);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(schema, name);
+    }
+
+    @Override
+    public String toString() {
+        return displayName() + " key " + keyColumnNames() + " physical " + physicalTables;
+    }
+
+    /** A table that cannot be reorganized, with a message naming it. */
+    public static final class TableException extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        public TableException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.backfill.job;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Catalog.Reorg;
+import dev.backfill.db.Catalog.State;
+import dev.backfill.db.Connections;
+import dev.backfill.db.IndexTable;
+import dev.backfill.db.Prepare;
+import dev.backfill.db.TableInfo;
+
+import org.postgresql.ds.PGSimpleDataSource;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * Everything the client does before submitting the Flink job: read the catalog, resolve the table
+ * against the live schema (failing before any DDL on a bad table, column or key), and either
+ * prepare a new reorg or find the one to resume. Used by {@link BackfillJob} and the tests.
+ */
+public final class ReorgSetup {
+    /** What the client found. */
+    public enum Status {
+        /** Prepared now: write-only, ready for the backfill. */
+        PREPARED,
+        /** Already in the catalog and not finished: the job resumes it. */
+        RESUMING,
+        /** Already public: nothing to do. */
+        ALREADY_PUBLIC
+    }
+
+    /** The outcome: the plan (null when already public) and the status. */
+    public static final class Outcome {
+        public final ReorgPlan plan;
+        public final Status status;
+        public final Reorg existing;
+
+        Outcome(ReorgPlan plan, Status status, Reorg existing) {
+            this.plan = plan;
+            this.status = status;
+            this.existing = existing;
+        }
+    }
+
+    private ReorgSetup() {}
+
+    /** Sets the reorg up. {@code spec}'s database must be resolved (not {@code embedded}). */
+    public static Outcome run(JobSpec spec) throws SQLException, InterruptedException {
+        PGSimpleDataSource ds = Connections.dataSource(spec.database(), spec.reorgId());
+        try (Connection c = Connections.open(ds)) {
+            Catalog.ensureSchema(c);
+            c.commit();
+            Optional<Reorg> existing = Catalog.find(c, spec.reorgId());
+            c.commit();
+            if (existing.isPresent() && existing.get().state == State.PUBLIC) {
+                return new Outcome(null, Status.ALREADY_PUBLIC, existing.get());
+            }
+            if (existing.isPresent() && existing.get().state == State.ABORTED) {
+                throw new TableInfo.TableException(
+                        "reorg " + spec.reorgId() + " was aborted; give this spec another `reorg:` id to run it again");
+            }
+            ReorgPlan plan = resolve(c, spec);
+            c.commit();
+            if (existing.isPresent()) {
+                Prepare.checkSameDefinition(existing.get(), plan);
+                return new Outcome(plan, Status.RESUMING, existing.get());
+            }
+            Prepare.run(c, plan);
+            return new Outcome(plan, Status.PREPARED, null);
+        }
+    }
+
+    /** Resolves the spec against the live schema; changes nothing. */
+    public static ReorgPlan resolve(Connection c, JobSpec spec) throws SQLException {
+        TableInfo table = TableInfo.load(c, spec.schema(), spec.table());
+        if (spec.operation() != JobSpec.Operation.ADD_INDEX) {
+            throw new TableInfo.TableException("operation " + spec.operation().key() + " is not built yet");
+        }
+        IndexTable index =
+                IndexTable.resolve(
+                        table,
+                        spec.addIndex().name(),
+                        spec.addIndex().columns(),
+                        spec.addIndex().unique(),
+                        spec.reorgId());
+        return new ReorgPlan(spec, table, index);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.backfill.sink;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Catalog.State;
+import dev.backfill.db.Connections;
+import dev.backfill.db.IndexTable;
+import dev.backfill.db.Retry;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.job.ReorgPlan;
+import dev.backfill.op.WriteBatch;
+import dev.backfill.source.split.Key;
+
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+
+import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Writes each batch in ONE short transaction, like TiDB's BackfillDataInTxn: lock the batch's rows
+ * and re-validate them against the values read (compare-and-set), insert the entries idempotently
+ * ({@code ON CONFLICT DO NOTHING}), advance the split's watermark and counters in {@code
+ * backfill.progress} with a compare-and-set from the batch's starting watermark, commit.
+ *
+ * <p>Exactly-once comes from that last step, not from Flink transactions: a batch whose starting
+ * watermark is no longer the stored one was committed before (a replay after a restore) and is
+ * rolled back whole. No transaction is held across checkpoints, so no row lock and no snapshot
+ * outlives a batch. Transient errors are retried by {@link Retry}; a duplicate value on a unique
+ * index fails the reorg with TiDB's message.
+ */
+public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch, BatchReport> {
+    private static final Logger LOG = LoggerFactory.getLogger(BackfillSinkWriter.class);
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final ReorgPlan plan;
+    private final IndexTable index;
+    private final int subtask;
+    private final Retry retry = Retry.defaults();
+    private final Counter rowsWritten;
+    private final Counter rowsSkipped;
+    private final Counter batchesCommitted;
+    private final Counter batchesRetried;
+    private final Counter batchesReplayed;
+
+    private Connection connection;
+    private long reportBatches;
+    private long reportRows;
+
+    public BackfillSinkWriter(ReorgPlan plan, int subtask, MetricGroup metrics) {
+        this.plan = plan;
+        this.index = plan.index();
+        this.subtask = subtask;
+        this.rowsWritten = metrics.counter("rowsWritten");
+        this.rowsSkipped = metrics.counter("rowsSkipped");
+        this.batchesCommitted = metrics.counter("batchesCommitted");
+        this.batchesRetried = metrics.counter("batchesRetried");
+        this.batchesReplayed = metrics.counter("batchesReplayed");
+    }
+
+    @Override
+    public void write(WriteBatch batch, Context context) throws IOException, InterruptedException {
+        try {
+            retry.call(
+                    "batch " + describe(batch),
+                    () -> commit(batch),
+                    (attempt, e) -> {
+                        batchesRetried.inc();
+                        if (Retry.isConnectionError(e)) {
+                            resetConnection();
+                        }
+                    });
+        } catch (SQLException e) {
+            throw new IOException("reorg " + plan.reorgId() + ": batch " + describe(batch) + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(WriteBatch b) {
+        return b.splitId() + " (" + b.source().from() + ", " + b.source().to() + "]";
+    }
+
+    /** One attempt: one transaction. Returns the entries inserted. */
+    private Integer commit(WriteBatch batch) throws SQLException {
+        Connection c = connection();
+        int inserted = 0;
+        try {
+            if (batch.size() > 0) {
+                inserted = insertEntries(c, batch);
+            }
+            boolean advanced =
+                    Catalog.advance(
+                            c,
+                            plan.reorgId(),
+                            batch.splitId(),
+                            batch.source().from(),
+                            batch.source().to(),
+                            batch.size(),
+                            inserted,
+                            batch.source().last());
+            if (!advanced) {
+                c.rollback();
+                batchesReplayed.inc();
+                LOG.info("reorg {}: batch {} was already committed; skipped", plan.reorgId(), describe(batch));
+                return 0;
+            }
+            c.commit();
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(c);
+            if (UNIQUE_VIOLATION.equals(e.getSQLState()) && isValuesConstraint(e)) {
+                throw duplicate(batch, e);
+            }
+            throw e;
+        }
+        batchesCommitted.inc();
+        rowsWritten.inc(inserted);
+        rowsSkipped.inc(batch.size() - inserted);
+        reportBatches++;
+        reportRows += inserted;
+        if (batch.source().last()) {
+            LOG.info("reorg {}: split {} done", plan.reorgId(), batch.splitId());
+        }
+        return inserted;
+    }
+
+    private int insertEntries(Connection c, WriteBatch batch) throws SQLException {
+        String physical = plan.table().quotedPhysical(batch.source().physicalTable());
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addIndexBatch(index, physical))) {
+            bindBatch(c, ps, batch);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Binds one text[] per key column, then one per indexed column (the values as read). */
+    private void bindBatch(Connection c, PreparedStatement ps, WriteBatch batch) throws SQLException {
+        int keyCols = plan.table().keyColumns().size();
+        int n = batch.size();
+        int p = 1;
+        for (int k = 0; k < keyCols; k++) {
+            String[] col = new String[n];
+            for (int r = 0; r < n; r++) {
+                col[r] = batch.keys().get(r).textValues().get(k);
+            }
+            ps.setArray(p++, textArray(c, col));
+        }
+        int valCols = index.indexed().size();
+        for (int v = 0; v < valCols; v++) {
+            String[] col = new String[n];
+            for (int r = 0; r < n; r++) {
+                col[r] = batch.expected().get(r)[v];
+            }
+            ps.setArray(p++, textArray(c, col));
+        }
+    }
+
+    private static Array textArray(Connection c, String[] values) throws SQLException {
+        return c.createArrayOf("text", values);
+    }
+
+    private boolean isValuesConstraint(SQLException e) {
+        if (e instanceof PSQLException && ((PSQLException) e).getServerErrorMessage() != null) {
+            String constraint = ((PSQLException) e).getServerErrorMessage().getConstraint();
+            return index.valuesConstraint().equals(constraint);
+        }
+        return false;
+    }
+
+    /**
+     * Explains a unique violation and fails the reorg, or, when the conflicting entry is gone by
+     * now (a concurrent delete), asks for a retry.
+     */
+    private SQLException duplicate(WriteBatch batch, SQLException cause) throws SQLException {
+        Connection c = connection();
+        String message = null;
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addIndexDuplicates(index))) {
+            bindBatch(c, ps, batch);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    message =
+                            "duplicate entry '"
+                                    + rs.getString(1)
+                                    + "' for key '"
+                                    + index.name()
+                                    + "' (rows "
+                                    + rs.getString(2)
+                                    + " and "
+                                    + rs.getString(3)
+                                    + ")";
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(c);
+            throw e;
+        }
+        if (message == null) {
+            // The other entry is gone (deleted meanwhile): the retry will succeed or find the new one.
+            return new SQLException("unique violation that vanished: " + cause.getMessage(), "40001", cause);
+        }
+        failReorg(c, message);
+        throw new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
+    }
+
+    private void failReorg(Connection c, String message) throws SQLException {
+        Catalog.setState(c, plan.reorgId(), State.FAILED, message, false);
+        c.commit();
+        LOG.error("reorg {} failed: {}", plan.reorgId(), message);
+    }
+
+    @Override
+    public void flush(boolean endOfInput) {
+        // Every batch commits in write(); nothing is buffered.
+    }
+
+    @Override
+    public List<BatchReport> prepareCommit() {
+        BatchReport r = new BatchReport(subtask, reportBatches, reportRows);
+        reportBatches = 0;
+        reportRows = 0;
+        return List.of(r);
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = Connections.open(plan.dataSource());
+            try (Statement st = connection.createStatement()) {
+                st.execute("SET lock_timeout = " + plan.spec().tuning().lockTimeout().toMillis());
+            }
+            connection.commit();
+        }
+        return connection;
+    }
+
+    private void resetConnection() {
+        Connections.closeQuietly(connection);
+        connection = null;
+    }
+
+    @Override
+    public void close() {
+        resetConnection();
+    }
+
+    /** For tests: the key a batch ends at. */
+    static Key end(WriteBatch b) {
+        return b.source().to();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.backfill.sink;
+
+import dev.backfill.job.ReorgPlan;
+
+import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * The finalizer task: parallelism 1, after the sink's commit step. It sees the writers' reports go
+ * by and, at end of input (every writer has finished and committed), runs {@link Finalizer}.
+ * Because it is part of the job graph it runs on the cluster, so a detached {@code flink run -d}
+ * still reaches {@code public}.
+ */
+public final class FinalizerOperator extends AbstractStreamOperator<Void>
+        implements OneInputStreamOperator<CommittableMessage<BatchReport>, Void>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+
+    private final ReorgPlan plan;
+
+    public FinalizerOperator(ReorgPlan plan) {
+        this.plan = plan;
+    }
+
+    @Override
+    public void processElement(StreamRecord<CommittableMessage<BatchReport>> element) {
+        // The reports only carry counts already in the catalog; the end of input is what matters.
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        Finalizer.finish(plan);
+    }
+}

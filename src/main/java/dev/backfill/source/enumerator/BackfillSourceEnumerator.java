@@ -1,0 +1,262 @@
+package dev.backfill.source.enumerator;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Catalog.SplitProgress;
+import dev.backfill.db.Catalog.State;
+import dev.backfill.db.Connections;
+import dev.backfill.job.ReorgPlan;
+import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
+import dev.backfill.source.split.BackfillSplit;
+
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.annotation.Nullable;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Hands out key-range splits on demand, pull-based: a reader asks, gets the next pending split, and
+ * asks again when it has finished it. There is no round barrier (the seed waited for every worker
+ * in each round, so one slow range stalled all). Splits are cut lazily by {@link KeyRangeSplitter},
+ * rotating across physical tables so that partitions run in parallel. Database work runs in {@code
+ * context.callAsync}, never on the coordinator thread.
+ *
+ * <p>A fresh start (no checkpoint) takes pending splits and the splitter position from {@code
+ * backfill.progress}, skipping finished splits: this is resume without a savepoint. A restore takes
+ * them from the checkpoint. It also refreshes {@code backfill.reorgs.rows_done} every few seconds.
+ */
+public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillSplit, BackfillEnumState> {
+    private static final Logger LOG = LoggerFactory.getLogger(BackfillSourceEnumerator.class);
+    private static final long PROGRESS_PERIOD_MS = 2000;
+
+    private final SplitEnumeratorContext<BackfillSplit> context;
+    private final ReorgPlan plan;
+    private final KeyRangeSplitter splitter;
+    private final Deque<BackfillSplit> pending = new ArrayDeque<>();
+    private final Map<String, SplitterPosition> positions = new LinkedHashMap<>();
+    private final Set<Integer> waiting = new LinkedHashSet<>();
+    private final boolean restored;
+    private boolean initialized;
+    private boolean cutting;
+    private Connection connection; // used only from callAsync workers, under synchronized(this.lock)
+    private final Object lock = new Object();
+
+    public BackfillSourceEnumerator(
+            SplitEnumeratorContext<BackfillSplit> context, ReorgPlan plan, @Nullable BackfillEnumState restoredState) {
+        this.context = context;
+        this.plan = plan;
+        this.splitter = new KeyRangeSplitter(plan.reorgId(), plan.table(), plan.spec().tuning().splitRows());
+        this.restored = restoredState != null;
+        if (restoredState != null) {
+            pending.addAll(restoredState.unassigned());
+            for (SplitterPosition p : restoredState.positions()) {
+                positions.put(p.physicalTable(), p);
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        context.callAsync(this::initialize, this::onInitialized);
+        context.callAsync(this::refreshProgress, (rows, err) -> {
+            if (err != null) {
+                LOG.warn("reorg {}: could not refresh rows_done: {}", plan.reorgId(), err.getMessage());
+            }
+        }, PROGRESS_PERIOD_MS, PROGRESS_PERIOD_MS);
+    }
+
+    /** Worker thread: marks the reorg backfilling and, on a fresh start, reads the catalog. */
+    private Init initialize() throws SQLException {
+        synchronized (lock) {
+            Connection c = connection();
+            Catalog.transition(c, plan.reorgId(), List.of(State.WRITE_ONLY, State.FAILED, State.VERIFYING), State.BACKFILLING);
+            c.commit();
+            Init init = new Init();
+            if (!restored) {
+                for (SplitProgress p : Catalog.splits(c, plan.reorgId())) {
+                    init.known.add(p);
+                }
+            }
+            c.commit();
+            return init;
+        }
+    }
+
+    private static final class Init {
+        final List<SplitProgress> known = new ArrayList<>();
+    }
+
+    private void onInitialized(Init init, Throwable err) {
+        if (err != null) {
+            throw new IllegalStateException("reorg " + plan.reorgId() + ": cannot read the catalog", err);
+        }
+        for (String physical : plan.table().physicalTables()) {
+            positions.putIfAbsent(physical, KeyRangeSplitter.initial(physical));
+        }
+        int skipped = 0;
+        for (SplitProgress p : init.known) {
+            String t = p.split.physicalTable();
+            SplitterPosition cur = positions.get(t);
+            if (cur == null) {
+                throw new IllegalStateException(
+                        "reorg " + plan.reorgId() + ": catalog split " + p.split.splitId() + " is of an unknown table " + t);
+            }
+            if (p.split.index() >= cur.nextIndex()) {
+                positions.put(t, new SplitterPosition(t, p.split.index() + 1, p.split.end(), p.last));
+            }
+            if (p.done) {
+                skipped++;
+            } else {
+                pending.add(p.split);
+            }
+        }
+        initialized = true;
+        LOG.info(
+                "reorg {}: {} start, {} splits pending, {} already done, splitter at {}",
+                plan.reorgId(), restored ? "restored" : "fresh", pending.size(), skipped, positions.values());
+        assignPending();
+    }
+
+    @Override
+    public void handleSplitRequest(int subtaskId, @Nullable String requesterHostname) {
+        waiting.add(subtaskId);
+        assignPending();
+    }
+
+    private void assignPending() {
+        if (!initialized) {
+            return;
+        }
+        while (!waiting.isEmpty() && !pending.isEmpty()) {
+            int reader = waiting.iterator().next();
+            waiting.remove(reader);
+            if (!context.registeredReaders().containsKey(reader)) {
+                continue;
+            }
+            BackfillSplit split = pending.poll();
+            LOG.info("reorg {}: assigning split {} to subtask {}", plan.reorgId(), split, reader);
+            context.assignSplit(split, reader);
+        }
+        if (waiting.isEmpty()) {
+            return;
+        }
+        SplitterPosition next = nextToCut();
+        if (next == null) {
+            for (int reader : waiting) {
+                context.signalNoMoreSplits(reader);
+            }
+            waiting.clear();
+        } else if (!cutting) {
+            cutting = true;
+            context.callAsync(() -> cut(next), this::onCut);
+        }
+    }
+
+    /** The unfinished table with the fewest splits cut: partitions advance side by side. */
+    private SplitterPosition nextToCut() {
+        return positions.values().stream()
+                .filter(p -> !p.finished())
+                .min(Comparator.comparingInt(SplitterPosition::nextIndex))
+                .orElse(null);
+    }
+
+    private KeyRangeSplitter.Cut cut(SplitterPosition pos) throws SQLException {
+        synchronized (lock) {
+            Connection c = connection();
+            try {
+                KeyRangeSplitter.Cut cut = splitter.cutNext(c, pos);
+                c.commit();
+                return cut;
+            } catch (SQLException e) {
+                Connections.rollbackQuietly(c);
+                dropConnection();
+                throw e;
+            }
+        }
+    }
+
+    private void onCut(KeyRangeSplitter.Cut cut, Throwable err) {
+        cutting = false;
+        if (err != null) {
+            throw new IllegalStateException("reorg " + plan.reorgId() + ": cannot cut the next split", err);
+        }
+        positions.put(cut.position.physicalTable(), cut.position);
+        if (cut.split != null) {
+            if (cut.split.done) {
+                LOG.info("reorg {}: split {} is already done, skipping it", plan.reorgId(), cut.split.split.splitId());
+            } else {
+                LOG.info("reorg {}: cut split {}", plan.reorgId(), cut.split.split);
+                pending.add(cut.split.split);
+            }
+        } else {
+            LOG.info("reorg {}: table {} is fully split ({} splits)", plan.reorgId(), cut.position.physicalTable(), cut.position.nextIndex());
+        }
+        assignPending();
+    }
+
+    private long refreshProgress() throws SQLException {
+        synchronized (lock) {
+            Connection c = connection();
+            try {
+                long rows = Catalog.refreshRowsDone(c, plan.reorgId());
+                c.commit();
+                return rows;
+            } catch (SQLException e) {
+                Connections.rollbackQuietly(c);
+                dropConnection();
+                throw e;
+            }
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = Connections.open(plan.dataSource());
+        }
+        return connection;
+    }
+
+    private void dropConnection() {
+        Connections.closeQuietly(connection);
+        connection = null;
+    }
+
+    @Override
+    public void addSplitsBack(List<BackfillSplit> splits, int subtaskId) {
+        LOG.info("reorg {}: {} splits returned by subtask {}", plan.reorgId(), splits.size(), subtaskId);
+        for (int i = splits.size() - 1; i >= 0; i--) {
+            pending.addFirst(splits.get(i));
+        }
+    }
+
+    @Override
+    public void addReader(int subtaskId) {
+        // Readers ask for splits themselves.
+    }
+
+    @Override
+    public BackfillEnumState snapshotState(long checkpointId) {
+        return new BackfillEnumState(new ArrayList<>(pending), new ArrayList<>(positions.values()));
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            dropConnection();
+        }
+    }
+}

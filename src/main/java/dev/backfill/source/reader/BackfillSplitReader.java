@@ -1,0 +1,204 @@
+package dev.backfill.source.reader;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Catalog.SplitProgress;
+import dev.backfill.db.Connections;
+import dev.backfill.db.KeyCodec;
+import dev.backfill.db.Retry;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TableInfo.Column;
+import dev.backfill.job.ReorgPlan;
+import dev.backfill.source.split.BackfillSplit;
+import dev.backfill.source.split.Key;
+
+import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Reads splits in keyset pages: {@code key > $watermark AND key <= $end ORDER BY key LIMIT
+ * $batch}, each page its own short read-only statement (autocommit), so no snapshot is held
+ * between pages. One {@link #fetch()} returns one page of the current split; the split's last page
+ * is flagged so that the sink marks the split done when it commits it.
+ *
+ * <p>When a split starts, its committed watermark is read from {@code backfill.progress}: the
+ * catalog is where committed work is recorded, so reading resumes after it (it is never behind the
+ * checkpointed watermark, because the sink commits every batch before the checkpoint barrier passes
+ * it). A split the catalog says is done is finished at once, without a scan.
+ */
+public final class BackfillSplitReader implements SplitReader<RowBatch, BackfillSplit> {
+    private static final Logger LOG = LoggerFactory.getLogger(BackfillSplitReader.class);
+
+    private final ReorgPlan plan;
+    private final List<Column> keyColumns;
+    private final List<Column> valueColumns;
+    private final int batchSize;
+    private final Retry retry = Retry.defaults();
+    private final Deque<BackfillSplit> splits = new ArrayDeque<>();
+
+    private Connection connection;
+    private BackfillSplit current;
+    private Key watermark; // committed position inside current; null before its first batch
+    private boolean started;
+    private boolean closingPageDue;
+
+    public BackfillSplitReader(ReorgPlan plan) {
+        this.plan = plan;
+        TableInfo t = plan.table();
+        this.keyColumns = t.keyColumns();
+        this.valueColumns = new ArrayList<>();
+        for (String c : plan.operation().readColumns()) {
+            valueColumns.add(t.column(c).orElseThrow(() -> new IllegalArgumentException("no column " + c + " in " + t.displayName())));
+        }
+        this.batchSize = plan.spec().tuning().batchSize();
+    }
+
+    @Override
+    public RecordsWithSplitIds<RowBatch> fetch() throws IOException {
+        if (current == null) {
+            current = splits.poll();
+            started = false;
+            closingPageDue = false;
+            if (current == null) {
+                return new RecordsBySplits.Builder<RowBatch>().build();
+            }
+        }
+        try {
+            if (!started) {
+                SplitProgress p = retry.call("reading the progress of split " + current.splitId(), this::readProgress);
+                if (p != null && p.done) {
+                    LOG.info("reorg {}: split {} is already done; skipping it", plan.reorgId(), current.splitId());
+                    return finish(null);
+                }
+                watermark = p != null ? p.split.watermark() : current.watermark();
+                started = true;
+                LOG.info("reorg {}: reading split {} after {}", plan.reorgId(), current, watermark != null ? watermark : current.start());
+            }
+            Key after = watermark != null ? watermark : current.start();
+            Page page = retry.call("reading a page of split " + current.splitId(), () -> readPage(after), (a, e) -> resetConnection());
+            if (page.keys.isEmpty()) {
+                return finish(new RowBatch(current.splitId(), current.physicalTable(), watermark, null, page.keys, page.values, true));
+            }
+            Key last = page.keys.get(page.keys.size() - 1);
+            boolean isLast = page.keys.size() < batchSize || last.equals(current.end());
+            RowBatch batch = new RowBatch(current.splitId(), current.physicalTable(), watermark, last, page.keys, page.values, isLast);
+            if (isLast) {
+                return finish(batch);
+            }
+            watermark = last;
+            RecordsBySplits.Builder<RowBatch> b = new RecordsBySplits.Builder<>();
+            b.add(current.splitId(), batch);
+            return b.build();
+        } catch (SQLException e) {
+            throw new IOException("reorg " + plan.reorgId() + ": reading split " + current + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading split " + current.splitId(), e);
+        }
+    }
+
+    private RecordsWithSplitIds<RowBatch> finish(RowBatch lastBatch) {
+        RecordsBySplits.Builder<RowBatch> b = new RecordsBySplits.Builder<>();
+        if (lastBatch != null) {
+            b.add(current.splitId(), lastBatch);
+        }
+        b.addFinishedSplit(current.splitId());
+        current = null;
+        watermark = null;
+        return b.build();
+    }
+
+    private SplitProgress readProgress() throws SQLException {
+        Connection c = connection();
+        try {
+            SplitProgress p = Catalog.findSplit(c, plan.reorgId(), current.splitId()).orElse(null);
+            c.commit();
+            return p;
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(c);
+            resetConnection();
+            throw e;
+        }
+    }
+
+    private static final class Page {
+        final List<Key> keys = new ArrayList<>();
+        final List<String[]> values = new ArrayList<>();
+    }
+
+    private Page readPage(Key after) throws SQLException {
+        Connection c = connection();
+        String sql = SqlBuilder.readPage(plan.table().quotedPhysical(current.physicalTable()), keyColumns, valueColumns, after != null);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (after != null) {
+                i = KeyCodec.bind(ps, i, after);
+            }
+            i = KeyCodec.bind(ps, i, current.end());
+            ps.setInt(i, batchSize);
+            Page page = new Page();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    page.keys.add(KeyCodec.read(rs, 1, keyColumns));
+                    String[] vals = new String[valueColumns.size()];
+                    for (int v = 0; v < vals.length; v++) {
+                        vals[v] = rs.getString(keyColumns.size() + 1 + v);
+                    }
+                    page.values.add(vals);
+                }
+            }
+            c.commit(); // end the read transaction: no snapshot outlives the page
+            return page;
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(c);
+            throw e;
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = Connections.open(plan.dataSource());
+            connection.setReadOnly(true);
+        }
+        return connection;
+    }
+
+    private void resetConnection() {
+        Connections.closeQuietly(connection);
+        connection = null;
+    }
+
+    @Override
+    public void handleSplitsChanges(SplitsChange<BackfillSplit> splitsChanges) {
+        if (!(splitsChanges instanceof SplitsAddition)) {
+            throw new UnsupportedOperationException("unsupported split change " + splitsChanges.getClass().getSimpleName());
+        }
+        splits.addAll(splitsChanges.splits());
+    }
+
+    @Override
+    public void wakeUp() {
+        // fetch() does one bounded page read and returns; nothing to interrupt.
+    }
+
+    @Override
+    public void close() {
+        resetConnection();
+    }
+}

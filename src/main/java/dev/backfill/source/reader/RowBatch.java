@@ -1,0 +1,85 @@
+package dev.backfill.source.reader;
+
+import dev.backfill.source.split.Key;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One keyset page of one split, as the reader read it: the record type of the source. It carries
+ * the watermark it starts from ({@code from}: the split's committed watermark when it was read,
+ * null for a split's first page) and the key it ends at ({@code to}: the last row's key, null for
+ * the empty closing page), so that the sink can commit {@code (from, to]} as a compare-and-set.
+ *
+ * <p>Rows are the key and the operation's columns, in PostgreSQL text form (null for SQL NULL).
+ */
+public final class RowBatch {
+    private final String splitId;
+    private final String physicalTable;
+    private final Key from;
+    private final Key to;
+    private final List<Key> keys;
+    private final List<String[]> values;
+    private final boolean last;
+
+    public RowBatch(
+            String splitId,
+            String physicalTable,
+            Key from,
+            Key to,
+            List<Key> keys,
+            List<String[]> values,
+            boolean last) {
+        if (keys.size() != values.size()) {
+            throw new IllegalArgumentException(
+                    "batch of split " + splitId + " has " + keys.size() + " keys but " + values.size() + " value rows");
+        }
+        this.splitId = Objects.requireNonNull(splitId);
+        this.physicalTable = Objects.requireNonNull(physicalTable);
+        this.from = from;
+        this.to = to;
+        this.keys = List.copyOf(keys);
+        this.values = List.copyOf(values);
+        this.last = last;
+    }
+
+    public String splitId() {
+        return splitId;
+    }
+
+    public String physicalTable() {
+        return physicalTable;
+    }
+
+    /** The committed watermark this page starts after; null for a split's first page. */
+    public Key from() {
+        return from;
+    }
+
+    /** The last key of this page; null when the page is empty. */
+    public Key to() {
+        return to;
+    }
+
+    public List<Key> keys() {
+        return keys;
+    }
+
+    public List<String[]> values() {
+        return values;
+    }
+
+    public int size() {
+        return keys.size();
+    }
+
+    /** True for the split's last page: committing it marks the split done. */
+    public boolean last() {
+        return last;
+    }
+
+    @Override
+    public String toString() {
+        return "RowBatch{" + splitId + " (" + from + ", " + to + "], " + keys.size() + " rows" + (last ? ", last" : "") + "}";
+    }
+}

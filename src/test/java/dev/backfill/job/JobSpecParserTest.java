@@ -1,0 +1,633 @@
+package dev.backfill.job;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Tests for {@link JobSpecParser}: good specs, defaults, passwords, and errors with their lines.
+ */
+class JobSpecParserTest {
+
+    private static final String FILE = "bad.yaml";
+
+    /** The smallest valid spec; line numbers below refer to it. */
+    private static final String MINIMAL =
+            "database:\n" // 1
+                    + "  url: embedded\n" // 2
+                    + "table: demo.orders\n" // 3
+                    + "add-index:\n" // 4
+                    + "  name: orders_email\n" // 5
+                    + "  columns: [email]\n"; // 6
+
+    private static JobSpec parse(String yaml) {
+        return JobSpecParser.parse(yaml, FILE, Map.of());
+    }
+
+    /** Asserts that {@code yaml} fails with exactly this line and field, and returns the error. */
+    private static JobSpecException assertError(
+            String yaml, Map<String, String> env, int line, String field, String... fragments) {
+        JobSpecException e =
+                catchThrowableOfType(
+                        JobSpecException.class, () -> JobSpecParser.parse(yaml, FILE, env));
+        assertThat(e).as("expected a JobSpecException for:%n%s", yaml).isNotNull();
+        assertThat(e.file()).isEqualTo(FILE);
+        assertThat(e.line()).as(e.getMessage()).isEqualTo(line);
+        assertThat(e.field()).as(e.getMessage()).isEqualTo(field);
+        assertThat(e.getMessage()).startsWith(FILE + ":" + line + ": " + field + ": ");
+        for (String fragment : fragments) {
+            assertThat(e.getMessage()).contains(fragment);
+        }
+        return e;
+    }
+
+    private static JobSpecException assertError(
+            String yaml, int line, String field, String... fragments) {
+        return assertError(yaml, Map.of(), line, field, fragments);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Good specs
+    // ---------------------------------------------------------------------------------------
+
+    @Test
+    void parsesAFullSpec() {
+        String yaml =
+                "reorg: shop.orders-email_2\n"
+                        + "database:\n"
+                        + "  url: jdbc:postgresql://db.example:5432/shop?sslmode=require\n"
+                        + "  user: alice\n"
+                        + "  password-env: SHOP_PASSWORD\n"
+                        + "table: shop.orders\n"
+                        + "add-index:\n"
+                        + "  name: orders_email_region\n"
+                        + "  columns:\n"
+                        + "    - email\n"
+                        + "    - region\n"
+                        + "  unique: false\n"
+                        + "tuning:\n"
+                        + "  parallelism: 8\n"
+                        + "  batch-size: 5000\n"
+                        + "  split-rows: 250000\n"
+                        + "  checkpoint-interval: 2m\n"
+                        + "  lock-timeout: 1h\n"
+                        + "  max-rows-per-second: 20000\n";
+
+        JobSpec spec = JobSpecParser.parse(yaml, "shop.yaml", Map.of("SHOP_PASSWORD", "hunter2"));
+
+        assertThat(spec.sourceFile()).isEqualTo("shop.yaml");
+        assertThat(spec.reorgId()).isEqualTo("shop.orders-email_2");
+        assertThat(spec.rawSpec()).isEqualTo(yaml);
+        assertThat(spec.database().url())
+                .isEqualTo("jdbc:postgresql://db.example:5432/shop?sslmode=require");
+        assertThat(spec.database().isEmbedded()).isFalse();
+        assertThat(spec.database().user()).isEqualTo("alice");
+        assertThat(spec.database().password()).isEqualTo("hunter2");
+        assertThat(spec.database().demoRows()).isZero();
+        assertThat(spec.schema()).isEqualTo("shop");
+        assertThat(spec.table()).isEqualTo("orders");
+        assertThat(spec.tableName()).isEqualTo("shop.orders");
+        assertThat(spec.operation()).isEqualTo(JobSpec.Operation.ADD_INDEX);
+        assertThat(spec.addIndex().name()).isEqualTo("orders_email_region");
+        assertThat(spec.addIndex().columns()).containsExactly("email", "region");
+        assertThat(spec.addIndex().unique()).isFalse();
+        assertThat(spec.tuning().parallelism()).isEqualTo(8);
+        assertThat(spec.tuning().batchSize()).isEqualTo(5000);
+        assertThat(spec.tuning().splitRows()).isEqualTo(250_000);
+        assertThat(spec.tuning().checkpointInterval()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(spec.tuning().lockTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(spec.tuning().maxRowsPerSecond()).isEqualTo(20_000);
+    }
+
+    @Test
+    void appliesDefaults() {
+        JobSpec spec = parse(MINIMAL);
+
+        assertThat(spec.reorgId()).isEqualTo("demo.orders-add-index-orders_email");
+        assertThat(spec.database().isEmbedded()).isTrue();
+        assertThat(spec.database().user()).isNull();
+        assertThat(spec.database().password()).isNull();
+        assertThat(spec.database().demoRows()).isZero();
+        assertThat(spec.addIndex().unique()).isFalse();
+        JobSpec.TuningSpec t = spec.tuning();
+        assertThat(t.parallelism()).isEqualTo(JobSpec.TuningSpec.DEFAULT_PARALLELISM);
+        assertThat(t.batchSize()).isEqualTo(JobSpec.TuningSpec.DEFAULT_BATCH_SIZE);
+        assertThat(t.splitRows()).isEqualTo(JobSpec.TuningSpec.DEFAULT_SPLIT_ROWS);
+        assertThat(t.checkpointInterval())
+                .isEqualTo(JobSpec.TuningSpec.DEFAULT_CHECKPOINT_INTERVAL);
+        assertThat(t.lockTimeout()).isEqualTo(JobSpec.TuningSpec.DEFAULT_LOCK_TIMEOUT);
+        assertThat(t.maxRowsPerSecond()).isZero();
+    }
+
+    @Test
+    void emptyTuningMeansDefaults() {
+        JobSpec spec = parse(MINIMAL + "tuning:\n");
+        assertThat(spec.tuning().toString()).isEqualTo(JobSpec.TuningSpec.defaults().toString());
+    }
+
+    @Test
+    void userDefaultsToPgUser() {
+        JobSpec spec = JobSpecParser.parse(MINIMAL, FILE, Map.of("PGUSER", "bob"));
+        assertThat(spec.database().user()).isEqualTo("bob");
+
+        JobSpec explicit =
+                JobSpecParser.parse(
+                        MINIMAL.replace("  url: embedded\n", "  url: embedded\n  user: carol\n"),
+                        FILE,
+                        Map.of("PGUSER", "bob"));
+        assertThat(explicit.database().user()).isEqualTo("carol");
+    }
+
+    @Test
+    void unqualifiedTableHasNoSchema() {
+        JobSpec spec = parse(MINIMAL.replace("table: demo.orders", "table: orders"));
+        assertThat(spec.schema()).isNull();
+        assertThat(spec.table()).isEqualTo("orders");
+        assertThat(spec.reorgId()).isEqualTo("orders-add-index-orders_email");
+    }
+
+    @Test
+    void acceptsQuotedIdentifiers() {
+        String yaml =
+                MINIMAL.replace(
+                                "table: demo.orders",
+                                "table: '\"My Schema\".\"Order \"\"Lines\"\"\"'")
+                        .replace("columns: [email]", "columns: ['\"E-Mail\"', on, '\"a.b\"']");
+        JobSpec spec = parse(yaml);
+        assertThat(spec.schema()).isEqualTo("My Schema");
+        assertThat(spec.table()).isEqualTo("Order \"Lines\"");
+        // YAML 1.1 reads a bare "on" as a boolean; as a column name it is taken as written.
+        assertThat(spec.addIndex().columns()).containsExactly("E-Mail", "on", "a.b");
+        assertThat(spec.reorgId()).isEqualTo("My_Schema.Order__Lines_-add-index-orders_email");
+    }
+
+    @Test
+    void acceptsQuotedNumbersAndYamlIntegerForms() {
+        JobSpec spec = parse(MINIMAL + "tuning:\n  split-rows: 1_000_000\n  batch-size: '500'\n");
+        assertThat(spec.tuning().splitRows()).isEqualTo(1_000_000);
+        assertThat(spec.tuning().batchSize()).isEqualTo(500);
+    }
+
+    @Test
+    void resolvesPasswordEnvAndNeverShowsIt() {
+        String yaml =
+                MINIMAL.replace(
+                        "  url: embedded\n", "  url: embedded\n  password-env: PGPASSWORD\n");
+
+        JobSpec spec = JobSpecParser.parse(yaml, FILE, Map.of("PGPASSWORD", "s3cr3t-value"));
+
+        assertThat(spec.database().password()).isEqualTo("s3cr3t-value");
+        assertThat(spec.toString()).doesNotContain("s3cr3t-value").contains("password=***");
+        assertThat(spec.database().toString()).doesNotContain("s3cr3t-value");
+        assertThat(spec.rawSpec()).contains("PGPASSWORD").doesNotContain("s3cr3t-value");
+    }
+
+    @Test
+    void readsPasswordFileAndStripsOneTrailingNewline(@TempDir Path dir) throws Exception {
+        Path pw = dir.resolve("pw.txt");
+        Files.writeString(pw, "pa ss\n\n", StandardCharsets.UTF_8);
+        String yaml =
+                MINIMAL.replace(
+                        "  url: embedded\n", "  url: embedded\n  password-file: " + pw + "\n");
+
+        JobSpec spec = parse(yaml);
+
+        assertThat(spec.database().password()).isEqualTo("pa ss\n");
+        assertThat(spec.toString()).doesNotContain("pa ss");
+
+        Files.writeString(pw, "crlf\r\n", StandardCharsets.UTF_8);
+        assertThat(parse(yaml).database().password()).isEqualTo("crlf");
+    }
+
+    @Test
+    void resolvesRelativePasswordFileAgainstTheSpecDirectory(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("pw.txt"), "from-file\n", StandardCharsets.UTF_8);
+        Path specFile = dir.resolve("job.yaml");
+        Files.writeString(
+                specFile,
+                MINIMAL.replace("  url: embedded\n", "  url: embedded\n  password-file: pw.txt\n"),
+                StandardCharsets.UTF_8);
+
+        JobSpec spec = JobSpecParser.parse(specFile);
+
+        assertThat(spec.database().password()).isEqualTo("from-file");
+        assertThat(spec.sourceFile()).isEqualTo(specFile.toString());
+    }
+
+    @Test
+    void parsesTheDemoSpec() {
+        JobSpec spec = JobSpecParser.parse(Path.of("conf/jobs/demo.yaml"));
+
+        assertThat(spec.sourceFile()).isEqualTo("conf/jobs/demo.yaml");
+        assertThat(spec.reorgId()).isEqualTo("demo-orders-email");
+        assertThat(spec.database().isEmbedded()).isTrue();
+        assertThat(spec.database().user()).isEqualTo("postgres");
+        assertThat(spec.database().password()).isNull();
+        assertThat(spec.database().demoRows()).isEqualTo(1_000_000);
+        assertThat(spec.schema()).isEqualTo("demo");
+        assertThat(spec.table()).isEqualTo("orders");
+        assertThat(spec.addIndex().name()).isEqualTo("orders_email");
+        assertThat(spec.addIndex().columns()).containsExactly("email");
+        assertThat(spec.addIndex().unique()).isTrue();
+        assertThat(spec.tuning().parallelism()).isEqualTo(2);
+        assertThat(spec.tuning().batchSize()).isEqualTo(1000);
+        assertThat(spec.tuning().splitRows()).isEqualTo(100_000);
+        assertThat(spec.tuning().checkpointInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(spec.tuning().lockTimeout()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Bad specs: each names the file, the line and the field
+    // ---------------------------------------------------------------------------------------
+
+    @Test
+    void rejectsUnknownTopLevelKey() {
+        assertError(
+                MINIMAL + "colour: red\n",
+                7,
+                "colour",
+                "unknown key",
+                "reorg, database, table, add-index, tuning");
+    }
+
+    @Test
+    void rejectsUnknownKeyInTuning() {
+        assertError(
+                MINIMAL + "tuning:\n  parallelism: 2\n  batch_size: 10\n",
+                9,
+                "tuning.batch_size",
+                "unknown key",
+                "parallelism, batch-size, split-rows, checkpoint-interval, lock-timeout,"
+                        + " max-rows-per-second",
+                "did you mean batch-size?");
+    }
+
+    @Test
+    void rejectsPasswordInTheSpecWithoutEchoingIt() {
+        JobSpecException e =
+                assertError(
+                        MINIMAL.replace(
+                                "  url: embedded\n", "  url: embedded\n  password: topsecret\n"),
+                        3,
+                        "database.password",
+                        "unknown key",
+                        "password-env");
+        assertThat(e.getMessage()).doesNotContain("topsecret");
+    }
+
+    @Test
+    void rejectsMissingTable() {
+        assertError(
+                MINIMAL.replace("table: demo.orders\n", ""), 1, "table", "missing", "schema.table");
+    }
+
+    @Test
+    void rejectsMissingColumns() {
+        assertError(
+                MINIMAL.replace("  columns: [email]\n", ""),
+                4,
+                "add-index.columns",
+                "missing",
+                "[email]");
+    }
+
+    @Test
+    void rejectsMissingUrlAtTheLineOfDatabase() {
+        assertError(
+                "reorg: x\n" + MINIMAL.replace("  url: embedded\n", "  user: u\n"),
+                2,
+                "database.url",
+                "missing");
+    }
+
+    @Test
+    void rejectsBadDuration() {
+        assertError(
+                MINIMAL + "tuning:\n  checkpoint-interval: 5 sec\n",
+                8,
+                "tuning.checkpoint-interval",
+                "\"5 sec\"",
+                "500ms, 5s, 2m or 1h");
+        assertError(
+                MINIMAL + "tuning:\n  lock-timeout: 30\n",
+                8,
+                "tuning.lock-timeout",
+                "got 30",
+                "500ms, 5s, 2m or 1h");
+        assertError(
+                MINIMAL + "tuning:\n  lock-timeout: 0ms\n",
+                8,
+                "tuning.lock-timeout",
+                "at least 1ms");
+    }
+
+    @Test
+    void rejectsBatchSizeZero() {
+        assertError(
+                MINIMAL + "tuning:\n  batch-size: 0\n",
+                8,
+                "tuning.batch-size",
+                "must be a whole number from 1 to 100000, got 0");
+    }
+
+    @Test
+    void rejectsOutOfRangeNumbers() {
+        assertError(
+                MINIMAL + "tuning:\n  parallelism: 2000\n",
+                8,
+                "tuning.parallelism",
+                "from 1 to 1024, got 2000");
+        assertError(
+                MINIMAL + "tuning:\n  max-rows-per-second: -1\n",
+                8,
+                "tuning.max-rows-per-second",
+                "at least 0, got -1");
+        assertError(
+                MINIMAL + "tuning:\n  split-rows: 99999999999999999999999\n",
+                8,
+                "tuning.split-rows",
+                "at least 1, got 99999999999999999999999");
+    }
+
+    @Test
+    void rejectsWrongTypes() {
+        assertError(
+                MINIMAL + "tuning:\n  parallelism: abc\n",
+                8,
+                "tuning.parallelism",
+                "expected a whole number from 1 to 1024, got \"abc\"");
+        assertError(MINIMAL + "tuning:\n  batch-size: 1.5\n", 8, "tuning.batch-size", "got 1.5");
+        assertError(
+                MINIMAL.replace("columns: [email]", "columns: email"),
+                6,
+                "add-index.columns",
+                "expected a list of column names",
+                "got \"email\"");
+        assertError(
+                MINIMAL.replace("table: demo.orders", "table: [demo, orders]"),
+                3,
+                "table",
+                "got a list");
+        assertError(
+                MINIMAL.replace("add-index:\n", "add-index:\n  unique: maybe\n"),
+                5,
+                "add-index.unique",
+                "expected true or false, got \"maybe\"");
+        assertError(
+                MINIMAL + "tuning: fast\n",
+                7,
+                "tuning",
+                "expected a map with the keys parallelism",
+                "got \"fast\"");
+    }
+
+    @Test
+    void rejectsTwoPasswords() {
+        assertError(
+                MINIMAL.replace(
+                        "  url: embedded\n",
+                        "  url: embedded\n  password-env: PGPASSWORD\n  password-file: /pw\n"),
+                Map.of("PGPASSWORD", "x"),
+                4,
+                "database.password-file",
+                "either password-env or password-file, not both",
+                "line 3");
+    }
+
+    @Test
+    void rejectsUnsetPasswordEnvNamingTheVariable() {
+        assertError(
+                MINIMAL.replace("  url: embedded\n", "  url: embedded\n  password-env: SHOP_PW\n"),
+                3,
+                "database.password-env",
+                "environment variable SHOP_PW is not set");
+    }
+
+    @Test
+    void rejectsUnreadablePasswordFileNamingThePath(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.txt");
+        assertError(
+                MINIMAL.replace(
+                        "  url: embedded\n", "  url: embedded\n  password-file: " + missing + "\n"),
+                3,
+                "database.password-file",
+                "cannot read password file " + missing,
+                "NoSuchFileException");
+    }
+
+    @Test
+    void rejectsBadUrls() {
+        assertError(
+                MINIMAL.replace("url: embedded", "url: postgres://h/db"),
+                2,
+                "database.url",
+                "must be embedded or a URL starting with jdbc:postgresql://");
+        JobSpecException e =
+                assertError(
+                        MINIMAL.replace(
+                                "url: embedded", "url: jdbc:postgresql://h/db?password=hunter2"),
+                        2,
+                        "database.url",
+                        "holds a password",
+                        "password-env");
+        assertThat(e.getMessage()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void rejectsDemoRowsWithAJdbcUrl() {
+        assertError(
+                MINIMAL.replace(
+                        "  url: embedded\n",
+                        "  url: jdbc:postgresql://localhost/db\n  demo-rows: 10\n"),
+                3,
+                "database.demo-rows",
+                "only applies to url: embedded");
+    }
+
+    @Test
+    void rejectsBothOperations() {
+        assertError(
+                MINIMAL + "modify-column:\n  column: x\n",
+                7,
+                "modify-column",
+                "exactly one operation",
+                "add-index is also given at line 4");
+    }
+
+    @Test
+    void rejectsNoOperation() {
+        assertError(
+                "database:\n  url: embedded\ntable: demo.orders\n",
+                1,
+                "add-index",
+                "missing",
+                "exactly one operation");
+    }
+
+    @Test
+    void rejectsModifyColumnAsNotBuiltYet() {
+        assertError(
+                "database:\n  url: embedded\ntable: demo.orders\nmodify-column:\n  column: x\n",
+                4,
+                "modify-column",
+                "not built yet");
+    }
+
+    @Test
+    void rejectsMalformedYaml() {
+        JobSpecException e =
+                assertError(
+                        "database:\n  url: embedded\n table: demo.orders\n",
+                        3,
+                        JobSpecParser.YAML,
+                        "not valid YAML");
+        assertThat(e.getCause()).isNotNull();
+
+        assertError(
+                MINIMAL.replace("columns: [email]", "columns: [email"),
+                7,
+                JobSpecParser.YAML,
+                "not valid YAML",
+                "expected ',' or ']'");
+    }
+
+    @Test
+    void rejectsBadReorgId() {
+        assertError(
+                "# header\nreorg: my reorg!\n" + MINIMAL,
+                2,
+                "reorg",
+                "1 to 63 characters from A-Z, a-z, 0-9",
+                "got \"my reorg!\"");
+        assertError("reorg: " + "x".repeat(64) + "\n" + MINIMAL, 1, "reorg", "1 to 63 characters");
+    }
+
+    @Test
+    void rejectsTooLongDefaultReorgId() {
+        assertError(
+                MINIMAL.replace("name: orders_email", "name: " + "n".repeat(50)),
+                1,
+                "reorg",
+                "over the limit of 63",
+                "set reorg:");
+    }
+
+    @Test
+    void rejectsDuplicateKeys() {
+        assertError(
+                MINIMAL + "tuning:\n  batch-size: 10\n  batch-size: 20\n",
+                9,
+                "tuning.batch-size",
+                "duplicate key",
+                "line 8");
+        assertError(MINIMAL + "table: other\n", 7, "table", "duplicate key", "line 3");
+    }
+
+    @Test
+    void rejectsEmptyFileAndNonMaps() {
+        assertError("", 1, JobSpecParser.TOP_LEVEL, "the spec is empty");
+        assertError("# just a comment\n", 1, JobSpecParser.TOP_LEVEL, "the spec is empty");
+        assertError(
+                "- database\n- table\n",
+                1,
+                JobSpecParser.TOP_LEVEL,
+                "expected a YAML map",
+                "got a list");
+        assertError("hello\n", 1, JobSpecParser.TOP_LEVEL, "got \"hello\"");
+        assertError(
+                MINIMAL + "---\nreorg: again\n",
+                8,
+                JobSpecParser.TOP_LEVEL,
+                "second YAML document");
+    }
+
+    @Test
+    void rejectsBadTableNames() {
+        assertError(
+                MINIMAL.replace("table: demo.orders", "table: db.demo.orders"),
+                3,
+                "table",
+                "schema.table or table",
+                "3 dot-separated parts");
+        assertError(
+                MINIMAL.replace("table: demo.orders", "table: demo."),
+                3,
+                "table",
+                "ends with a dot");
+        assertError(
+                MINIMAL.replace("table: demo.orders", "table: .orders"),
+                3,
+                "table",
+                "empty name part");
+        assertError(
+                MINIMAL.replace("table: demo.orders", "table: '\"demo.orders'"),
+                3,
+                "table",
+                "is not closed");
+        assertError(
+                MINIMAL.replace("table: demo.orders", "table: '\"\"'"),
+                3,
+                "table",
+                "empty quoted name");
+        assertError(
+                MINIMAL.replace("table: demo.orders", "table: demo." + "t".repeat(64)),
+                3,
+                "table",
+                "longer than PostgreSQL's limit of 63 bytes");
+    }
+
+    @Test
+    void rejectsBadIndexNamesAndColumns() {
+        assertError(
+                MINIMAL.replace("name: orders_email", "name: demo.orders_email"),
+                5,
+                "add-index.name",
+                "a name without a dot");
+        assertError(
+                MINIMAL.replace("columns: [email]", "columns: []"),
+                6,
+                "add-index.columns",
+                "is empty");
+        assertError(
+                MINIMAL.replace(
+                        "  columns: [email]\n",
+                        "  columns:\n    - email\n    - Email\n    - email\n"),
+                9,
+                "add-index.columns",
+                "item 3: column \"email\" is already listed as item 1");
+        assertError(
+                MINIMAL.replace("  columns: [email]\n", "  columns:\n    - email\n    - [a, b]\n"),
+                8,
+                "add-index.columns",
+                "item 2: expected a column name, got a list");
+    }
+
+    @Test
+    void rejectsAliases() {
+        assertError(
+                MINIMAL + "tuning:\n  batch-size: &n 10\n  split-rows: *n\n",
+                9,
+                "tuning.split-rows",
+                "aliases");
+    }
+
+    @Test
+    void reportsUnreadableSpecFileWithoutALine(@TempDir Path dir) {
+        Path missing = dir.resolve("missing.yaml");
+        JobSpecException e =
+                catchThrowableOfType(JobSpecException.class, () -> JobSpecParser.parse(missing));
+        assertThat(e.file()).isEqualTo(missing.toString());
+        assertThat(e.line()).isZero();
+        assertThat(e.getMessage())
+                .startsWith(
+                        missing + ": " + JobSpecParser.TOP_LEVEL + ": cannot read the spec file");
+    }
+}

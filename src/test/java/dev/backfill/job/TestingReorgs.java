@@ -1,0 +1,110 @@
+package dev.backfill.job;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.TestingPostgres;
+
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import javax.sql.DataSource;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Test support: databases, specs, running a reorg on the MiniCluster, and reading results. */
+public final class TestingReorgs {
+    private TestingReorgs() {}
+
+    /** A fresh database with {@code ddl} run in it. */
+    public static DataSource database(String name, String... ddl) throws SQLException {
+        DataSource ds = TestingPostgres.get().createDatabase(name);
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            for (String sql : ddl) {
+                st.execute(sql);
+            }
+        }
+        return ds;
+    }
+
+    /** An add-index spec for {@code table} in database {@code db}. */
+    public static JobSpec addIndexSpec(String db, String table, String index, String columns, boolean unique, String tuning) {
+        String yaml =
+                "database:\n"
+                        + "  url: "
+                        + TestingPostgres.get().jdbcUrl(db)
+                        + "\n"
+                        + "  user: postgres\n"
+                        + "table: "
+                        + table
+                        + "\n"
+                        + "add-index:\n"
+                        + "  name: "
+                        + index
+                        + "\n"
+                        + "  columns: ["
+                        + columns
+                        + "]\n"
+                        + "  unique: "
+                        + unique
+                        + "\n"
+                        + "tuning:\n"
+                        + (tuning == null ? "  parallelism: 2\n  batch-size: 500\n  split-rows: 10000\n  checkpoint-interval: 1s\n" : tuning);
+        return JobSpecParser.parse(yaml, db + ".yaml", Map.of());
+    }
+
+    /** Runs the reorg's Flink job to the end on the MiniCluster; returns the setup outcome. */
+    public static ReorgSetup.Outcome run(JobSpec spec) throws Exception {
+        ReorgSetup.Outcome out = ReorgSetup.run(spec);
+        if (out.plan == null) {
+            return out;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(spec.tuning().parallelism());
+        env.enableCheckpointing(spec.tuning().checkpointInterval().toMillis());
+        BackfillPipeline.build(env, out.plan);
+        env.execute(BackfillPipeline.jobName(out.plan));
+        return out;
+    }
+
+    public static Catalog.Reorg reorg(DataSource ds, String id) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            return Catalog.find(c, id).orElseThrow();
+        }
+    }
+
+    public static long count(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public static List<String> strings(DataSource ds, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** Rows in a but not in b (EXCEPT), as text. */
+    public static long except(DataSource ds, String a, String b) throws SQLException {
+        return count(ds, "SELECT count(*) FROM (" + a + " EXCEPT " + b + ") d");
+    }
+
+    static Duration timeout() {
+        return Duration.ofMinutes(3);
+    }
+}
