@@ -150,6 +150,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Files.createDirectories(dataDir);
         long t0 = System.nanoTime();
 
+        ensureNotOwned(dataDir, port);
         stopLeftoverPostmaster(binDir, dataDir);
         boolean reuseCluster = prepareDataDirectory(dataDir);
 
@@ -182,8 +183,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                             .setServerConfig("fsync", "on")
                             .start();
         } catch (IOException | RuntimeException | ExceptionInInitializerError e) {
-            // Zonky may have got as far as starting a postmaster; do not leave it running.
-            stopQuietlyAfterFailedStart(binDir, dataDir);
+            // If zonky got past taking its lock (it then leaks the lock, so this JVM holds it),
+            // it may have started a postmaster: do not leave that running. If it did not, a
+            // postmaster on the data directory is not ours to stop.
+            if (zonkyLock(dataDir) == LockState.HELD_IN_THIS_JVM) {
+                stopQuietlyAfterFailedStart(binDir, dataDir);
+            }
             throw new IOException(
                     "could not start PostgreSQL on port "
                             + actualPort
@@ -273,8 +278,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("zonky could not stop PostgreSQL on port {}: {}", port, e.toString());
         }
-        // Zonky waits only 5 s and swallows a failed stop; make sure it is really gone.
-        if (isAlive(postmasterPid)) {
+        // pg_ctl stop -w returns once postmaster.pid is gone, a moment before the process exits;
+        // and zonky waits only 5 s and swallows a failed stop. Make sure it is really gone.
+        if (!waitForExit(postmasterPid, Duration.ofSeconds(10))) {
             LOG.warn(
                     "PostgreSQL pid {} on port {} is still running after zonky's stop; stopping it",
                     postmasterPid,
@@ -312,7 +318,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Files.deleteIfExists(pidFile);
             return;
         }
-        Optional<ProcessHandle> process = ProcessHandle.of(info.pid).filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> process =
+                ProcessHandle.of(info.pid).filter(p -> isRunning(p.pid()));
         if (process.isEmpty()) {
             LOG.info(
                     "removing stale {}: postgres pid {} is no longer running", pidFile, info.pid);
@@ -328,7 +335,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Files.deleteIfExists(pidFile);
             return;
         }
-        ensureNotOwned(dataDir, info);
         LOG.warn(
                 "PostgreSQL pid {} is still running on port {} with data directory {}, left by a"
                         + " previous run that did not stop it; stopping it",
@@ -375,39 +381,69 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /**
      * Fails when zonky's lock in the data directory is held, i.e. an {@code
-     * EmbeddedPostgresServer} (or other zonky user) that is still alive owns the running server:
-     * that server is not stale, and stopping it would pull the database from under its owner.
-     * The lock of a process that died (kill -9) is released by the kernel.
+     * EmbeddedPostgresServer} (or other zonky user) that is still alive owns the data directory:
+     * its server is not stale, and stopping it would pull the database from under its owner
+     * (zonky itself would only fail later with "could not lock"). The lock of a process that
+     * died (kill -9) is released by the kernel, so a killed run never blocks the next one.
      */
-    private static void ensureNotOwned(Path dataDir, PidFile info) throws IOException {
+    private static void ensureNotOwned(Path dataDir, int port) throws IOException {
+        String owner;
+        switch (zonkyLock(dataDir)) {
+            case HELD_BY_OTHER_PROCESS:
+                owner = "another live process";
+                break;
+            case HELD_IN_THIS_JVM:
+                owner = "this JVM (an EmbeddedPostgresServer on it is still open)";
+                break;
+            default:
+                return;
+        }
+        PidFile info = PidFile.read(dataDir.resolve(PID_FILE));
+        String running =
+                info != null && isRunning(info.pid)
+                        ? " by a running PostgreSQL (pid " + info.pid + ", port " + info.port + ")"
+                        : "";
+        throw new IllegalStateException(
+                "cannot start PostgreSQL"
+                        + (port == 0 ? "" : " on port " + port)
+                        + ": data directory "
+                        + dataDir
+                        + " is in use"
+                        + running
+                        + ", owned by "
+                        + owner
+                        + " (zonky's lock "
+                        + ZONKY_LOCK_FILE
+                        + " is held); refusing to touch it. Close that server first, or use"
+                        + " another home directory.");
+    }
+
+    /** Who holds zonky's {@code epg-lock} in a data directory. */
+    private enum LockState {
+        ABSENT_OR_FREE,
+        HELD_BY_OTHER_PROCESS,
+        HELD_IN_THIS_JVM
+    }
+
+    private static LockState zonkyLock(Path dataDir) throws IOException {
         Path lockFile = dataDir.resolve(ZONKY_LOCK_FILE);
         if (!Files.exists(lockFile)) {
-            return;
+            return LockState.ABSENT_OR_FREE;
         }
-        String owner;
+        // Opened without CREATE: the file's presence is also how prepareDataDirectory tells
+        // that zonky got past initdb.
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
             FileLock lock = channel.tryLock();
-            if (lock != null) {
-                lock.release();
-                return;
+            if (lock == null) {
+                return LockState.HELD_BY_OTHER_PROCESS;
             }
-            owner = "another live process";
+            lock.release();
+            return LockState.ABSENT_OR_FREE;
         } catch (OverlappingFileLockException e) {
-            owner = "this JVM (an EmbeddedPostgresServer on it is still open)";
+            return LockState.HELD_IN_THIS_JVM;
         } catch (NoSuchFileException e) {
-            return;
+            return LockState.ABSENT_OR_FREE;
         }
-        throw new IllegalStateException(
-                "data directory "
-                        + dataDir
-                        + " is in use by a running PostgreSQL (pid "
-                        + info.pid
-                        + ", port "
-                        + info.port
-                        + ") owned by "
-                        + owner
-                        + "; refusing to stop it. Close that server first, or use another home"
-                        + " directory.");
     }
 
     /**
@@ -573,7 +609,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                             + ": the port is held by another server"
                             + pgCtlOutcome(pg));
         }
-        if (info == null || !isAlive(info.pid)) {
+        if (info == null || !isRunning(info.pid)) {
             throw new IllegalStateException(
                     "PostgreSQL answered on port "
                             + port
@@ -602,7 +638,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static void stopQuietlyAfterFailedStart(Path binDir, Path dataDir) {
         try {
             PidFile info = PidFile.read(dataDir.resolve(PID_FILE));
-            if (info != null && isAlive(info.pid)) {
+            if (info != null && isRunning(info.pid)) {
                 Optional<ProcessHandle> p = ProcessHandle.of(info.pid);
                 if (p.isPresent() && isPostmasterOf(p.get(), dataDir, info)) {
                     stopPostmaster(binDir, dataDir, info.pid);
@@ -638,7 +674,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         } else {
             LOG.warn("no pg_ctl under {}; stopping pid {} with SIGTERM", binDir, pid);
         }
-        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(p -> isRunning(p.pid()));
         if (process.isEmpty()) {
             return true;
         }
@@ -701,13 +737,34 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
-    private static boolean isAlive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    /**
+     * True while {@code pid} runs. A zombie counts as gone: {@link ProcessHandle#isAlive()} says
+     * a zombie is alive, and a postmaster whose parent is gone (pg_ctl exits right after starting
+     * it) is reaped only when init gets to it, which in some containers is late or never.
+     */
+    static boolean isRunning(long pid) {
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isEmpty() || !handle.get().isAlive()) {
+            return false;
+        }
+        try {
+            // "pid (comm) S ...": the state is the first field after the last ')'.
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            if (close > 0 && close + 2 < stat.length()) {
+                char state = stat.charAt(close + 2);
+                return state != 'Z' && state != 'X';
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc (or the process just went away): trust ProcessHandle
+            return handle.get().isAlive();
+        }
+        return true;
     }
 
     private static boolean waitForExit(long pid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (isAlive(pid)) {
+        while (isRunning(pid)) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }
@@ -715,7 +772,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return !isAlive(pid);
+                return !isRunning(pid);
             }
         }
         return true;

@@ -29,15 +29,15 @@ public final class BackfillPipeline {
         env.fromSource(
                         new BackfillSource(plan),
                         WatermarkStrategy.noWatermarks(),
-                        "backfill-source: " + plan.table().displayName(),
+                        "backfill-source",
                         TypeInformation.of(RowBatch.class))
                 .uid("backfill-source")
                 .map(new OperationFunction(op))
                 .returns(TypeInformation.of(WriteBatch.class))
-                .name(op.describe())
+                .name(plan.spec().operation().key())
                 .uid("backfill-operation")
                 .sinkTo(new BackfillSink(plan))
-                .name("backfill-sink: " + plan.index().displayName())
+                .name("backfill-sink")
                 .uid("backfill-sink");
     }
 

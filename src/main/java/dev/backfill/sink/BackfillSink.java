@@ -65,12 +65,13 @@ public final class BackfillSink
     public void addPostCommitTopology(DataStream<CommittableMessage<BatchReport>> committables) {
         committables
                 .global()
-                .transform("finalizer: verify and publish " + plan.reorgId(), Types.VOID, new FinalizerOperator(plan))
+                .transform("finalizer", Types.VOID, new FinalizerOperator(plan))
                 .setParallelism(1)
                 .setMaxParallelism(1)
                 .uid("backfill-finalizer")
                 .sinkTo(new DiscardingSink<>())
                 .setParallelism(1)
                 .name("finalizer-end");
+        // Operator names stay short: Flink truncates metric names past 80 characters.
     }
 }

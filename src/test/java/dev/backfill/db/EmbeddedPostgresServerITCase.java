@@ -50,8 +50,12 @@ class EmbeddedPostgresServerITCase {
             toClose.get(i).close();
         }
         for (long pid : pidsToKill) {
-            // Only the postgres this test started and failed to have stopped.
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            // Only the postgres this test started, if it is still there.
+            if (EmbeddedPostgresServer.isRunning(pid)) {
+                ProcessHandle.of(pid)
+                        .filter(h -> h.info().command().orElse("").endsWith("postgres"))
+                        .ifPresent(ProcessHandle::destroy);
+            }
         }
         for (Path p : toDelete) {
             deleteRecursively(p);
@@ -91,7 +95,7 @@ class EmbeddedPostgresServerITCase {
             }
             long pid = second.postmasterPid();
             second.close();
-            assertThat(waitUntil(() -> ProcessHandle.of(pid).isEmpty())).isTrue();
+            assertThat(EmbeddedPostgresServer.isRunning(pid)).isFalse();
         }
     }
 
@@ -118,18 +122,19 @@ class EmbeddedPostgresServerITCase {
                         .start();
         long oldPid;
         try {
-            oldPid = awaitReady(child);
+            oldPid = awaitReady(child, home.resolve("child-stderr.log"));
         } finally {
             child.destroyForcibly();
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
         pidsToKill.add(oldPid);
-        assertThat(ProcessHandle.of(oldPid).map(ProcessHandle::isAlive)).contains(true);
+        assertThat(EmbeddedPostgresServer.isRunning(oldPid)).isTrue();
         assertThat(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim())
                 .isEqualTo(Long.toString(oldPid));
 
         try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(bin, data, port)) {
-            assertThat(ProcessHandle.of(oldPid).filter(ProcessHandle::isAlive)).isEmpty();
+            // Gone, or a zombie waiting for init to reap it (ProcessHandle calls that alive).
+            assertThat(EmbeddedPostgresServer.isRunning(oldPid)).isFalse();
             assertThat(server.postmasterPid()).isNotEqualTo(oldPid);
             assertThat(server.port()).isEqualTo(port);
             try (Connection c = server.dataSource().getConnection();
@@ -156,8 +161,7 @@ class EmbeddedPostgresServerITCase {
                 .hasMessageContaining(home.resolve("data").toString())
                 .hasMessageContaining(Integer.toString(first.port()))
                 .hasMessageContaining("this JVM");
-        assertThat(ProcessHandle.of(first.postmasterPid()).map(ProcessHandle::isAlive))
-                .contains(true);
+        assertThat(EmbeddedPostgresServer.isRunning(first.postmasterPid())).isTrue();
         try (Connection c = first.dataSource().getConnection();
                 Statement s = c.createStatement()) {
             assertThat(s.execute("SELECT 1")).isTrue();
@@ -409,7 +413,7 @@ class EmbeddedPostgresServerITCase {
     }
 
     /** Reads the child's stdout until it reports {@code READY <postmaster pid>}. */
-    private static long awaitReady(Process child) throws Exception {
+    private static long awaitReady(Process child, Path stderrLog) throws Exception {
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader =
                 new Thread(
@@ -436,7 +440,10 @@ class EmbeddedPostgresServerITCase {
             long left = deadline - System.nanoTime();
             String line = lines.poll(Math.max(left, 0), TimeUnit.NANOSECONDS);
             if (line == null || line.equals("EOF")) {
-                throw new AssertionError("the child JVM did not report READY (see child-stderr.log)");
+                child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError(
+                        "the child JVM did not report READY; its stderr:\n"
+                                + Files.readString(stderrLog));
             }
             if (line.startsWith("READY ")) {
                 return Long.parseLong(line.substring("READY ".length()).trim());
@@ -445,9 +452,8 @@ class EmbeddedPostgresServerITCase {
     }
 
     private Path newHome(String name) throws IOException {
-        Path home =
-                TestingPostgres.targetDirectory()
-                        .resolve("pg-it-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        Path home = TestingPostgres.targetDirectory().resolve("pg-it-" + name + "-" + suffix);
         Files.createDirectories(home);
         toDelete.add(home);
         return home;

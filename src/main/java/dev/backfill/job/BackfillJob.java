@@ -1,0 +1,276 @@
+package dev.backfill.job;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Connections;
+import dev.backfill.db.DemoData;
+import dev.backfill.db.DemoLoad;
+import dev.backfill.db.EmbeddedPostgresServer;
+import dev.backfill.db.TableInfo;
+import dev.backfill.job.JobSpec.DatabaseSpec;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import org.postgresql.ds.PGSimpleDataSource;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The entry point: parses {@code --job FILE}, sets the reorg up (prepare or resume), runs the
+ * Flink job and reports the result. The same main serves {@code flink run target/backfill.jar
+ * --job FILE} on a cluster and {@code scripts/backfill --job FILE}, which adds {@code --local}: an
+ * in-JVM Flink with the web UI on :8081.
+ *
+ * <pre>
+ * scripts/backfill --job conf/jobs/demo.yaml
+ * flink run target/backfill.jar --job conf/jobs/orders-email-index.yaml
+ * </pre>
+ *
+ * <p>With {@code url: embedded} it first starts the embedded PostgreSQL (data under {@code
+ * $BACKFILL_HOME}, default {@code ~/.backfill}), seeds {@code demo.orders} when {@code demo-rows}
+ * asks for it, and in local mode runs a small write load for the duration of the backfill.
+ *
+ * <p>Exit codes: 0 public (now or already), 1 the reorg failed, 2 bad input (spec, table).
+ */
+public final class BackfillJob {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_BAD_INPUT = 2;
+
+    private static final String USAGE =
+            "usage: backfill --job FILE [--local] [--webui-port N] [--no-demo-load]\n"
+                    + "  --job FILE        the job spec (YAML), see README.md\n"
+                    + "  --local           run in this JVM with the Flink web UI (scripts/backfill does this)\n"
+                    + "  --webui-port N    web UI port in local mode (default 8081)\n"
+                    + "  --no-demo-load    embedded demo only: no concurrent write load";
+
+    /** Parsed command line. */
+    static final class Args {
+        Path job;
+        boolean local;
+        int webUiPort = 8081;
+        boolean demoLoad = true;
+
+        static Args parse(String[] argv) {
+            Args a = new Args();
+            for (int i = 0; i < argv.length; i++) {
+                switch (argv[i]) {
+                    case "--job":
+                        a.job = Path.of(value(argv, ++i, "--job"));
+                        break;
+                    case "--local":
+                        a.local = true;
+                        break;
+                    case "--webui-port":
+                        String v = value(argv, ++i, "--webui-port");
+                        try {
+                            a.webUiPort = Integer.parseInt(v);
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException("--webui-port: not a port number: '" + v + "'");
+                        }
+                        break;
+                    case "--no-demo-load":
+                        a.demoLoad = false;
+                        break;
+                    case "-h":
+                    case "--help":
+                        throw new IllegalArgumentException(USAGE);
+                    default:
+                        throw new IllegalArgumentException("unknown argument '" + argv[i] + "'\n" + USAGE);
+                }
+            }
+            if (a.job == null) {
+                throw new IllegalArgumentException("--job FILE is required\n" + USAGE);
+            }
+            return a;
+        }
+
+        private static String value(String[] argv, int i, String flag) {
+            if (i >= argv.length) {
+                throw new IllegalArgumentException(flag + " needs a value\n" + USAGE);
+            }
+            return argv[i];
+        }
+    }
+
+    private final PrintStream out;
+
+    BackfillJob(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] argv) {
+        int code = new BackfillJob(System.out).run(argv);
+        if (code != EXIT_OK) {
+            System.exit(code);
+        }
+    }
+
+    int run(String[] argv) {
+        Args args;
+        JobSpec spec;
+        try {
+            args = Args.parse(argv);
+            spec = JobSpecParser.parse(args.job);
+        } catch (IllegalArgumentException | JobSpecException e) {
+            System.err.println("backfill: " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        }
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            return runReorg(args, spec, resources);
+        } catch (TableInfo.TableException | IllegalArgumentException e) {
+            System.err.println("backfill: " + args.job + ": " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        } catch (Exception e) {
+            System.err.println("backfill: reorg " + spec.reorgId() + " failed: " + describe(e));
+            return EXIT_FAILED;
+        } finally {
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                Connections.closeQuietly(resources.get(i));
+            }
+        }
+    }
+
+    private int runReorg(Args args, JobSpec spec, List<AutoCloseable> resources) throws Exception {
+        DemoLoad load = null;
+        if (spec.database().isEmbedded()) {
+            Path home = backfillHome();
+            out.println("backfill: starting embedded PostgreSQL (data in " + home.resolve("data") + ")");
+            EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(home, embeddedPort());
+            resources.add(pg);
+            out.println("backfill: embedded PostgreSQL " + pg.serverVersion() + " at " + pg.jdbcUrl() + " (user postgres)");
+            DatabaseSpec db = spec.database();
+            spec = spec.withDatabase(new DatabaseSpec(pg.jdbcUrl(), "postgres", null, db.demoRows()));
+            if (db.demoRows() > 0) {
+                if (DemoData.seedIfMissing(pg.dataSource(), db.demoRows())) {
+                    out.println("backfill: seeded demo.orders with " + db.demoRows() + " rows");
+                }
+            }
+        }
+        out.println("backfill: reorg " + spec.reorgId() + ": " + spec.operation().key() + " on " + spec.tableName());
+        ReorgSetup.Outcome setup = ReorgSetup.run(spec);
+        if (setup.status == ReorgSetup.Status.ALREADY_PUBLIC) {
+            out.println("backfill: reorg " + spec.reorgId() + " is already public (finished " + setup.existing.finishedAt + ", " + setup.existing.rowsDone + " rows); nothing to do");
+            return EXIT_OK;
+        }
+        ReorgPlan plan = setup.plan;
+        out.println(setup.status == ReorgSetup.Status.PREPARED
+                ? "backfill: write-only: created " + plan.index().displayName() + " and its triggers on " + plan.table().displayName()
+                : "backfill: resuming reorg " + spec.reorgId() + " (state " + setup.existing.state.value() + ", " + setup.existing.rowsDone + " rows done)");
+
+        StreamExecutionEnvironment env = environment(args, spec);
+        BackfillPipeline.build(env, plan);
+
+        PGSimpleDataSource ds = plan.dataSource();
+        if (spec.database().demoRows() > 0 && args.local && args.demoLoad) {
+            load = DemoLoad.start(ds, 50);
+            resources.add(load);
+            out.println("backfill: concurrent write load on demo.orders started (about 50 inserts/updates/deletes per second)");
+        }
+        if (args.local) {
+            out.println("backfill: Flink web UI: http://localhost:" + args.webUiPort);
+        }
+        Throwable jobError = null;
+        try (ProgressReporter progress = new ProgressReporter(ds, spec.reorgId(), out, Duration.ofSeconds(3)).start()) {
+            env.execute(BackfillPipeline.jobName(plan));
+        } catch (Exception e) {
+            jobError = e;
+        }
+        if (load != null) {
+            load.close();
+            out.println("backfill: write load stopped: " + load.inserts() + " inserts, " + load.updates() + " updates, " + load.deletes() + " deletes ran during the reorg");
+        }
+        Catalog.Reorg r;
+        try (Connection c = ds.getConnection()) {
+            r = Catalog.find(c, spec.reorgId()).orElseThrow();
+        }
+        if (r.state == Catalog.State.PUBLIC) {
+            out.println("backfill: verified: every one of " + r.rowsDone + " rows has its entry in " + plan.index().displayName() + " and no entry lacks its row");
+            out.println("backfill: reorg " + spec.reorgId() + " is public (" + Duration.between(r.startedAt.toInstant(), r.finishedAt.toInstant()).toMillis() / 1000.0 + " s since prepare)");
+            return EXIT_OK;
+        }
+        String why = r.error != null ? r.error : jobError != null ? describe(jobError) : "the job ended without publishing";
+        System.err.println("backfill: reorg " + spec.reorgId() + " is " + r.state.value() + ": " + why);
+        System.err.println("backfill: fix the cause and run the same command again to resume");
+        return EXIT_FAILED;
+    }
+
+    private static StreamExecutionEnvironment environment(Args args, JobSpec spec) throws Exception {
+        JobSpec.TuningSpec t = spec.tuning();
+        StreamExecutionEnvironment env;
+        if (args.local) {
+            Configuration conf = new Configuration();
+            conf.set(RestOptions.PORT, args.webUiPort);
+            conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(t.parallelism(), 1));
+            conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+            Path checkpoints = backfillHome().resolve("checkpoints");
+            Files.createDirectories(checkpoints);
+            conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(2));
+            env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+            env.setParallelism(t.parallelism());
+        } else {
+            env = StreamExecutionEnvironment.getExecutionEnvironment();
+            // -p on the command line wins over the spec.
+            if (!env.getConfiguration().getOptional(CoreOptions.DEFAULT_PARALLELISM).isPresent()) {
+                env.setParallelism(t.parallelism());
+            }
+        }
+        if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
+            env.enableCheckpointing(t.checkpointInterval().toMillis());
+        }
+        return env;
+    }
+
+    /** The embedded server's port: $BACKFILL_PG_PORT, default 54329. */
+    static int embeddedPort() {
+        String p = System.getenv("BACKFILL_PG_PORT");
+        if (p == null || p.isEmpty()) {
+            return EmbeddedPostgresServer.DEFAULT_PORT;
+        }
+        try {
+            return Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("BACKFILL_PG_PORT: not a port number: '" + p + "'");
+        }
+    }
+
+    static Path backfillHome() {
+        String h = System.getenv("BACKFILL_HOME");
+        return (h != null && !h.isEmpty() ? Path.of(h) : Path.of(System.getProperty("user.home"), ".backfill"))
+                .toAbsolutePath();
+    }
+
+    /** The causes of an error, outermost first, without stack traces; messages only. */
+    static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        String last = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && !m.equals(last) && (last == null || !last.contains(m))) {
+                if (sb.length() > 0) {
+                    sb.append(": ");
+                }
+                sb.append(m);
+                last = m;
+            }
+        }
+        return sb.length() == 0 ? e.getClass().getSimpleName() : sb.toString();
+    }
+}
