@@ -29,8 +29,8 @@ FLINK_JVM_OPTS=(
 # Builds target/backfill.jar when it is missing or older than any source file or the pom.
 ensure_jar() {
   if [ ! -f "$BACKFILL_JAR" ] || [ -n "$(find "$BACKFILL_ROOT/src/main" "$BACKFILL_ROOT/pom.xml" -newer "$BACKFILL_JAR" -type f -print -quit)" ]; then
-    echo "backfill: building target/backfill.jar (mvn package, tests skipped)" >&2
-    "${MVN[@]}" -DskipTests package >&2
+    echo "backfill: building target/backfill.jar (mvn package, tests not built)" >&2
+    "${MVN[@]}" -Dmaven.test.skip=true package >&2
   fi
 }
 

@@ -267,6 +267,31 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return serverVersion;
     }
 
+    /**
+     * Leaves the server running after this object (and the JVM) is gone: {@link #close()} becomes a
+     * no-op. {@code scripts/backfill} does this so that {@code psql} can look at the result; the
+     * next start, or {@link #stopLeftover(Path)}, stops it.
+     */
+    public void leaveRunning() {
+        closed.set(true);
+        LOG.info("leaving PostgreSQL pid {} running on port {}", postmasterPid, port);
+    }
+
+    /**
+     * Stops a server left running in {@code home} (see {@link #leaveRunning()}), if any. Returns
+     * true when one was stopped.
+     */
+    public static boolean stopLeftover(Path home) throws IOException {
+        Path h = home.toAbsolutePath().normalize();
+        Path dataDir = h.resolve("data");
+        if (!Files.exists(dataDir.resolve(PID_FILE))) {
+            return false;
+        }
+        ensureNotOwned(dataDir, -1);
+        stopLeftoverPostmaster(h.resolve("pg"), dataDir);
+        return true;
+    }
+
     /** Stops the server (fast shutdown: open sessions are rolled back). Idempotent. */
     @Override
     public void close() {
@@ -335,9 +360,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Files.deleteIfExists(pidFile);
             return;
         }
-        LOG.warn(
+        LOG.info(
                 "PostgreSQL pid {} is still running on port {} with data directory {}, left by a"
-                        + " previous run that did not stop it; stopping it",
+                        + " previous run (scripts/backfill leaves it up for psql, a killed run by"
+                        + " accident); stopping it",
                 info.pid,
                 info.port,
                 dataDir);

@@ -51,6 +51,7 @@ public final class BackfillJob {
 
     private static final String USAGE =
             "usage: backfill --job FILE [--local] [--webui-port N] [--no-demo-load]\n"
+                    + "       backfill stop-db   (stops the embedded PostgreSQL left up by a run)\n"
                     + "  --job FILE        the job spec (YAML), see README.md\n"
                     + "  --local           run in this JVM with the Flink web UI (scripts/backfill does this)\n"
                     + "  --webui-port N    web UI port in local mode (default 8081)\n"
@@ -119,6 +120,18 @@ public final class BackfillJob {
     }
 
     int run(String[] argv) {
+        List<String> words = new ArrayList<>(List.of(argv));
+        words.remove("--local");
+        if (words.equals(List.of("stop-db"))) {
+            try {
+                boolean stopped = EmbeddedPostgresServer.stopLeftover(backfillHome());
+                out.println(stopped ? "backfill: stopped the embedded PostgreSQL in " + backfillHome() : "backfill: no embedded PostgreSQL is running in " + backfillHome());
+                return EXIT_OK;
+            } catch (Exception e) {
+                System.err.println("backfill: stop-db: " + describe(e));
+                return EXIT_FAILED;
+            }
+        }
         Args args;
         JobSpec spec;
         try {
@@ -130,7 +143,11 @@ public final class BackfillJob {
         }
         List<AutoCloseable> resources = new ArrayList<>();
         try {
-            return runReorg(args, spec, resources);
+            int code = runReorg(args, spec, resources);
+            if (embeddedHint != null) {
+                out.println(embeddedHint);
+            }
+            return code;
         } catch (TableInfo.TableException | IllegalArgumentException e) {
             System.err.println("backfill: " + args.job + ": " + e.getMessage());
             return EXIT_BAD_INPUT;
@@ -144,14 +161,20 @@ public final class BackfillJob {
         }
     }
 
+    private String embeddedHint;
+
     private int runReorg(Args args, JobSpec spec, List<AutoCloseable> resources) throws Exception {
         DemoLoad load = null;
         if (spec.database().isEmbedded()) {
             Path home = backfillHome();
             out.println("backfill: starting embedded PostgreSQL (data in " + home.resolve("data") + ")");
             EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(home, embeddedPort());
-            resources.add(pg);
+            // It stays up after this run so that psql can look at the result; the next run or
+            // `scripts/backfill stop-db` stops it.
+            pg.leaveRunning();
             out.println("backfill: embedded PostgreSQL " + pg.serverVersion() + " at " + pg.jdbcUrl() + " (user postgres)");
+            embeddedHint = "backfill: the embedded PostgreSQL stays up: psql -h localhost -p " + pg.port()
+                    + " -U postgres   (scripts/backfill stop-db stops it)";
             DatabaseSpec db = spec.database();
             spec = spec.withDatabase(new DatabaseSpec(pg.jdbcUrl(), "postgres", null, db.demoRows()));
             if (db.demoRows() > 0) {
