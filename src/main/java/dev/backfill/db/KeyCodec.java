@@ -2,6 +2,7 @@ package dev.backfill.db;
 
 import dev.backfill.source.split.Key;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,7 +19,8 @@ import java.util.List;
  * watermark::jsonb}).
  */
 public final class KeyCodec {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private KeyCodec() {}
 
@@ -48,7 +50,7 @@ public final class KeyCodec {
             }
             List<Object> vals = new ArrayList<>();
             for (JsonNode e : n) {
-                if (e.isIntegralNumber()) {
+                if (e.isIntegralNumber() && e.canConvertToLong()) {
                     vals.add(e.longValue());
                 } else if (e.isTextual()) {
                     vals.add(e.textValue());

@@ -137,7 +137,7 @@ public final class Prepare {
             }
             if (n < 0) {
                 try (Statement st = c.createStatement();
-                        ResultSet rs = st.executeQuery("SELECT count(*) FROM " + q)) {
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.scanSource(physical))) {
                     rs.next();
                     n = rs.getLong(1);
                 }

@@ -75,8 +75,15 @@ public final class Retry {
 
     /** True when the error means the connection is gone and must be replaced. */
     public static boolean isConnectionError(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                String state = ((SQLException) t).getSQLState();
+                if (state != null && (state.startsWith("08") || state.startsWith("57P0"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public <T> T call(String what, Work<T> work) throws SQLException, InterruptedException {

@@ -260,7 +260,10 @@ public final class SqlBuilder {
         return keyTuple(alias, key) + "::text";
     }
 
-    /** The table as verification reads it: with its partitions, without inheritance children. */
+    /**
+     * The table as verification reads it: with its partitions, without inheritance children (the
+     * scan reads each physical table with ONLY too, see {@link TableInfo#scanSource}).
+     */
     public static String verificationSource(TableInfo table) {
         return table.partitioned() ? table.quotedName() : "ONLY " + table.quotedName();
     }
@@ -332,8 +335,9 @@ public final class SqlBuilder {
                                 : "UPDATE SET " + setExcluded(index.indexedNames(), names(key)));
         String deleteOld =
                 "DELETE FROM " + idx + " WHERE " + tuple(null, names(key)) + " = " + tuple("OLD", names(key));
+        // A key column named like a PL/pgSQL variable (found, new, old...) must mean the column.
         String body =
-                "BEGIN\n"
+                "#variable_conflict use_column\nBEGIN\n"
                         + "  IF TG_OP = 'INSERT' THEN\n    "
                         + upsert
                         + ";\n"
@@ -397,8 +401,9 @@ public final class SqlBuilder {
                         + " FOR EACH ROW EXECUTE FUNCTION "
                         + fn
                         + "()");
-        if (!t.partitioned()) {
-            // TRUNCATE fires no row triggers; empty the index table with it.
+        {
+            // TRUNCATE fires no row triggers; empty the index table with it (also on a
+            // partitioned table, where PostgreSQL fires it for a TRUNCATE of the parent).
             out.add(
                     "CREATE FUNCTION "
                             + Identifiers.qualified("backfill", index.triggerFunction() + "_truncate")

@@ -157,6 +157,23 @@ public final class TableInfo implements Serializable {
                 }
             }
         }
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT condeferrable FROM pg_constraint WHERE conrelid = ? AND contype = 'p'")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getBoolean(1)) {
+                    // A deferrable key lets one statement swap keys between rows, which row
+                    // triggers cannot follow exactly.
+                    throw new TableException(
+                            "table "
+                                    + schema
+                                    + "."
+                                    + name
+                                    + " has a DEFERRABLE primary key; Backfill needs an immediate one");
+                }
+            }
+        }
         if (key.isEmpty()) {
             throw new TableException(
                     "table "
@@ -234,6 +251,15 @@ public final class TableInfo implements Serializable {
 
     public Optional<Column> column(String columnName) {
         return columns.stream().filter(c -> c.name().equals(columnName)).findFirst();
+    }
+
+    /**
+     * {@code ONLY "schema"."name"}: how scans, splits and batch locks read one of {@link
+     * #physicalTables()}, without the rows of inheritance children (which have no triggers and are
+     * not part of the table's key space).
+     */
+    public String scanSource(String physicalTable) {
+        return "ONLY " + quotedPhysical(physicalTable);
     }
 
     /** {@code "schema"."name"} of one of {@link #physicalTables()}. */

@@ -133,7 +133,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     }
 
     private int insertEntries(Connection c, WriteBatch batch) throws SQLException {
-        String physical = plan.table().quotedPhysical(batch.source().physicalTable());
+        String physical = plan.table().scanSource(batch.source().physicalTable());
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addIndexBatch(index, physical))) {
             bindBatch(c, ps, batch);
             return ps.executeUpdate();

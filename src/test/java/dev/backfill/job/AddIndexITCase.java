@@ -60,6 +60,38 @@ class AddIndexITCase {
     }
 
     @Test
+    void buildsAGlobalIndexOverAPartitionedTableWithACompositeTextKey() throws Exception {
+        DataSource ds =
+                TestingReorgs.database(
+                        "add_index_partitioned",
+                        "CREATE TABLE p (region text, id bigint, email text, PRIMARY KEY (region, id)) PARTITION BY LIST (region)",
+                        "CREATE TABLE p_eu PARTITION OF p FOR VALUES IN ('eu')",
+                        "CREATE TABLE p_us PARTITION OF p FOR VALUES IN ('us')",
+                        "CREATE TABLE p_other PARTITION OF p DEFAULT",
+                        "INSERT INTO p SELECT (ARRAY['eu', 'us', 'ap', 'sa'])[1 + n % 4], n, CASE WHEN n % 7 = 0 THEN NULL ELSE 'u' || n END FROM generate_series(1, 30000) n");
+        JobSpec spec = TestingReorgs.addIndexSpec("add_index_partitioned", "p", "p_email", "email", true,
+                "  parallelism: 3\n  batch-size: 700\n  split-rows: 4000\n  checkpoint-interval: 1s\n");
+
+        TestingReorgs.run(spec);
+
+        assertThat(except(ds, "SELECT email, region, id FROM p", "SELECT email, region, id FROM p_email")).isZero();
+        assertThat(except(ds, "SELECT email, region, id FROM p_email", "SELECT email, region, id FROM p")).isZero();
+        Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
+        assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
+        assertThat(r.rowsDone).isEqualTo(30_000);
+        // Every partition was split on its own: split ids are <partition>:<n>.
+        assertThat(TestingReorgs.strings(ds, "SELECT DISTINCT physical_table FROM backfill.progress ORDER BY 1"))
+                .containsExactly("public.p_eu", "public.p_other", "public.p_us");
+        // The unique index is global: a duplicate across partitions is refused.
+        assertThatThrownBy(() -> {
+                    try (var c = ds.getConnection(); var st = c.createStatement()) {
+                        st.execute("INSERT INTO p VALUES ('us', 999999, 'u1')");
+                    }
+                })
+                .hasMessageContaining("p_email_unique");
+    }
+
+    @Test
     void duplicateValueFailsTheReorgWithTheExactError() throws Exception {
         DataSource ds =
                 TestingReorgs.database(

@@ -85,7 +85,7 @@ public final class KeyRangeSplitter {
     }
 
     private String quoted(SplitterPosition pos) {
-        return table.quotedPhysical(pos.physicalTable());
+        return table.scanSource(pos.physicalTable());
     }
 
     private Key query(Connection c, String sql, Key after, long offset) throws SQLException {

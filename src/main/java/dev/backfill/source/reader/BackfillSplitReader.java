@@ -144,7 +144,7 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
 
     private Page readPage(Key after) throws SQLException {
         Connection c = connection();
-        String sql = SqlBuilder.readPage(plan.table().quotedPhysical(current.physicalTable()), keyColumns, valueColumns, after != null);
+        String sql = SqlBuilder.readPage(plan.table().scanSource(current.physicalTable()), keyColumns, valueColumns, after != null);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             if (after != null) {

@@ -1,0 +1,352 @@
+package dev.backfill.db;
+
+import dev.backfill.db.TableInfo.Column;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Pure string tests for {@link SqlBuilder}: no database. See {@code SqlBuilderITCase} for execution. */
+class SqlBuilderTest {
+    private static final Column ID = new Column("id", "bigint", true, true);
+    private static final Column REGION = new Column("region", "text", true, false);
+    private static final Column NAME = new Column("name", "text", true, false);
+    private static final Column EMAIL = new Column("email", "text", false, false);
+    private static final Column EMAIL_VARCHAR = new Column("email", "character varying(100)", false, false);
+    private static final Column AMOUNT = new Column("amount", "numeric(12,2)", false, false);
+
+    private static final String ORDERS = "\"shop\".\"orders\"";
+
+    private static TableInfo table(boolean partitioned, List<Column> columns, List<Column> key) {
+        return partitioned
+                ? new TableInfo(
+                        "shop",
+                        "orders",
+                        true,
+                        columns,
+                        key,
+                        List.of("shop.orders_2024", "shop.orders_2025"),
+                        List.of("\"shop\".\"orders_2024\"", "\"shop\".\"orders_2025\""))
+                : new TableInfo("shop", "orders", false, columns, key, List.of("shop.orders"), List.of(ORDERS));
+    }
+
+    /** shop.orders (id bigint PRIMARY KEY, email text, amount numeric(12,2)). */
+    private static TableInfo simple() {
+        return table(false, List.of(ID, EMAIL, AMOUNT), List.of(ID));
+    }
+
+    /** shop.orders (region text, id bigint, email varchar(100), PRIMARY KEY (region, id)). */
+    private static TableInfo composite(boolean partitioned) {
+        return table(partitioned, List.of(REGION, ID, EMAIL_VARCHAR), List.of(REGION, ID));
+    }
+
+    private static IndexTable emailIndex(TableInfo t, boolean unique) {
+        return new IndexTable(t, "orders_email", List.of(t.column("email").orElseThrow()), unique, "reorg-1");
+    }
+
+    // ---------------------------------------------------------------- scans
+
+    @Test
+    void readPageForOneBigintKeyWithLowerBound() {
+        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID), List.of(EMAIL), true))
+                .isEqualTo(
+                        "SELECT t.\"id\", t.\"email\" FROM \"shop\".\"orders\" t"
+                                + " WHERE t.\"id\" > ?::bigint AND t.\"id\" <= ?::bigint"
+                                + " ORDER BY t.\"id\" LIMIT ?");
+    }
+
+    @Test
+    void readPageForOneBigintKeyWithoutLowerBound() {
+        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID), List.of(EMAIL, AMOUNT), false))
+                .isEqualTo(
+                        "SELECT t.\"id\", t.\"email\", t.\"amount\" FROM \"shop\".\"orders\" t"
+                                + " WHERE t.\"id\" <= ?::bigint ORDER BY t.\"id\" LIMIT ?");
+    }
+
+    @Test
+    void readPageForACompositeKeyUsesRowComparisons() {
+        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), true))
+                .isEqualTo(
+                        "SELECT t.\"id\", t.\"name\", t.\"email\" FROM \"shop\".\"orders\" t"
+                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
+                                + " AND (t.\"id\", t.\"name\") <= (?::bigint, ?::text)"
+                                + " ORDER BY t.\"id\", t.\"name\" LIMIT ?");
+        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), false))
+                .isEqualTo(
+                        "SELECT t.\"id\", t.\"name\", t.\"email\" FROM \"shop\".\"orders\" t"
+                                + " WHERE (t.\"id\", t.\"name\") <= (?::bigint, ?::text)"
+                                + " ORDER BY t.\"id\", t.\"name\" LIMIT ?");
+    }
+
+    @Test
+    void splitBoundaryOffsetsAfterTheLowerBound() {
+        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), false))
+                .isEqualTo("SELECT t.\"id\" FROM \"shop\".\"orders\" t ORDER BY t.\"id\" OFFSET ? LIMIT 1");
+        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), true))
+                .isEqualTo(
+                        "SELECT t.\"id\" FROM \"shop\".\"orders\" t WHERE t.\"id\" > ?::bigint"
+                                + " ORDER BY t.\"id\" OFFSET ? LIMIT 1");
+        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID, NAME), true))
+                .isEqualTo(
+                        "SELECT t.\"id\", t.\"name\" FROM \"shop\".\"orders\" t"
+                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
+                                + " ORDER BY t.\"id\", t.\"name\" OFFSET ? LIMIT 1");
+    }
+
+    @Test
+    void lastKeyOrdersEveryKeyColumnDescending() {
+        assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID), false))
+                .isEqualTo("SELECT t.\"id\" FROM \"shop\".\"orders\" t ORDER BY t.\"id\" DESC LIMIT 1");
+        assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID, NAME), true))
+                .isEqualTo(
+                        "SELECT t.\"id\", t.\"name\" FROM \"shop\".\"orders\" t"
+                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
+                                + " ORDER BY t.\"id\" DESC, t.\"name\" DESC LIMIT 1");
+    }
+
+    // ---------------------------------------------------------------- add-index batch
+
+    @Test
+    void addIndexBatchForAUniqueIndexOnOneColumn() {
+        IndexTable index = emailIndex(simple(), true);
+        assertThat(SqlBuilder.addIndexBatch(index, ORDERS))
+                .isEqualTo(
+                        "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[]) AS b(k0, v0)),"
+                                + " l AS (SELECT t.\"email\", t.\"id\" FROM \"shop\".\"orders\" t"
+                                + " JOIN b ON t.\"id\" = b.k0::bigint"
+                                + " AND t.\"email\" IS NOT DISTINCT FROM b.v0::text FOR SHARE OF t)"
+                                + " INSERT INTO \"shop\".\"orders_email\" (\"email\", \"id\")"
+                                + " SELECT l.\"email\", l.\"id\" FROM l ON CONFLICT (\"id\") DO NOTHING");
+    }
+
+    @Test
+    void addIndexBatchForACompositeKeyAndAnIndexedKeyColumn() {
+        TableInfo t = composite(true);
+        IndexTable index =
+                new IndexTable(t, "orders_email", List.of(EMAIL_VARCHAR, ID), false, "reorg-1");
+        // Reads from the leaf it was given, writes to the index table; the key column that is also
+        // indexed ("id") is in the entry once, and is matched both as key and as value.
+        assertThat(SqlBuilder.addIndexBatch(index, "\"shop\".\"orders_2024\""))
+                .isEqualTo(
+                        "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])"
+                                + " AS b(k0, k1, v0, v1)),"
+                                + " l AS (SELECT t.\"email\", t.\"id\", t.\"region\" FROM \"shop\".\"orders_2024\" t"
+                                + " JOIN b ON t.\"region\" = b.k0::text AND t.\"id\" = b.k1::bigint"
+                                + " AND t.\"email\" IS NOT DISTINCT FROM b.v0::character varying(100)"
+                                + " AND t.\"id\" IS NOT DISTINCT FROM b.v1::bigint FOR SHARE OF t)"
+                                + " INSERT INTO \"shop\".\"orders_email\" (\"email\", \"id\", \"region\")"
+                                + " SELECT l.\"email\", l.\"id\", l.\"region\" FROM l"
+                                + " ON CONFLICT (\"region\", \"id\") DO NOTHING");
+    }
+
+    // ---------------------------------------------------------------- DDL
+
+    @Test
+    void createIndexTableUniqueHasAUniqueConstraintAndNoSeparateIndex() {
+        assertThat(SqlBuilder.createIndexTable(emailIndex(simple(), true)))
+                .containsExactly(
+                        "CREATE TABLE \"shop\".\"orders_email\" (\"email\" text, \"id\" bigint NOT NULL,"
+                                + " CONSTRAINT \"orders_email_pkey\" PRIMARY KEY (\"id\"),"
+                                + " CONSTRAINT \"orders_email_unique\" UNIQUE (\"email\"))");
+    }
+
+    @Test
+    void createIndexTableNonUniqueHasAPlainIndexOnTheValues() {
+        assertThat(SqlBuilder.createIndexTable(emailIndex(composite(false), false)))
+                .containsExactly(
+                        "CREATE TABLE \"shop\".\"orders_email\" (\"email\" character varying(100),"
+                                + " \"region\" text NOT NULL, \"id\" bigint NOT NULL,"
+                                + " CONSTRAINT \"orders_email_pkey\" PRIMARY KEY (\"region\", \"id\"))",
+                        "CREATE INDEX \"orders_email_values\" ON \"shop\".\"orders_email\" (\"email\")");
+    }
+
+    @Test
+    void createIndexTableDoesNotRepeatAnIndexedKeyColumn() {
+        TableInfo t = composite(false);
+        IndexTable index = new IndexTable(t, "orders_id_email", List.of(ID, EMAIL_VARCHAR), true, "reorg-1");
+        List<String> ddl = SqlBuilder.createIndexTable(index);
+        assertThat(ddl)
+                .containsExactly(
+                        "CREATE TABLE \"shop\".\"orders_id_email\" (\"id\" bigint, \"email\" character varying(100),"
+                                + " \"region\" text NOT NULL,"
+                                + " CONSTRAINT \"orders_id_email_pkey\" PRIMARY KEY (\"region\", \"id\"),"
+                                + " CONSTRAINT \"orders_id_email_unique\" UNIQUE (\"id\", \"email\"))");
+        // "id" is declared exactly once.
+        assertThat(ddl.get(0).split("\"id\" bigint", -1)).hasSize(2);
+    }
+
+    @Test
+    void createTriggersInstallsFunctionAndRowTriggersWithAWhenClause() {
+        IndexTable index = emailIndex(simple(), true);
+        String fn = "\"backfill\".\"" + index.triggerFunction() + "\"()";
+        List<String> sql = SqlBuilder.createTriggers(index);
+
+        assertThat(sql.get(0))
+                .startsWith("CREATE FUNCTION " + "\"backfill\".\"" + index.triggerFunction() + "\"()"
+                        + " RETURNS trigger LANGUAGE plpgsql AS $backfill_trigger$\n")
+                .endsWith("END\n$backfill_trigger$")
+                .contains(
+                        "INSERT INTO \"shop\".\"orders_email\" (\"email\", \"id\") VALUES (NEW.\"email\", NEW.\"id\")"
+                                + " ON CONFLICT (\"id\") DO UPDATE SET \"email\" = EXCLUDED.\"email\"")
+                .contains("DELETE FROM \"shop\".\"orders_email\" WHERE \"id\" = OLD.\"id\"")
+                .contains("ELSIF OLD.\"id\" IS DISTINCT FROM NEW.\"id\" THEN");
+        assertThat(sql.subList(1, 4))
+                .containsExactly(
+                        "CREATE TRIGGER \"" + index.insertTrigger() + "\" AFTER INSERT ON \"shop\".\"orders\""
+                                + " FOR EACH ROW EXECUTE FUNCTION " + fn,
+                        "CREATE TRIGGER \"" + index.updateTrigger() + "\" AFTER UPDATE ON \"shop\".\"orders\""
+                                + " FOR EACH ROW WHEN (ROW(OLD.\"email\", OLD.\"id\") IS DISTINCT FROM"
+                                + " ROW(NEW.\"email\", NEW.\"id\")) EXECUTE FUNCTION " + fn,
+                        "CREATE TRIGGER \"" + index.deleteTrigger() + "\" AFTER DELETE ON \"shop\".\"orders\""
+                                + " FOR EACH ROW EXECUTE FUNCTION " + fn);
+    }
+
+    @Test
+    void createTriggersWatchesOneColumnWithoutRowAndDoesNothingOnConflictWhenOnlyKeyColumnsAreIndexed() {
+        IndexTable index = new IndexTable(simple(), "orders_id", List.of(ID), true, "reorg-1");
+        List<String> sql = SqlBuilder.createTriggers(index);
+        assertThat(sql.get(0))
+                .contains(
+                        "INSERT INTO \"shop\".\"orders_id\" (\"id\") VALUES (NEW.\"id\") ON CONFLICT (\"id\") DO NOTHING")
+                .doesNotContain("DO UPDATE");
+        assertThat(sql.get(2)).contains(" FOR EACH ROW WHEN (OLD.\"id\" IS DISTINCT FROM NEW.\"id\") ");
+    }
+
+    @Test
+    void createTriggersForACompositeKeyComparesRows() {
+        IndexTable index = emailIndex(composite(false), false);
+        List<String> sql = SqlBuilder.createTriggers(index);
+        assertThat(sql.get(0))
+                .contains(
+                        "DELETE FROM \"shop\".\"orders_email\" WHERE ROW(\"region\", \"id\") = ROW(OLD.\"region\", OLD.\"id\")")
+                .contains("ELSIF ROW(OLD.\"region\", OLD.\"id\") IS DISTINCT FROM ROW(NEW.\"region\", NEW.\"id\") THEN")
+                .contains("ON CONFLICT (\"region\", \"id\") DO UPDATE SET \"email\" = EXCLUDED.\"email\"");
+        assertThat(sql.get(2))
+                .contains(
+                        " WHEN (ROW(OLD.\"email\", OLD.\"region\", OLD.\"id\") IS DISTINCT FROM"
+                                + " ROW(NEW.\"email\", NEW.\"region\", NEW.\"id\")) ");
+    }
+
+    @Test
+    void createTriggersAddsATruncateTriggerForAPlainTable() {
+        IndexTable index = emailIndex(simple(), true);
+        String truncateFn = "\"backfill\".\"" + index.triggerFunction() + "_truncate\"()";
+        List<String> sql = SqlBuilder.createTriggers(index);
+        assertThat(sql).hasSize(6);
+        assertThat(sql.get(4))
+                .isEqualTo(
+                        "CREATE FUNCTION " + truncateFn + " RETURNS trigger LANGUAGE plpgsql AS $backfill_trigger$\n"
+                                + "BEGIN\n  TRUNCATE \"shop\".\"orders_email\";\n  RETURN NULL;\nEND\n$backfill_trigger$");
+        assertThat(sql.get(5))
+                .isEqualTo(
+                        "CREATE TRIGGER \"" + index.truncateTrigger() + "\" AFTER TRUNCATE ON \"shop\".\"orders\""
+                                + " FOR EACH STATEMENT EXECUTE FUNCTION " + truncateFn);
+    }
+
+    @Test
+    void createTriggersHasATruncateTriggerForAPartitionedTableToo() {
+        List<String> sql = SqlBuilder.createTriggers(emailIndex(composite(true), true));
+        assertThat(sql).hasSize(6);
+        assertThat(sql.get(5)).contains(" AFTER TRUNCATE ON \"shop\".\"orders\" FOR EACH STATEMENT ");
+        assertThat(sql.get(1)).contains(" AFTER INSERT ON \"shop\".\"orders\" ");
+    }
+
+    @Test
+    void triggerObjectNamesDependOnlyOnTheReorgId() {
+        IndexTable a = emailIndex(simple(), true);
+        IndexTable b = new IndexTable(composite(false), "other", List.of(EMAIL_VARCHAR), false, "reorg-1");
+        IndexTable c = new IndexTable(simple(), "orders_email", List.of(EMAIL), true, "reorg-2");
+        assertThat(a.triggerFunction()).matches("backfill_[0-9a-f]{12}_maintain").isEqualTo(b.triggerFunction());
+        assertThat(a.insertTrigger()).isEqualTo(b.insertTrigger()).isNotEqualTo(c.insertTrigger());
+        assertThat(List.of(a.insertTrigger(), a.updateTrigger(), a.deleteTrigger(), a.truncateTrigger()))
+                .doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aColumnNameWithADoubleQuoteIsQuotedEverywhere() {
+        Column key = new Column("order\"id", "bigint", true, true);
+        Column val = new Column("e\"mail", "text", false, false);
+        TableInfo t = table(false, List.of(key, val), List.of(key));
+        IndexTable index = new IndexTable(t, "orders_email", List.of(val), false, "reorg-1");
+
+        assertThat(SqlBuilder.readPage(ORDERS, List.of(key), List.of(val), true))
+                .isEqualTo(
+                        "SELECT t.\"order\"\"id\", t.\"e\"\"mail\" FROM \"shop\".\"orders\" t"
+                                + " WHERE t.\"order\"\"id\" > ?::bigint AND t.\"order\"\"id\" <= ?::bigint"
+                                + " ORDER BY t.\"order\"\"id\" LIMIT ?");
+        assertThat(SqlBuilder.createIndexTable(index).get(0))
+                .startsWith("CREATE TABLE \"shop\".\"orders_email\" (\"e\"\"mail\" text, \"order\"\"id\" bigint NOT NULL,");
+        List<String> triggers = SqlBuilder.createTriggers(index);
+        assertThat(triggers.get(0))
+                .contains("VALUES (NEW.\"e\"\"mail\", NEW.\"order\"\"id\")")
+                .contains("SET \"e\"\"mail\" = EXCLUDED.\"e\"\"mail\"");
+        assertThat(triggers.get(2)).contains("WHEN (ROW(OLD.\"e\"\"mail\", OLD.\"order\"\"id\") IS DISTINCT FROM");
+        assertThat(SqlBuilder.addIndexBatch(index, ORDERS))
+                .contains("t.\"order\"\"id\" = b.k0::bigint AND t.\"e\"\"mail\" IS NOT DISTINCT FROM b.v0::text");
+    }
+
+    @Test
+    void aColumnNameContainingTheBodyTagIsRejected() {
+        Column evil = new Column("x$backfill_trigger$; DROP TABLE users; --", "text", false, false);
+        TableInfo t = table(false, List.of(ID, evil), List.of(ID));
+        IndexTable index = new IndexTable(t, "orders_x", List.of(evil), false, "reorg-1");
+        assertThatThrownBy(() -> SqlBuilder.createTriggers(index))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("$backfill_trigger$");
+    }
+
+    @Test
+    void anIndexTableNameContainingTheBodyTagIsRejected() {
+        IndexTable index = new IndexTable(simple(), "a$backfill_trigger$b", List.of(EMAIL), false, "reorg-1");
+        assertThatThrownBy(() -> SqlBuilder.createTriggers(index))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("$backfill_trigger$");
+    }
+
+    @Test
+    void dropAllDropsTriggersFunctionsAndTableIdempotently() {
+        IndexTable index = emailIndex(simple(), true);
+        String on = " ON \"shop\".\"orders\"";
+        assertThat(SqlBuilder.dropAll(index))
+                .containsExactly(
+                        "DROP TRIGGER IF EXISTS \"" + index.insertTrigger() + "\"" + on,
+                        "DROP TRIGGER IF EXISTS \"" + index.updateTrigger() + "\"" + on,
+                        "DROP TRIGGER IF EXISTS \"" + index.deleteTrigger() + "\"" + on,
+                        "DROP TRIGGER IF EXISTS \"" + index.truncateTrigger() + "\"" + on,
+                        "DROP FUNCTION IF EXISTS \"backfill\".\"" + index.triggerFunction() + "\"()",
+                        "DROP FUNCTION IF EXISTS \"backfill\".\"" + index.triggerFunction() + "_truncate\"()",
+                        "DROP TABLE IF EXISTS \"shop\".\"orders_email\"");
+    }
+
+    // ---------------------------------------------------------------- verification
+
+    @Test
+    void entryDifferenceForOneKeyColumn() {
+        IndexTable index = emailIndex(simple(), true);
+        assertThat(SqlBuilder.entryDifference("ONLY " + ORDERS, index.quotedName(), index, 10))
+                .isEqualTo(
+                        "SELECT d.\"id\"::text, count(*) OVER () FROM (SELECT \"email\", \"id\" FROM ONLY \"shop\".\"orders\""
+                                + " EXCEPT SELECT \"email\", \"id\" FROM \"shop\".\"orders_email\") d"
+                                + " ORDER BY d.\"id\" LIMIT 10");
+    }
+
+    @Test
+    void entryDifferenceForACompositeKeyReportsTheKeyAsARow() {
+        IndexTable index = emailIndex(composite(false), false);
+        assertThat(SqlBuilder.entryDifference(index.quotedName(), ORDERS, index, 5))
+                .isEqualTo(
+                        "SELECT (d.\"region\", d.\"id\")::text, count(*) OVER () FROM"
+                                + " (SELECT \"email\", \"region\", \"id\" FROM \"shop\".\"orders_email\""
+                                + " EXCEPT SELECT \"email\", \"region\", \"id\" FROM \"shop\".\"orders\") d"
+                                + " ORDER BY d.\"region\", d.\"id\" LIMIT 5");
+    }
+
+    @Test
+    void verificationSourceIsOnlyTheTableUnlessPartitioned() {
+        assertThat(SqlBuilder.verificationSource(simple())).isEqualTo("ONLY \"shop\".\"orders\"");
+        assertThat(SqlBuilder.verificationSource(composite(true))).isEqualTo("\"shop\".\"orders\"");
+    }
+}
