@@ -19,7 +19,11 @@ public final class BackfillSourceReader
         extends SingleThreadMultiplexSourceReaderBase<RowBatch, RowBatch, BackfillSplit, BackfillSplitState> {
 
     public BackfillSourceReader(ReorgPlan plan, Configuration config, SourceReaderContext context) {
-        super(() -> new BackfillSplitReader(plan), new BackfillRecordEmitter(), config, context);
+        super(
+                () -> new BackfillSplitReader(plan, context.currentParallelism(), context.metricGroup()),
+                new BackfillRecordEmitter(),
+                config,
+                context);
     }
 
     @Override

@@ -17,6 +17,8 @@ import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,14 +54,19 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
     private final Retry retry = Retry.defaults();
     private final Deque<BackfillSplit> splits = new ArrayDeque<>();
 
+    private final RowRateLimiter rateLimiter;
+    private final Counter rowsScanned;
+
     private Connection connection;
     private BackfillSplit current;
     private Key watermark; // committed position inside current; null before its first batch
     private boolean started;
     private boolean closingPageDue;
 
-    public BackfillSplitReader(ReorgPlan plan) {
+    public BackfillSplitReader(ReorgPlan plan, int readers, MetricGroup metrics) {
         this.plan = plan;
+        this.rateLimiter = new RowRateLimiter(plan.spec().tuning().maxRowsPerSecond(), readers);
+        this.rowsScanned = metrics.counter("rowsScanned");
         TableInfo t = plan.table();
         this.keyColumns = t.keyColumns();
         this.valueColumns = new ArrayList<>();
@@ -92,6 +99,8 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
             }
             Key after = watermark != null ? watermark : current.start();
             Page page = retry.call("reading a page of split " + current.splitId(), () -> readPage(after), (a, e) -> resetConnection());
+            rowsScanned.inc(page.keys.size());
+            rateLimiter.acquire(page.keys.size());
             if (page.keys.isEmpty()) {
                 return finish(new RowBatch(current.splitId(), current.physicalTable(), watermark, null, page.keys, page.values, true));
             }

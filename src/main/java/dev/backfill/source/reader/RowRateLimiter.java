@@ -1,0 +1,49 @@
+package dev.backfill.source.reader;
+
+/**
+ * Keeps one reader under its share of {@code max-rows-per-second}: the global rate divided by the
+ * number of readers. A simple pacing limiter: after each page it waits until the rows read so far
+ * fit the rate since the limiter started (with at most one second of credit saved up). Zero means
+ * unlimited.
+ */
+final class RowRateLimiter {
+    private final double rowsPerSecond;
+    private long startNanos = -1;
+    private double allowance;
+    private long lastNanos;
+
+    RowRateLimiter(long globalRowsPerSecond, int readers) {
+        this.rowsPerSecond = globalRowsPerSecond <= 0 ? 0 : (double) globalRowsPerSecond / Math.max(1, readers);
+    }
+
+    boolean unlimited() {
+        return rowsPerSecond == 0;
+    }
+
+    /** How long to wait, in nanoseconds, after reading {@code rows} more rows at time {@code now}. */
+    long delayNanos(long rows, long now) {
+        if (unlimited()) {
+            return 0;
+        }
+        if (startNanos < 0) {
+            startNanos = now;
+            lastNanos = now;
+            allowance = rowsPerSecond; // one second of credit at start
+        }
+        allowance = Math.min(rowsPerSecond, allowance + (now - lastNanos) / 1e9 * rowsPerSecond);
+        lastNanos = now;
+        allowance -= rows;
+        if (allowance >= 0) {
+            return 0;
+        }
+        return (long) (-allowance / rowsPerSecond * 1e9);
+    }
+
+    /** Waits after a page of {@code rows} rows, as needed. */
+    void acquire(long rows) throws InterruptedException {
+        long delay = delayNanos(rows, System.nanoTime());
+        if (delay > 0) {
+            Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000)); // pacing, not synchronisation
+        }
+    }
+}
