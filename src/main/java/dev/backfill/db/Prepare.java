@@ -15,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
  * Step one of a reorg, none → write-only: ONE short DDL transaction under {@code lock_timeout},
@@ -146,8 +145,4 @@ public final class Prepare {
         }
         return total;
     }
-
-    /** Unused states that the catalog check treats as "still to run". */
-    static final List<Catalog.State> RESUMABLE =
-            List.of(Catalog.State.WRITE_ONLY, Catalog.State.BACKFILLING, Catalog.State.VERIFYING, Catalog.State.FAILED);
 }

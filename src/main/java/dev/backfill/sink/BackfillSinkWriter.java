@@ -8,7 +8,6 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.op.WriteBatch;
-import dev.backfill.source.split.Key;
 
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;
@@ -248,10 +247,5 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     @Override
     public void close() {
         resetConnection();
-    }
-
-    /** For tests: the key a batch ends at. */
-    static Key end(WriteBatch b) {
-        return b.source().to();
     }
 }
