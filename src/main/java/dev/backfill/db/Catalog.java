@@ -154,7 +154,8 @@ public final class Catalog {
     }
 
     public static Optional<Reorg> find(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + REORGS + " WHERE id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT * FROM " + REORGS + " WHERE id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Reorg(rs)) : Optional.empty();
@@ -188,7 +189,8 @@ public final class Catalog {
     }
 
     /** Sets the state (and error, null to clear it); {@code finished} also sets finished_at. */
-    public static void setState(Connection c, String id, State state, String error, boolean finished)
+    public static void setState(
+            Connection c, String id, State state, String error, boolean finished)
             throws SQLException {
         try (PreparedStatement ps =
                 c.prepareStatement(
@@ -204,7 +206,9 @@ public final class Catalog {
         }
     }
 
-    /** Moves the reorg from one of {@code from} to {@code to}; returns false if it was elsewhere. */
+    /**
+     * Moves the reorg from one of {@code from} to {@code to}; returns false if it was elsewhere.
+     */
     public static boolean transition(Connection c, String id, List<State> from, State to)
             throws SQLException {
         try (PreparedStatement ps =
@@ -223,7 +227,9 @@ public final class Catalog {
     public static void setRowsDone(Connection c, String id, long rowsDone) throws SQLException {
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        "UPDATE " + REORGS + " SET rows_done = ?, updated_at = now() WHERE id = ?")) {
+                        "UPDATE "
+                                + REORGS
+                                + " SET rows_done = ?, updated_at = now() WHERE id = ?")) {
             ps.setLong(1, rowsDone);
             ps.setString(2, id);
             ps.executeUpdate();
@@ -248,8 +254,8 @@ public final class Catalog {
     }
 
     /** Records a newly cut split; an existing row for the same split id wins and is returned. */
-    public static SplitProgress recordSplit(Connection c, String reorgId, BackfillSplit s, boolean last)
-            throws SQLException {
+    public static SplitProgress recordSplit(
+            Connection c, String reorgId, BackfillSplit s, boolean last) throws SQLException {
         try (PreparedStatement ps =
                 c.prepareStatement(
                         "INSERT INTO "

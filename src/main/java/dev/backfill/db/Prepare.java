@@ -49,7 +49,9 @@ public final class Prepare {
                         + plan.index().unique();
         try {
             return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(def.getBytes(StandardCharsets.UTF_8)));
+                    .formatHex(
+                            MessageDigest.getInstance("SHA-256")
+                                    .digest(def.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -60,15 +62,26 @@ public final class Prepare {
         String indexName = plan.index().displayName();
         Retry.defaults()
                 .call(
-                        "preparing reorg " + plan.reorgId() + " (lock_timeout " + plan.spec().tuning().lockTimeout().toMillis() + " ms)",
+                        "preparing reorg "
+                                + plan.reorgId()
+                                + " (lock_timeout "
+                                + plan.spec().tuning().lockTimeout().toMillis()
+                                + " ms)",
                         () -> {
                             try {
                                 try (Statement st = c.createStatement()) {
-                                    st.execute("SET LOCAL lock_timeout = " + plan.spec().tuning().lockTimeout().toMillis());
+                                    st.execute(
+                                            "SET LOCAL lock_timeout = "
+                                                    + plan.spec()
+                                                            .tuning()
+                                                            .lockTimeout()
+                                                            .toMillis());
                                 }
                                 if (relationExists(c, plan.index().quotedName())) {
                                     throw new TableInfo.TableException(
-                                            "cannot create index table " + indexName + ": a relation of that name already exists");
+                                            "cannot create index table "
+                                                    + indexName
+                                                    + ": a relation of that name already exists");
                                 }
                                 long estimate = estimateRows(c, plan.table());
                                 try (Statement st = c.createStatement()) {
@@ -94,11 +107,15 @@ public final class Prepare {
                                 throw e;
                             }
                         });
-        LOG.info("reorg {}: write-only: index table {} and its triggers are in place", plan.reorgId(), indexName);
+        LOG.info(
+                "reorg {}: write-only: index table {} and its triggers are in place",
+                plan.reorgId(),
+                indexName);
     }
 
     /** Checks that an existing reorg of the same id builds the same thing. */
-    public static void checkSameDefinition(Reorg existing, ReorgPlan plan) throws TableInfo.TableException {
+    public static void checkSameDefinition(Reorg existing, ReorgPlan plan)
+            throws TableInfo.TableException {
         if (!existing.specHash.equals(definitionHash(plan))) {
             throw new TableInfo.TableException(
                     "reorg "
@@ -127,7 +144,9 @@ public final class Prepare {
         for (String physical : table.physicalTables()) {
             String q = table.quotedPhysical(physical);
             long n;
-            try (PreparedStatement ps = c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement(
+                            "SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
                 ps.setString(1, q);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -136,7 +155,9 @@ public final class Prepare {
             }
             if (n < 0) {
                 try (Statement st = c.createStatement();
-                        ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.scanSource(physical))) {
+                        ResultSet rs =
+                                st.executeQuery(
+                                        "SELECT count(*) FROM " + table.scanSource(physical))) {
                     rs.next();
                     n = rs.getLong(1);
                 }

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.StringJoiner;
 
 /**
- * The one place SQL text is built. Pure string building, no database: every statement Backfill
- * runs against the user's table comes from here, so quoting and key handling are uniform and unit
- * tested. Values are always bound as parameters (in PostgreSQL text form, cast to the column's
- * type with {@code ?::type}); identifiers always go through {@link Identifiers}.
+ * The one place SQL text is built. Pure string building, no database: every statement Backfill runs
+ * against the user's table comes from here, so quoting and key handling are uniform and unit
+ * tested. Values are always bound as parameters (in PostgreSQL text form, cast to the column's type
+ * with {@code ?::type}); identifiers always go through {@link Identifiers}.
  *
  * <p>Key ranges use row comparisons, {@code (k1, k2) > (?, ?)}, which PostgreSQL answers from the
  * primary key's B-tree for any number and type of key columns.
@@ -35,7 +35,8 @@ public final class SqlBuilder {
 
     /** {@code (?::bigint, ?::text)}: one parameter per key column, cast to its type. */
     static String keyParams(List<Column> key) {
-        StringJoiner j = new StringJoiner(", ", key.size() == 1 ? "" : "(", key.size() == 1 ? "" : ")");
+        StringJoiner j =
+                new StringJoiner(", ", key.size() == 1 ? "" : "(", key.size() == 1 ? "" : ")");
         for (Column c : key) {
             j.add("?::" + c.type());
         }
@@ -45,17 +46,21 @@ public final class SqlBuilder {
     static String orderBy(String alias, List<Column> key, boolean descending) {
         StringJoiner j = new StringJoiner(", ");
         for (Column c : key) {
-            j.add((alias == null ? "" : alias + ".") + Identifiers.quote(c.name()) + (descending ? " DESC" : ""));
+            j.add(
+                    (alias == null ? "" : alias + ".")
+                            + Identifiers.quote(c.name())
+                            + (descending ? " DESC" : ""));
         }
         return j.toString();
     }
 
     /**
-     * One keyset page of a split: {@code SELECT key..., values... FROM phys WHERE key > ? AND key <=
-     * ? ORDER BY key LIMIT ?}. Parameters: the lower bound's key values (when {@code hasLower}),
+     * One keyset page of a split: {@code SELECT key..., values... FROM phys WHERE key > ? AND key
+     * <= ? ORDER BY key LIMIT ?}. Parameters: the lower bound's key values (when {@code hasLower}),
      * the upper bound's, then the limit.
      */
-    public static String readPage(String quotedPhysical, List<Column> key, List<Column> values, boolean hasLower) {
+    public static String readPage(
+            String quotedPhysical, List<Column> key, List<Column> values, boolean hasLower) {
         List<String> cols = new ArrayList<>();
         for (Column c : key) {
             cols.add(c.name());
@@ -109,14 +114,14 @@ public final class SqlBuilder {
     // ---------------------------------------------------------------- add-index batch
 
     /**
-     * The add-index batch write, one statement: like TiDB's LockKeys + write in
-     * BackfillDataInTxn. It unnests the batch (one {@code text[]} parameter per key column, then
-     * per indexed column, in text form), locks each row of the physical table that still has
-     * exactly the values that were read ({@code FOR SHARE}: a concurrent UPDATE or DELETE of that
-     * row waits for this short transaction), and inserts those rows' entries with {@code ON
-     * CONFLICT (key) DO NOTHING}. A row that changed or vanished since it was read is skipped: the
-     * write that changed it ran after the triggers were in place, so its entry is already right.
-     * The update count is the number of entries inserted.
+     * The add-index batch write, one statement: like TiDB's LockKeys + write in BackfillDataInTxn.
+     * It unnests the batch (one {@code text[]} parameter per key column, then per indexed column,
+     * in text form), locks each row of the physical table that still has exactly the values that
+     * were read ({@code FOR SHARE}: a concurrent UPDATE or DELETE of that row waits for this short
+     * transaction), and inserts those rows' entries with {@code ON CONFLICT (key) DO NOTHING}. A
+     * row that changed or vanished since it was read is skipped: the write that changed it ran
+     * after the triggers were in place, so its entry is already right. The update count is the
+     * number of entries inserted.
      */
     public static String addIndexBatch(IndexTable index, String quotedPhysical) {
         List<Column> key = index.table().keyColumns();
@@ -127,13 +132,24 @@ public final class SqlBuilder {
         for (int i = 0; i < key.size(); i++) {
             params.add("?::text[]");
             aliases.add("k" + i);
-            match.add("t." + Identifiers.quote(key.get(i).name()) + " = b.k" + i + "::" + key.get(i).type());
+            match.add(
+                    "t."
+                            + Identifiers.quote(key.get(i).name())
+                            + " = b.k"
+                            + i
+                            + "::"
+                            + key.get(i).type());
         }
         for (int i = 0; i < vals.size(); i++) {
             params.add("?::text[]");
             aliases.add("v" + i);
             match.add(
-                    "t." + Identifiers.quote(vals.get(i).name()) + " IS NOT DISTINCT FROM b.v" + i + "::" + vals.get(i).type());
+                    "t."
+                            + Identifiers.quote(vals.get(i).name())
+                            + " IS NOT DISTINCT FROM b.v"
+                            + i
+                            + "::"
+                            + vals.get(i).type());
         }
         List<String> entry = names(index.entryColumns());
         return "WITH b AS (SELECT * FROM unnest("
@@ -180,9 +196,23 @@ public final class SqlBuilder {
         for (int i = 0; i < vals.size(); i++) {
             params.add("?::text[]");
             aliases.add("v" + i);
-            valsEq.add("i." + Identifiers.quote(vals.get(i).name()) + " = b.v" + i + "::" + vals.get(i).type());
+            valsEq.add(
+                    "i."
+                            + Identifiers.quote(vals.get(i).name())
+                            + " = b.v"
+                            + i
+                            + "::"
+                            + vals.get(i).type());
             valsNotNull.add("b.v" + i + " IS NOT NULL");
-            valsEqBatch.add("b2.v" + i + "::" + vals.get(i).type() + " = b.v" + i + "::" + vals.get(i).type());
+            valsEqBatch.add(
+                    "b2.v"
+                            + i
+                            + "::"
+                            + vals.get(i).type()
+                            + " = b.v"
+                            + i
+                            + "::"
+                            + vals.get(i).type());
             valsText.add("b.v" + i);
         }
         for (int i = 0; i < key.size(); i++) {
@@ -236,7 +266,8 @@ public final class SqlBuilder {
      * ordered by key: the first {@code limit} keys, each with the total count. Used both ways:
      * table → index (missing or wrong entries), index → table (dangling entries).
      */
-    public static String entryDifference(String quotedFrom, String quotedTo, IndexTable index, int limit) {
+    public static String entryDifference(
+            String quotedFrom, String quotedTo, IndexTable index, int limit) {
         List<String> entry = names(index.entryColumns());
         String cols = Identifiers.list(null, entry);
         return "SELECT "
@@ -330,11 +361,25 @@ public final class SqlBuilder {
                         + ") ON CONFLICT ("
                         + Identifiers.list(null, names(key))
                         + ") DO "
-                        + (index.indexed().stream().allMatch(c -> key.stream().anyMatch(k -> k.name().equals(c.name())))
+                        + (index.indexed().stream()
+                                        .allMatch(
+                                                c ->
+                                                        key.stream()
+                                                                .anyMatch(
+                                                                        k ->
+                                                                                k.name()
+                                                                                        .equals(
+                                                                                                c
+                                                                                                        .name())))
                                 ? "NOTHING"
                                 : "UPDATE SET " + setExcluded(index.indexedNames(), names(key)));
         String deleteOld =
-                "DELETE FROM " + idx + " WHERE " + tuple(null, names(key)) + " = " + tuple("OLD", names(key));
+                "DELETE FROM "
+                        + idx
+                        + " WHERE "
+                        + tuple(null, names(key))
+                        + " = "
+                        + tuple("OLD", names(key));
         // A key column named like a PL/pgSQL variable (found, new, old...) must mean the column.
         String body =
                 "#variable_conflict use_column\nBEGIN\n"
@@ -406,7 +451,8 @@ public final class SqlBuilder {
             // partitioned table, where PostgreSQL fires it for a TRUNCATE of the parent).
             out.add(
                     "CREATE FUNCTION "
-                            + Identifiers.qualified("backfill", index.triggerFunction() + "_truncate")
+                            + Identifiers.qualified(
+                                    "backfill", index.triggerFunction() + "_truncate")
                             + "() RETURNS trigger LANGUAGE plpgsql AS "
                             + BODY_TAG
                             + "\nBEGIN\n  TRUNCATE "
@@ -419,7 +465,8 @@ public final class SqlBuilder {
                             + " AFTER TRUNCATE ON "
                             + t.quotedName()
                             + " FOR EACH STATEMENT EXECUTE FUNCTION "
-                            + Identifiers.qualified("backfill", index.triggerFunction() + "_truncate")
+                            + Identifiers.qualified(
+                                    "backfill", index.triggerFunction() + "_truncate")
                             + "()");
         }
         return out;
@@ -429,11 +476,22 @@ public final class SqlBuilder {
     public static List<String> dropAll(IndexTable index) {
         TableInfo t = index.table();
         List<String> out = new ArrayList<>();
-        for (String trg : List.of(index.insertTrigger(), index.updateTrigger(), index.deleteTrigger(), index.truncateTrigger())) {
+        for (String trg :
+                List.of(
+                        index.insertTrigger(),
+                        index.updateTrigger(),
+                        index.deleteTrigger(),
+                        index.truncateTrigger())) {
             out.add("DROP TRIGGER IF EXISTS " + Identifiers.quote(trg) + " ON " + t.quotedName());
         }
-        out.add("DROP FUNCTION IF EXISTS " + Identifiers.qualified("backfill", index.triggerFunction()) + "()");
-        out.add("DROP FUNCTION IF EXISTS " + Identifiers.qualified("backfill", index.triggerFunction() + "_truncate") + "()");
+        out.add(
+                "DROP FUNCTION IF EXISTS "
+                        + Identifiers.qualified("backfill", index.triggerFunction())
+                        + "()");
+        out.add(
+                "DROP FUNCTION IF EXISTS "
+                        + Identifiers.qualified("backfill", index.triggerFunction() + "_truncate")
+                        + "()");
         out.add("DROP TABLE IF EXISTS " + index.quotedName());
         return out;
     }

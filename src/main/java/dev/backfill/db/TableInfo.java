@@ -84,9 +84,9 @@ public final class TableInfo implements Serializable {
     }
 
     /**
-     * Resolves {@code schema.table} ({@code schema} null: through {@code search_path}) and reads its
-     * definition. Fails with a message naming the table when it does not exist, is not a table, or
-     * has no primary key.
+     * Resolves {@code schema.table} ({@code schema} null: through {@code search_path}) and reads
+     * its definition. Fails with a message naming the table when it does not exist, is not a table,
+     * or has no primary key.
      */
     public static TableInfo load(Connection c, String schemaOrNull, String table)
             throws SQLException {
@@ -117,7 +117,10 @@ public final class TableInfo implements Serializable {
         }
         if (kind != 'r' && kind != 'p') {
             throw new TableException(
-                    display + " is not a table (relkind '" + kind + "'); only tables can be reorganized");
+                    display
+                            + " is not a table (relkind '"
+                            + kind
+                            + "'); only tables can be reorganized");
         }
         List<Column> columns = new ArrayList<>();
         try (PreparedStatement ps =

@@ -28,10 +28,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The entry point: parses {@code --job FILE}, sets the reorg up (prepare or resume), runs the
- * Flink job and reports the result. The same main serves {@code flink run target/backfill.jar
- * --job FILE} on a cluster and {@code scripts/backfill --job FILE}, which adds {@code --local}: an
- * in-JVM Flink with the web UI on :8081.
+ * The entry point: parses {@code --job FILE}, sets the reorg up (prepare or resume), runs the Flink
+ * job and reports the result. The same main serves {@code flink run target/backfill.jar --job FILE}
+ * on a cluster and {@code scripts/backfill --job FILE}, which adds {@code --local}: an in-JVM Flink
+ * with the web UI on :8081.
  *
  * <pre>
  * scripts/backfill --job conf/jobs/demo.yaml
@@ -79,7 +79,8 @@ public final class BackfillJob {
                         try {
                             a.webUiPort = Integer.parseInt(v);
                         } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException("--webui-port: not a port number: '" + v + "'");
+                            throw new IllegalArgumentException(
+                                    "--webui-port: not a port number: '" + v + "'");
                         }
                         break;
                     case "--no-demo-load":
@@ -89,7 +90,8 @@ public final class BackfillJob {
                     case "--help":
                         throw new IllegalArgumentException(USAGE);
                     default:
-                        throw new IllegalArgumentException("unknown argument '" + argv[i] + "'\n" + USAGE);
+                        throw new IllegalArgumentException(
+                                "unknown argument '" + argv[i] + "'\n" + USAGE);
                 }
             }
             if (a.job == null) {
@@ -125,7 +127,11 @@ public final class BackfillJob {
         if (words.equals(List.of("stop-db"))) {
             try {
                 boolean stopped = EmbeddedPostgresServer.stopLeftover(backfillHome());
-                out.println(stopped ? "backfill: stopped the embedded PostgreSQL in " + backfillHome() : "backfill: no embedded PostgreSQL is running in " + backfillHome());
+                out.println(
+                        stopped
+                                ? "backfill: stopped the embedded PostgreSQL in " + backfillHome()
+                                : "backfill: no embedded PostgreSQL is running in "
+                                        + backfillHome());
                 return EXIT_OK;
             } catch (Exception e) {
                 System.err.println("backfill: stop-db: " + describe(e));
@@ -167,32 +173,67 @@ public final class BackfillJob {
         DemoLoad load = null;
         if (spec.database().isEmbedded()) {
             Path home = backfillHome();
-            out.println("backfill: starting embedded PostgreSQL (data in " + home.resolve("data") + ")");
+            out.println(
+                    "backfill: starting embedded PostgreSQL (data in "
+                            + home.resolve("data")
+                            + ")");
             EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(home, embeddedPort());
             // It stays up after this run so that psql can look at the result; the next run or
             // `scripts/backfill stop-db` stops it.
             pg.leaveRunning();
-            out.println("backfill: embedded PostgreSQL " + pg.serverVersion() + " at " + pg.jdbcUrl() + " (user postgres)");
-            embeddedHint = "backfill: the embedded PostgreSQL stays up: psql -h localhost -p " + pg.port()
-                    + " -U postgres   (scripts/backfill stop-db stops it)";
+            out.println(
+                    "backfill: embedded PostgreSQL "
+                            + pg.serverVersion()
+                            + " at "
+                            + pg.jdbcUrl()
+                            + " (user postgres)");
+            embeddedHint =
+                    "backfill: the embedded PostgreSQL stays up: psql -h localhost -p "
+                            + pg.port()
+                            + " -U postgres   (scripts/backfill stop-db stops it)";
             DatabaseSpec db = spec.database();
-            spec = spec.withDatabase(new DatabaseSpec(pg.jdbcUrl(), "postgres", null, db.demoRows()));
+            spec =
+                    spec.withDatabase(
+                            new DatabaseSpec(pg.jdbcUrl(), "postgres", null, db.demoRows()));
             if (db.demoRows() > 0) {
                 if (DemoData.seedIfMissing(pg.dataSource(), db.demoRows())) {
                     out.println("backfill: seeded demo.orders with " + db.demoRows() + " rows");
                 }
             }
         }
-        out.println("backfill: reorg " + spec.reorgId() + ": " + spec.operation().key() + " on " + spec.tableName());
+        out.println(
+                "backfill: reorg "
+                        + spec.reorgId()
+                        + ": "
+                        + spec.operation().key()
+                        + " on "
+                        + spec.tableName());
         ReorgSetup.Outcome setup = ReorgSetup.run(spec);
         if (setup.status == ReorgSetup.Status.ALREADY_PUBLIC) {
-            out.println("backfill: reorg " + spec.reorgId() + " is already public (finished " + setup.existing.finishedAt + ", " + setup.existing.rowsDone + " rows); nothing to do");
+            out.println(
+                    "backfill: reorg "
+                            + spec.reorgId()
+                            + " is already public (finished "
+                            + setup.existing.finishedAt
+                            + ", "
+                            + setup.existing.rowsDone
+                            + " rows); nothing to do");
             return EXIT_OK;
         }
         ReorgPlan plan = setup.plan;
-        out.println(setup.status == ReorgSetup.Status.PREPARED
-                ? "backfill: write-only: created " + plan.index().displayName() + " and its triggers on " + plan.table().displayName()
-                : "backfill: resuming reorg " + spec.reorgId() + " (state " + setup.existing.state.value() + ", " + setup.existing.rowsDone + " rows done)");
+        out.println(
+                setup.status == ReorgSetup.Status.PREPARED
+                        ? "backfill: write-only: created "
+                                + plan.index().displayName()
+                                + " and its triggers on "
+                                + plan.table().displayName()
+                        : "backfill: resuming reorg "
+                                + spec.reorgId()
+                                + " (state "
+                                + setup.existing.state.value()
+                                + ", "
+                                + setup.existing.rowsDone
+                                + " rows done)");
 
         StreamExecutionEnvironment env = environment(args, spec);
         BackfillPipeline.build(env, plan);
@@ -201,37 +242,65 @@ public final class BackfillJob {
         if (spec.database().demoRows() > 0 && args.local && args.demoLoad) {
             load = DemoLoad.start(ds, 50);
             resources.add(load);
-            out.println("backfill: concurrent write load on demo.orders started (about 50 inserts/updates/deletes per second)");
+            out.println(
+                    "backfill: concurrent write load on demo.orders started (about 50 inserts/updates/deletes per second)");
         }
         if (args.local) {
             out.println("backfill: Flink web UI: http://localhost:" + args.webUiPort);
         }
         Throwable jobError = null;
-        try (ProgressReporter progress = new ProgressReporter(ds, spec.reorgId(), out, Duration.ofSeconds(3)).start()) {
+        try (ProgressReporter progress =
+                new ProgressReporter(ds, spec.reorgId(), out, Duration.ofSeconds(3)).start()) {
             env.execute(BackfillPipeline.jobName(plan));
         } catch (Exception e) {
             jobError = e;
         }
         if (load != null) {
             load.close();
-            out.println("backfill: write load stopped: " + load.inserts() + " inserts, " + load.updates() + " updates, " + load.deletes() + " deletes ran during the reorg");
+            out.println(
+                    "backfill: write load stopped: "
+                            + load.inserts()
+                            + " inserts, "
+                            + load.updates()
+                            + " updates, "
+                            + load.deletes()
+                            + " deletes ran during the reorg");
         }
         Catalog.Reorg r;
         try (Connection c = ds.getConnection()) {
             r = Catalog.find(c, spec.reorgId()).orElseThrow();
         }
         if (r.state == Catalog.State.PUBLIC) {
-            out.println("backfill: verified: every one of " + r.rowsDone + " rows has its entry in " + plan.index().displayName() + " and no entry lacks its row");
-            out.println("backfill: reorg " + spec.reorgId() + " is public (" + Duration.between(r.startedAt.toInstant(), r.finishedAt.toInstant()).toMillis() / 1000.0 + " s since prepare)");
+            out.println(
+                    "backfill: verified: every one of "
+                            + r.rowsDone
+                            + " rows has its entry in "
+                            + plan.index().displayName()
+                            + " and no entry lacks its row");
+            out.println(
+                    "backfill: reorg "
+                            + spec.reorgId()
+                            + " is public ("
+                            + Duration.between(r.startedAt.toInstant(), r.finishedAt.toInstant())
+                                            .toMillis()
+                                    / 1000.0
+                            + " s since prepare)");
             return EXIT_OK;
         }
-        String why = r.error != null ? r.error : jobError != null ? describe(jobError) : "the job ended without publishing";
-        System.err.println("backfill: reorg " + spec.reorgId() + " is " + r.state.value() + ": " + why);
+        String why =
+                r.error != null
+                        ? r.error
+                        : jobError != null
+                                ? describe(jobError)
+                                : "the job ended without publishing";
+        System.err.println(
+                "backfill: reorg " + spec.reorgId() + " is " + r.state.value() + ": " + why);
         System.err.println("backfill: fix the cause and run the same command again to resume");
         return EXIT_FAILED;
     }
 
-    private static StreamExecutionEnvironment environment(Args args, JobSpec spec) throws Exception {
+    private static StreamExecutionEnvironment environment(Args args, JobSpec spec)
+            throws Exception {
         JobSpec.TuningSpec t = spec.tuning();
         StreamExecutionEnvironment env;
         if (args.local) {
@@ -245,7 +314,9 @@ public final class BackfillJob {
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(2));
+            conf.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                    Duration.ofSeconds(2));
             env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
             env.setParallelism(t.parallelism());
         } else {
@@ -276,7 +347,9 @@ public final class BackfillJob {
 
     static Path backfillHome() {
         String h = System.getenv("BACKFILL_HOME");
-        return (h != null && !h.isEmpty() ? Path.of(h) : Path.of(System.getProperty("user.home"), ".backfill"))
+        return (h != null && !h.isEmpty()
+                        ? Path.of(h)
+                        : Path.of(System.getProperty("user.home"), ".backfill"))
                 .toAbsolutePath();
     }
 

@@ -42,6 +42,12 @@ public final class BackfillPipeline {
     }
 
     public static String jobName(ReorgPlan plan) {
-        return "backfill " + plan.reorgId() + " (" + plan.operation().describe() + " on " + plan.table().displayName() + ")";
+        return "backfill "
+                + plan.reorgId()
+                + " ("
+                + plan.operation().describe()
+                + " on "
+                + plan.table().displayName()
+                + ")";
     }
 }

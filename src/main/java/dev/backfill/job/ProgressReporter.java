@@ -28,7 +28,8 @@ public final class ProgressReporter implements AutoCloseable {
     private long lastRows = -1;
     private long lastNanos;
 
-    public ProgressReporter(PGSimpleDataSource ds, String reorgId, PrintStream out, Duration period) {
+    public ProgressReporter(
+            PGSimpleDataSource ds, String reorgId, PrintStream out, Duration period) {
         this.ds = ds;
         this.reorgId = reorgId;
         this.out = out;
@@ -45,7 +46,8 @@ public final class ProgressReporter implements AutoCloseable {
     private void loop() {
         while (!stopped) {
             try {
-                Thread.sleep(period.toMillis()); // the reporting period itself, not a synchronisation
+                Thread.sleep(
+                        period.toMillis()); // the reporting period itself, not a synchronisation
             } catch (InterruptedException e) {
                 return;
             }
@@ -63,13 +65,20 @@ public final class ProgressReporter implements AutoCloseable {
     /** One progress line, from the catalog as it is now. */
     public String line() throws SQLException {
         try (Connection c = ds.getConnection()) {
-            Catalog.Reorg r = Catalog.find(c, reorgId).orElseThrow(() -> new SQLException("reorg " + reorgId + " is not in the catalog"));
+            Catalog.Reorg r =
+                    Catalog.find(c, reorgId)
+                            .orElseThrow(
+                                    () ->
+                                            new SQLException(
+                                                    "reorg " + reorgId + " is not in the catalog"));
             long splits = 0;
             long splitsDone = 0;
             long scanned = 0;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(*), count(*) FILTER (WHERE done), coalesce(sum(rows_scanned), 0) FROM "
-                            + Catalog.PROGRESS + " WHERE reorg_id = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement(
+                            "SELECT count(*), count(*) FILTER (WHERE done), coalesce(sum(rows_scanned), 0) FROM "
+                                    + Catalog.PROGRESS
+                                    + " WHERE reorg_id = ?")) {
                 ps.setString(1, reorgId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -89,17 +98,27 @@ public final class ProgressReporter implements AutoCloseable {
         }
     }
 
-    static String format(String state, long done, long estimated, double rate, long splitsDone, long splits) {
+    static String format(
+            String state, long done, long estimated, double rate, long splitsDone, long splits) {
         double pct = estimated > 0 ? Math.min(100.0, 100.0 * done / estimated) : 0;
-        String eta = rate > 0 && estimated > done ? duration((long) ((estimated - done) / rate)) : "-";
+        String eta =
+                rate > 0 && estimated > done ? duration((long) ((estimated - done) / rate)) : "-";
         return String.format(
                 Locale.ROOT,
                 "progress: %-11s %,d/%,d rows (%.1f%%), %,.0f rows/s, ETA %s, splits %d/%d done",
-                state, done, estimated, pct, rate, eta, splitsDone, splits);
+                state,
+                done,
+                estimated,
+                pct,
+                rate,
+                eta,
+                splitsDone,
+                splits);
     }
 
     static String duration(long seconds) {
-        return String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+        return String.format(
+                Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60);
     }
 
     @Override

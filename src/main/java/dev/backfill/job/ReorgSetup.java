@@ -58,7 +58,9 @@ public final class ReorgSetup {
             }
             if (existing.isPresent() && existing.get().state == State.ABORTED) {
                 throw new TableInfo.TableException(
-                        "reorg " + spec.reorgId() + " was aborted; give this spec another `reorg:` id to run it again");
+                        "reorg "
+                                + spec.reorgId()
+                                + " was aborted; give this spec another `reorg:` id to run it again");
             }
             ReorgPlan plan = resolve(c, spec);
             c.commit();
@@ -75,7 +77,8 @@ public final class ReorgSetup {
     public static ReorgPlan resolve(Connection c, JobSpec spec) throws SQLException {
         TableInfo table = TableInfo.load(c, spec.schema(), spec.table());
         if (spec.operation() != JobSpec.Operation.ADD_INDEX) {
-            throw new TableInfo.TableException("operation " + spec.operation().key() + " is not built yet");
+            throw new TableInfo.TableException(
+                    "operation " + spec.operation().key() + " is not built yet");
         }
         IndexTable index =
                 IndexTable.resolve(

@@ -6,9 +6,9 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * A reorg's per-row work, in pure Java with no database and no Flink types: it turns a page of
- * rows into what the sink writes, or fails naming the row's key. Runs in the operation transform
- * between the source and the sink.
+ * A reorg's per-row work, in pure Java with no database and no Flink types: it turns a page of rows
+ * into what the sink writes, or fails naming the row's key. Runs in the operation transform between
+ * the source and the sink.
  */
 public interface Operation extends Serializable {
     /** For logs and the Flink graph, e.g. {@code add-index orders_email}. */

@@ -17,7 +17,10 @@ public final class WriteBatch {
     public WriteBatch(RowBatch source, List<String[]> output) {
         if (output.size() != source.size()) {
             throw new IllegalArgumentException(
-                    "operation produced " + output.size() + " rows for a batch of " + source.size());
+                    "operation produced "
+                            + output.size()
+                            + " rows for a batch of "
+                            + source.size());
         }
         this.source = source;
         this.output = List.copyOf(output);

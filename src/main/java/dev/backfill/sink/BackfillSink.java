@@ -29,7 +29,9 @@ import java.util.Collection;
  * }</pre>
  */
 public final class BackfillSink
-        implements Sink<WriteBatch>, SupportsCommitter<BatchReport>, SupportsPostCommitTopology<BatchReport> {
+        implements Sink<WriteBatch>,
+                SupportsCommitter<BatchReport>,
+                SupportsPostCommitTopology<BatchReport> {
     private static final long serialVersionUID = 1L;
 
     private final ReorgPlan plan;
@@ -40,7 +42,8 @@ public final class BackfillSink
 
     @Override
     public CommittingSinkWriter<WriteBatch, BatchReport> createWriter(WriterInitContext context) {
-        return new BackfillSinkWriter(plan, context.getTaskInfo().getIndexOfThisSubtask(), context.metricGroup());
+        return new BackfillSinkWriter(
+                plan, context.getTaskInfo().getIndexOfThisSubtask(), context.metricGroup());
     }
 
     @Override

@@ -80,7 +80,14 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                         }
                     });
         } catch (SQLException e) {
-            throw new IOException("reorg " + plan.reorgId() + ": batch " + describe(batch) + " failed: " + e.getMessage(), e);
+            throw new IOException(
+                    "reorg "
+                            + plan.reorgId()
+                            + ": batch "
+                            + describe(batch)
+                            + " failed: "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -109,7 +116,10 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             if (!advanced) {
                 c.rollback();
                 batchesReplayed.inc();
-                LOG.info("reorg {}: batch {} was already committed; skipped", plan.reorgId(), describe(batch));
+                LOG.info(
+                        "reorg {}: batch {} was already committed; skipped",
+                        plan.reorgId(),
+                        describe(batch));
                 return 0;
             }
             c.commit();
@@ -140,7 +150,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     }
 
     /** Binds one text[] per key column, then one per indexed column (the values as read). */
-    private void bindBatch(Connection c, PreparedStatement ps, WriteBatch batch) throws SQLException {
+    private void bindBatch(Connection c, PreparedStatement ps, WriteBatch batch)
+            throws SQLException {
         int keyCols = plan.table().keyColumns().size();
         int n = batch.size();
         int p = 1;
@@ -202,8 +213,10 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             throw e;
         }
         if (message == null) {
-            // The other entry is gone (deleted meanwhile): the retry will succeed or find the new one.
-            return new SQLException("unique violation that vanished: " + cause.getMessage(), "40001", cause);
+            // The other entry is gone (deleted meanwhile): the retry will succeed or find the new
+            // one.
+            return new SQLException(
+                    "unique violation that vanished: " + cause.getMessage(), "40001", cause);
         }
         failReorg(c, message);
         throw new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);

@@ -46,6 +46,12 @@ public final class BatchReport {
 
     @Override
     public String toString() {
-        return "BatchReport{subtask=" + subtask + ", batches=" + batches + ", rows=" + rowsWritten + "}";
+        return "BatchReport{subtask="
+                + subtask
+                + ", batches="
+                + batches
+                + ", rows="
+                + rowsWritten
+                + "}";
     }
 }

@@ -29,7 +29,12 @@ public final class Verifier {
         public final long dangling;
         public final List<String> danglingKeys;
 
-        Result(long rows, long missing, List<String> missingKeys, long dangling, List<String> danglingKeys) {
+        Result(
+                long rows,
+                long missing,
+                List<String> missingKeys,
+                long dangling,
+                List<String> danglingKeys) {
             this.rows = rows;
             this.missing = missing;
             this.missingKeys = missingKeys;
@@ -44,7 +49,9 @@ public final class Verifier {
         @Override
         public String toString() {
             if (ok()) {
-                return "verified: " + rows + " rows, every row has its entry and every entry its row";
+                return "verified: "
+                        + rows
+                        + " rows, every row has its entry and every entry its row";
             }
             return "verification failed: "
                     + missing
@@ -53,7 +60,9 @@ public final class Verifier {
                     + ", "
                     + dangling
                     + " entries without their row"
-                    + (dangling > 0 ? " (first keys: " + String.join(", ", danglingKeys) + ")" : "");
+                    + (dangling > 0
+                            ? " (first keys: " + String.join(", ", danglingKeys) + ")"
+                            : "");
         }
     }
 
@@ -77,9 +86,17 @@ public final class Verifier {
                 rows = rs.getLong(1);
             }
             List<String> missingKeys = new ArrayList<>();
-            long missing = diff(c, SqlBuilder.entryDifference(table, index.quotedName(), index, SAMPLE), missingKeys);
+            long missing =
+                    diff(
+                            c,
+                            SqlBuilder.entryDifference(table, index.quotedName(), index, SAMPLE),
+                            missingKeys);
             List<String> danglingKeys = new ArrayList<>();
-            long dangling = diff(c, SqlBuilder.entryDifference(index.quotedName(), table, index, SAMPLE), danglingKeys);
+            long dangling =
+                    diff(
+                            c,
+                            SqlBuilder.entryDifference(index.quotedName(), table, index, SAMPLE),
+                            danglingKeys);
             c.commit();
             return new Result(rows, missing, missingKeys, dangling, danglingKeys);
         } catch (SQLException e) {

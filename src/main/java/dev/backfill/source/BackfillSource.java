@@ -42,11 +42,13 @@ public final class BackfillSource implements Source<RowBatch, BackfillSplit, Bac
 
     @Override
     public SourceReader<RowBatch, BackfillSplit> createReader(SourceReaderContext readerContext) {
-        return new BackfillSourceReader(plan, new Configuration(readerContext.getConfiguration()), readerContext);
+        return new BackfillSourceReader(
+                plan, new Configuration(readerContext.getConfiguration()), readerContext);
     }
 
     @Override
-    public SplitEnumerator<BackfillSplit, BackfillEnumState> createEnumerator(SplitEnumeratorContext<BackfillSplit> context) {
+    public SplitEnumerator<BackfillSplit, BackfillEnumState> createEnumerator(
+            SplitEnumeratorContext<BackfillSplit> context) {
         return new BackfillSourceEnumerator(context, plan, null);
     }
 

@@ -1,10 +1,9 @@
 package dev.backfill.db;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import javax.sql.DataSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
-import javax.sql.DataSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Runs {@link EmbeddedPostgresServer}, {@link DemoData} and {@link DemoLoad} against real
@@ -110,8 +110,7 @@ class EmbeddedPostgresServerITCase {
         // holding the port and data/postmaster.pid, but nobody owns it any more.
         Process child =
                 new ProcessBuilder(
-                                Path.of(System.getProperty("java.home"), "bin", "java")
-                                        .toString(),
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                                 "-cp",
                                 System.getProperty("java.class.path"),
                                 StaleServerMain.class.getName(),
@@ -139,8 +138,7 @@ class EmbeddedPostgresServerITCase {
             assertThat(server.port()).isEqualTo(port);
             try (Connection c = server.dataSource().getConnection();
                     Statement s = c.createStatement();
-                    ResultSet rs =
-                            s.executeQuery("SELECT 1, current_setting('data_directory')")) {
+                    ResultSet rs = s.executeQuery("SELECT 1, current_setting('data_directory')")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(1);
                 assertThat(Files.isSameFile(Path.of(rs.getString(2)), data)).isTrue();
@@ -288,10 +286,7 @@ class EmbeddedPostgresServerITCase {
         assertThat(allKinds)
                 .as(
                         "inserts %d, updates %d, deletes %d, errors %d",
-                        load.inserts(),
-                        load.updates(),
-                        load.deletes(),
-                        load.errors())
+                        load.inserts(), load.updates(), load.deletes(), load.errors())
                 .isTrue();
         assertThat(
                         count(
@@ -328,9 +323,9 @@ class EmbeddedPostgresServerITCase {
                                         countUnchecked(
                                                         ds,
                                                         "SELECT count(*) FROM"
-                                                            + " \"pg_catalog\".\"pg_stat_activity\""
-                                                            + " WHERE \"application_name\" ="
-                                                            + " 'backfill-demo-load'")
+                                                                + " \"pg_catalog\".\"pg_stat_activity\""
+                                                                + " WHERE \"application_name\" ="
+                                                                + " 'backfill-demo-load'")
                                                 == 0))
                 .isTrue();
         assertThat(load.inserts()).isEqualTo(inserts);
@@ -355,10 +350,7 @@ class EmbeddedPostgresServerITCase {
         long nullEmails =
                 count(ds, "SELECT count(*) FROM \"demo\".\"orders\" WHERE \"email\" IS NULL");
         assertThat(nullEmails).isEqualTo(rows / 25);
-        assertThat(
-                        count(
-                                ds,
-                                "SELECT count(DISTINCT \"email\") FROM \"demo\".\"orders\""))
+        assertThat(count(ds, "SELECT count(DISTINCT \"email\") FROM \"demo\".\"orders\""))
                 .isEqualTo(rows - nullEmails);
         assertThat(
                         count(

@@ -80,8 +80,10 @@ class IdentifiersTest {
 
     @Test
     void qualifiedRejectsAnEmptyPart() {
-        assertThatThrownBy(() -> Identifiers.qualified("", "t")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Identifiers.qualified("s", "")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Identifiers.qualified("", "t"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Identifiers.qualified("s", ""))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -92,7 +94,8 @@ class IdentifiersTest {
 
     @Test
     void listPrefixesEachNameWithTheAlias() {
-        assertThat(Identifiers.list("t", List.of("id", "a\"b"))).isEqualTo("t.\"id\", t.\"a\"\"b\"");
+        assertThat(Identifiers.list("t", List.of("id", "a\"b")))
+                .isEqualTo("t.\"id\", t.\"a\"\"b\"");
     }
 
     @Test
@@ -103,7 +106,8 @@ class IdentifiersTest {
 
     @Test
     void listRejectsAnEmptyName() {
-        assertThatThrownBy(() -> Identifiers.list(null, List.of("a", ""))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Identifiers.list(null, List.of("a", "")))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

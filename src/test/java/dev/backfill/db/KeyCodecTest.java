@@ -46,7 +46,10 @@ class KeyCodecTest {
 
     @Test
     void unicodeAndEscapesRoundTrip() {
-        Key key = Key.of("\u00e9t\u00e9 \u6771\u4eac \ud83d\ude00", "quote \" backslash \\ tab \t newline \n nul \0");
+        Key key =
+                Key.of(
+                        "\u00e9t\u00e9 \u6771\u4eac \ud83d\ude00",
+                        "quote \" backslash \\ tab \t newline \n nul \0");
         assertThat(roundTrip(key)).isEqualTo(key);
     }
 
@@ -99,8 +102,16 @@ class KeyCodecTest {
      * corrupt catalog values are silently read as some other key.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"[1] garbage", "[1]]", "[1][2]", "[9223372036854775808]", "[-9223372036854775809]"})
+    @ValueSource(
+            strings = {
+                "[1] garbage",
+                "[1]]",
+                "[1][2]",
+                "[9223372036854775808]",
+                "[-9223372036854775809]"
+            })
     void trailingContentAndOutOfRangeIntegersAreRejected(String json) {
-        assertThatThrownBy(() -> KeyCodec.fromJson(json)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> KeyCodec.fromJson(json))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

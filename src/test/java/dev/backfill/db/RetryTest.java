@@ -42,7 +42,8 @@ class RetryTest {
     void aRetryableCauseMakesTheWrapperRetryable() {
         SQLException wrapped = new SQLException("wrapper", null, error("40001"));
         assertThat(Retry.isRetryable(wrapped)).isTrue();
-        SQLException deep = new SQLException("outer", "XX000", new RuntimeException("middle", error("08006")));
+        SQLException deep =
+                new SQLException("outer", "XX000", new RuntimeException("middle", error("08006")));
         assertThat(Retry.isRetryable(deep)).isTrue();
         SQLException fatalCause = new SQLException("wrapper", null, error("23505"));
         assertThat(Retry.isRetryable(fatalCause)).isFalse();
@@ -103,7 +104,8 @@ class RetryTest {
                                             throw last;
                                         }))
                 .isInstanceOf(SQLException.class)
-                .hasMessageStartingWith("gave up on writing batch 7 of split t:0 after 3 attempts: ")
+                .hasMessageStartingWith(
+                        "gave up on writing batch 7 of split t:0 after 3 attempts: ")
                 .hasMessageContaining("boom 40P01")
                 .hasCause(last)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("40P01"));
@@ -138,7 +140,9 @@ class RetryTest {
                                 retry.call(
                                         "converting",
                                         () -> {
-                                            throw attempts.incrementAndGet() == 1 ? error("55P03") : fatal;
+                                            throw attempts.incrementAndGet() == 1
+                                                    ? error("55P03")
+                                                    : fatal;
                                         }))
                 .isSameAs(fatal);
         assertThat(attempts).hasValue(2);

@@ -25,8 +25,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class SqlBuilderITCase {
     private static final String DB = "sqlbuilder_it";
+
     /** The table, written out by hand (not through Identifiers) so the test checks the quoting. */
     private static final String ORDERS = "\"Shop Data\".\"Order\"\"s\"";
+
     private static final String INDEX = "\"Shop Data\".\"Order\"\"s E-mail\"";
     private static final String ENTRY = "\"E-mail\", \"Region\", id";
 
@@ -40,7 +42,9 @@ class SqlBuilderITCase {
         exec(
                 "CREATE SCHEMA backfill",
                 "CREATE SCHEMA \"Shop Data\"",
-                "CREATE TABLE " + ORDERS + " (\"Region\" text, id bigint, \"E-mail\" varchar(100), note text,"
+                "CREATE TABLE "
+                        + ORDERS
+                        + " (\"Region\" text, id bigint, \"E-mail\" varchar(100), note text,"
                         + " PRIMARY KEY (\"Region\", id))");
         try (Connection c = ds.getConnection()) {
             table = TableInfo.load(c, "Shop Data", "Order\"s");
@@ -48,7 +52,13 @@ class SqlBuilderITCase {
         assertThat(table.keyColumnNames()).containsExactly("Region", "id");
         assertThat(table.column("E-mail").orElseThrow().type()).isEqualTo("character varying(100)");
         assertThat(table.quotedPhysical(table.physicalTables().get(0))).isEqualTo(ORDERS);
-        index = new IndexTable(table, "Order\"s E-mail", List.of(table.column("E-mail").orElseThrow()), false, "sqlbuilder-it");
+        index =
+                new IndexTable(
+                        table,
+                        "Order\"s E-mail",
+                        List.of(table.column("E-mail").orElseThrow()),
+                        false,
+                        "sqlbuilder-it");
         assertThat(index.quotedName()).isEqualTo(INDEX);
     }
 
@@ -62,7 +72,9 @@ class SqlBuilderITCase {
         assertThat(backfillFunctions()).isEqualTo(2);
 
         exec(
-                "INSERT INTO " + ORDERS + " (\"Region\", id, \"E-mail\") VALUES"
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES"
                         + " ('eu', 1, 'a@example.com'), ('eu', 2, NULL), ('us', 1, 'b@example.com'),"
                         + " ('us', 2, 'b@example.com'), ('ap', 7, 'O''Brien@example.com')");
         assertIndexExact(5);
@@ -70,11 +82,17 @@ class SqlBuilderITCase {
         assertThat(entry("ap", 7)).isEqualTo("O'Brien@example.com");
 
         // UPDATE of the value, to NULL and back from NULL.
-        exec("UPDATE " + ORDERS + " SET \"E-mail\" = 'a2@example.com' WHERE \"Region\" = 'eu' AND id = 1");
+        exec(
+                "UPDATE "
+                        + ORDERS
+                        + " SET \"E-mail\" = 'a2@example.com' WHERE \"Region\" = 'eu' AND id = 1");
         assertIndexExact(5);
         assertThat(entry("eu", 1)).isEqualTo("a2@example.com");
         exec("UPDATE " + ORDERS + " SET \"E-mail\" = NULL WHERE \"Region\" = 'us' AND id = 1");
-        exec("UPDATE " + ORDERS + " SET \"E-mail\" = 'c@example.com' WHERE \"Region\" = 'eu' AND id = 2");
+        exec(
+                "UPDATE "
+                        + ORDERS
+                        + " SET \"E-mail\" = 'c@example.com' WHERE \"Region\" = 'eu' AND id = 2");
         assertIndexExact(5);
         assertThat(entry("us", 1)).isNull();
         assertThat(entry("eu", 2)).isEqualTo("c@example.com");
@@ -88,7 +106,10 @@ class SqlBuilderITCase {
         assertThat(entry("sa", 2)).isEqualTo("b@example.com");
 
         // Key and value at once, and a multi-row key update.
-        exec("UPDATE " + ORDERS + " SET id = 11, \"E-mail\" = 'z@example.com' WHERE \"Region\" = 'eu' AND id = 2");
+        exec(
+                "UPDATE "
+                        + ORDERS
+                        + " SET id = 11, \"E-mail\" = 'z@example.com' WHERE \"Region\" = 'eu' AND id = 2");
         assertIndexExact(5);
         exec("UPDATE " + ORDERS + " SET id = id + 1000");
         assertIndexExact(5);
@@ -104,7 +125,10 @@ class SqlBuilderITCase {
         exec("TRUNCATE " + ORDERS);
         assertIndexExact(0);
 
-        exec("INSERT INTO " + ORDERS + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'again@example.com')");
+        exec(
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'again@example.com')");
         assertIndexExact(1);
     }
 
@@ -112,7 +136,10 @@ class SqlBuilderITCase {
     void updateOfAColumnOutsideTheEntryDoesNotCallTheTriggerFunction() throws SQLException {
         exec(SqlBuilder.createIndexTable(index));
         exec(SqlBuilder.createTriggers(index));
-        exec("INSERT INTO " + ORDERS + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'a@example.com'), ('eu', 2, 'b@example.com')");
+        exec(
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'a@example.com'), ('eu', 2, 'b@example.com')");
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
             st.execute("SET track_functions = 'pl'");
@@ -121,7 +148,8 @@ class SqlBuilderITCase {
             assertThat(functionCallsInTransaction(st)).isZero();
             st.executeUpdate("UPDATE " + ORDERS + " SET \"E-mail\" = \"E-mail\"");
             assertThat(functionCallsInTransaction(st)).as("an update to the same value").isZero();
-            st.executeUpdate("UPDATE " + ORDERS + " SET \"E-mail\" = 'new@example.com' WHERE id = 1");
+            st.executeUpdate(
+                    "UPDATE " + ORDERS + " SET \"E-mail\" = 'new@example.com' WHERE id = 1");
             assertThat(functionCallsInTransaction(st)).isEqualTo(1);
             c.commit();
         }
@@ -133,10 +161,17 @@ class SqlBuilderITCase {
     @Test
     void readPageReturnsRowsInKeyOrderStrictlyAfterACompositeLowerBound() throws SQLException {
         exec(
-                "INSERT INTO " + ORDERS + " (\"Region\", id, \"E-mail\") VALUES"
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES"
                         + " ('us', 4, 'us4'), ('eu', 40, 'eu40'), ('ap', 1, 'ap1'), ('eu', 5, 'eu5'), ('sa', 1, NULL),"
                         + " ('eu', 1, 'eu1'), ('us', 3, 'us3'), ('eu', 6, 'eu6'), ('us', 1, 'us1')");
-        String sql = SqlBuilder.readPage(ORDERS, table.keyColumns(), List.of(table.column("E-mail").orElseThrow()), true);
+        String sql =
+                SqlBuilder.readPage(
+                        ORDERS,
+                        table.keyColumns(),
+                        List.of(table.column("E-mail").orElseThrow()),
+                        true);
 
         // (eu, 5) < key <= (us, 3); id compares as a number (6 < 40), not as text.
         assertThat(query(sql, "eu", "5", "us", "3", 100))
@@ -144,23 +179,34 @@ class SqlBuilderITCase {
         assertThat(query(sql, "eu", "5", "us", "3", 2)).containsExactly("eu|6|eu6", "eu|40|eu40");
         assertThat(query(sql, "us", "3", "us", "3", 100)).isEmpty();
 
-        String first = SqlBuilder.readPage(ORDERS, table.keyColumns(), List.of(table.column("E-mail").orElseThrow()), false);
-        assertThat(query(first, "eu", "5", 100)).containsExactly("ap|1|ap1", "eu|1|eu1", "eu|5|eu5");
+        String first =
+                SqlBuilder.readPage(
+                        ORDERS,
+                        table.keyColumns(),
+                        List.of(table.column("E-mail").orElseThrow()),
+                        false);
+        assertThat(query(first, "eu", "5", 100))
+                .containsExactly("ap|1|ap1", "eu|1|eu1", "eu|5|eu5");
     }
 
     @Test
     void splitBoundaryAndLastKeyFindKeysAfterTheLowerBound() throws SQLException {
-        exec("INSERT INTO " + ORDERS + " (\"Region\", id) SELECT r, n FROM unnest(ARRAY['ap', 'eu', 'us']) r, generate_series(1, 10) n");
+        exec(
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id) SELECT r, n FROM unnest(ARRAY['ap', 'eu', 'us']) r, generate_series(1, 10) n");
         String boundary = SqlBuilder.splitBoundary(ORDERS, table.keyColumns(), true);
         String last = SqlBuilder.lastKey(ORDERS, table.keyColumns(), true);
 
-        assertThat(query(SqlBuilder.splitBoundary(ORDERS, table.keyColumns(), false), 0)).containsExactly("ap|1");
+        assertThat(query(SqlBuilder.splitBoundary(ORDERS, table.keyColumns(), false), 0))
+                .containsExactly("ap|1");
         // The 10th row after (ap, 9): (ap, 10), then eu 1..9.
         assertThat(query(boundary, "ap", "9", 9)).containsExactly("eu|9");
         assertThat(query(boundary, "us", "9", 1)).isEmpty();
         assertThat(query(last, "ap", "9")).containsExactly("us|10");
         assertThat(query(last, "us", "10")).isEmpty();
-        assertThat(query(SqlBuilder.lastKey(ORDERS, table.keyColumns(), false))).containsExactly("us|10");
+        assertThat(query(SqlBuilder.lastKey(ORDERS, table.keyColumns(), false)))
+                .containsExactly("us|10");
     }
 
     // ---------------------------------------------------------------- add-index batch
@@ -170,18 +216,27 @@ class SqlBuilderITCase {
         // No triggers here: the index table only gets what the batch writes.
         exec(SqlBuilder.createIndexTable(index));
         exec(
-                "INSERT INTO " + ORDERS + " (\"Region\", id, \"E-mail\") VALUES"
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES"
                         + " ('eu', 1, 'a@example.com'), ('eu', 2, 'b@example.com'), ('us', 1, NULL),"
                         + " ('us', 2, 'd@example.com'), ('ap', 9, 'e@example.com')");
-        List<String[]> read = rows("SELECT \"Region\", id::text, \"E-mail\" FROM " + ORDERS + " ORDER BY 1, 2");
+        List<String[]> read =
+                rows("SELECT \"Region\", id::text, \"E-mail\" FROM " + ORDERS + " ORDER BY 1, 2");
 
         // Between reading and writing: one row's value changes, another row is deleted.
         exec(
-                "UPDATE " + ORDERS + " SET \"E-mail\" = 'changed@example.com' WHERE \"Region\" = 'eu' AND id = 2",
+                "UPDATE "
+                        + ORDERS
+                        + " SET \"E-mail\" = 'changed@example.com' WHERE \"Region\" = 'eu' AND id = 2",
                 "DELETE FROM " + ORDERS + " WHERE \"Region\" = 'us' AND id = 2");
 
         assertThat(writeBatch(read)).isEqualTo(3);
-        assertThat(strings("SELECT \"Region\" || '|' || id || '|' || coalesce(\"E-mail\", 'null') FROM " + INDEX + " ORDER BY 1"))
+        assertThat(
+                        strings(
+                                "SELECT \"Region\" || '|' || id || '|' || coalesce(\"E-mail\", 'null') FROM "
+                                        + INDEX
+                                        + " ORDER BY 1"))
                 .containsExactly("ap|9|e@example.com", "eu|1|a@example.com", "us|1|null");
 
         // Written again (a replay): every entry exists, nothing is inserted.
@@ -192,8 +247,12 @@ class SqlBuilderITCase {
     @Test
     void addIndexBatchLocksTheRowsItIndexesUntilItsTransactionEnds() throws SQLException {
         exec(SqlBuilder.createIndexTable(index));
-        exec("INSERT INTO " + ORDERS + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'a@example.com'), ('eu', 2, 'b@example.com')");
-        List<String[]> read = rows("SELECT \"Region\", id::text, \"E-mail\" FROM " + ORDERS + " ORDER BY 1, 2");
+        exec(
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'a@example.com'), ('eu', 2, 'b@example.com')");
+        List<String[]> read =
+                rows("SELECT \"Region\", id::text, \"E-mail\" FROM " + ORDERS + " ORDER BY 1, 2");
         exec("UPDATE " + ORDERS + " SET \"E-mail\" = 'changed@example.com' WHERE id = 2");
 
         try (Connection writer = ds.getConnection();
@@ -202,15 +261,25 @@ class SqlBuilderITCase {
             writer.setAutoCommit(false);
             assertThat(writeBatch(writer, read)).isEqualTo(1);
             // The indexed row is share-locked: another transaction cannot lock it for update.
-            assertThatThrownBy(() -> st.executeQuery("SELECT 1 FROM " + ORDERS + " WHERE id = 1 FOR UPDATE NOWAIT"))
+            assertThatThrownBy(
+                            () ->
+                                    st.executeQuery(
+                                            "SELECT 1 FROM "
+                                                    + ORDERS
+                                                    + " WHERE id = 1 FOR UPDATE NOWAIT"))
                     .isInstanceOf(SQLException.class)
-                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55P03"));
+                    .satisfies(
+                            e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55P03"));
             // The skipped row is not locked.
-            try (ResultSet rs = st.executeQuery("SELECT 1 FROM " + ORDERS + " WHERE id = 2 FOR UPDATE NOWAIT")) {
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT 1 FROM " + ORDERS + " WHERE id = 2 FOR UPDATE NOWAIT")) {
                 assertThat(rs.next()).isTrue();
             }
             writer.commit();
-            try (ResultSet rs = st.executeQuery("SELECT 1 FROM " + ORDERS + " WHERE id = 1 FOR UPDATE NOWAIT")) {
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT 1 FROM " + ORDERS + " WHERE id = 1 FOR UPDATE NOWAIT")) {
                 assertThat(rs.next()).isTrue();
             }
         }
@@ -222,18 +291,29 @@ class SqlBuilderITCase {
     void entryDifferenceFindsMissingAndDanglingEntriesByKey() throws SQLException {
         exec(SqlBuilder.createIndexTable(index));
         exec(
-                "INSERT INTO " + ORDERS + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'a'), ('eu', 2, 'b'), ('us', 1, NULL)",
-                "INSERT INTO " + INDEX + " (" + ENTRY + ") VALUES ('a', 'eu', 1), ('wrong', 'eu', 2), ('x', 'zz', 5)");
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'a'), ('eu', 2, 'b'), ('us', 1, NULL)",
+                "INSERT INTO "
+                        + INDEX
+                        + " ("
+                        + ENTRY
+                        + ") VALUES ('a', 'eu', 1), ('wrong', 'eu', 2), ('x', 'zz', 5)");
         String source = SqlBuilder.verificationSource(table);
         assertThat(source).isEqualTo("ONLY " + ORDERS);
 
         // table -> index: (eu,2) has a wrong entry, (us,1) none.
-        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10))).containsExactly("(eu,2)|2", "(us,1)|2");
-        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 1))).containsExactly("(eu,2)|2");
+        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10)))
+                .containsExactly("(eu,2)|2", "(us,1)|2");
+        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 1)))
+                .containsExactly("(eu,2)|2");
         // index -> table: (eu,2)'s wrong entry and the dangling (zz,5).
-        assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10))).containsExactly("(eu,2)|2", "(zz,5)|2");
+        assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10)))
+                .containsExactly("(eu,2)|2", "(zz,5)|2");
 
-        exec("DELETE FROM " + INDEX, "INSERT INTO " + INDEX + " (" + ENTRY + ") SELECT " + ENTRY + " FROM " + ORDERS);
+        exec(
+                "DELETE FROM " + INDEX,
+                "INSERT INTO " + INDEX + " (" + ENTRY + ") SELECT " + ENTRY + " FROM " + ORDERS);
         assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10))).isEmpty();
         assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10))).isEmpty();
     }
@@ -244,13 +324,15 @@ class SqlBuilderITCase {
         exec(SqlBuilder.createTriggers(index));
         assertThat(userTriggers()).isEqualTo(4);
         assertThat(backfillFunctions()).isEqualTo(2);
-        assertThat(strings("SELECT to_regclass('" + INDEX.replace("'", "''") + "')::text")).containsExactly(INDEX);
+        assertThat(strings("SELECT to_regclass('" + INDEX.replace("'", "''") + "')::text"))
+                .containsExactly(INDEX);
 
         exec(SqlBuilder.dropAll(index));
 
         assertThat(userTriggers()).isZero();
         assertThat(backfillFunctions()).isZero();
-        assertThat(strings("SELECT to_regclass('" + INDEX.replace("'", "''") + "')::text")).containsOnlyNulls();
+        assertThat(strings("SELECT to_regclass('" + INDEX.replace("'", "''") + "')::text"))
+                .containsOnlyNulls();
         // Idempotent, and the table itself is untouched and writable.
         exec(SqlBuilder.dropAll(index));
         exec("INSERT INTO " + ORDERS + " (\"Region\", id) VALUES ('eu', 1)");
@@ -272,7 +354,13 @@ class SqlBuilderITCase {
         try (Connection c = ds.getConnection()) {
             lost = TableInfo.load(c, "Shop Data", "lost");
         }
-        IndexTable lostIndex = new IndexTable(lost, "lost_email", List.of(lost.column("E-mail").orElseThrow()), true, "found-it");
+        IndexTable lostIndex =
+                new IndexTable(
+                        lost,
+                        "lost_email",
+                        List.of(lost.column("E-mail").orElseThrow()),
+                        true,
+                        "found-it");
         exec(SqlBuilder.createIndexTable(lostIndex));
         exec(SqlBuilder.createTriggers(lostIndex));
         String projection = "SELECT \"E-mail\", found FROM \"Shop Data\".lost";
@@ -284,16 +372,18 @@ class SqlBuilderITCase {
                 "UPDATE \"Shop Data\".lost SET found = 4 WHERE found = 2",
                 "DELETE FROM \"Shop Data\".lost WHERE found = 1");
 
-        assertThat(count("SELECT count(*) FROM (" + projection + " EXCEPT " + entries + ") d")).isZero();
-        assertThat(count("SELECT count(*) FROM (" + entries + " EXCEPT " + projection + ") d")).isZero();
+        assertThat(count("SELECT count(*) FROM (" + projection + " EXCEPT " + entries + ") d"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM (" + entries + " EXCEPT " + projection + ") d"))
+                .isZero();
         assertThat(count("SELECT count(*) FROM \"Shop Data\".lost_email")).isEqualTo(2);
     }
 
     /**
      * With a DEFERRABLE primary key, one UPDATE can swap two keys. The row triggers then run
-     * "delete old key, upsert new key" row by row, and the second row's delete removes the entry the
-     * first row's upsert just wrote: an entry goes missing. Rejecting such tables up front in {@link
-     * TableInfo#load} is an acceptable fix too.
+     * "delete old key, upsert new key" row by row, and the second row's delete removes the entry
+     * the first row's upsert just wrote: an entry goes missing. Rejecting such tables up front in
+     * {@link TableInfo#load} is an acceptable fix too.
      */
     @Test
     void aTableWithADeferrablePrimaryKeyIsRejected() throws SQLException {
@@ -302,25 +392,34 @@ class SqlBuilderITCase {
         try (Connection c = ds.getConnection()) {
             assertThatThrownBy(() -> TableInfo.load(c, "Shop Data", "swap"))
                     .isInstanceOf(TableInfo.TableException.class)
-                    .hasMessage("table Shop Data.swap has a DEFERRABLE primary key; Backfill needs an immediate one");
+                    .hasMessage(
+                            "table Shop Data.swap has a DEFERRABLE primary key; Backfill needs an immediate one");
         }
     }
 
     /**
-     * The scan reads {@code TableInfo.scanSource}, {@code ONLY} the table, as verification does (and
-     * a real index would): rows of an inheritance child get no entries and are not counted.
+     * The scan reads {@code TableInfo.scanSource}, {@code ONLY} the table, as verification does
+     * (and a real index would): rows of an inheritance child get no entries and are not counted.
      */
     @Test
     void scanSqlReadsOnlyTheTableNotItsInheritanceChildren() throws SQLException {
         exec(
                 "CREATE TABLE \"Shop Data\".\"Order\"\"s child\" () INHERITS (" + ORDERS + ")",
-                "INSERT INTO " + ORDERS + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'parent')",
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'parent')",
                 "INSERT INTO \"Shop Data\".\"Order\"\"s child\" (\"Region\", id, \"E-mail\") VALUES ('zz', 9, 'child')");
         String physical = table.scanSource(table.physicalTables().get(0));
 
-        String page = SqlBuilder.readPage(physical, table.keyColumns(), List.of(table.column("E-mail").orElseThrow()), false);
+        String page =
+                SqlBuilder.readPage(
+                        physical,
+                        table.keyColumns(),
+                        List.of(table.column("E-mail").orElseThrow()),
+                        false);
         assertThat(query(page, "zz", "99", 100)).containsExactly("eu|1|parent");
-        assertThat(query(SqlBuilder.lastKey(physical, table.keyColumns(), false))).containsExactly("eu|1");
+        assertThat(query(SqlBuilder.lastKey(physical, table.keyColumns(), false)))
+                .containsExactly("eu|1");
     }
 
     // ---------------------------------------------------------------- helpers
@@ -376,7 +475,9 @@ class SqlBuilderITCase {
         return out;
     }
 
-    /** Runs {@code sql} with Strings bound as text and Integers as limits; rows as {@code a|b|c}. */
+    /**
+     * Runs {@code sql} with Strings bound as text and Integers as limits; rows as {@code a|b|c}.
+     */
     private List<String> query(String sql, Object... params) throws SQLException {
         List<String> out = new ArrayList<>();
         try (Connection c = ds.getConnection();
@@ -438,24 +539,42 @@ class SqlBuilderITCase {
 
     private String entry(String region, long id) throws SQLException {
         assertThat(entryCount(region, id)).isEqualTo(1);
-        return strings("SELECT \"E-mail\" FROM " + INDEX + " WHERE \"Region\" = '" + region + "' AND id = " + id).get(0);
+        return strings(
+                        "SELECT \"E-mail\" FROM "
+                                + INDEX
+                                + " WHERE \"Region\" = '"
+                                + region
+                                + "' AND id = "
+                                + id)
+                .get(0);
     }
 
     private long entryCount(String region, long id) throws SQLException {
-        return count("SELECT count(*) FROM " + INDEX + " WHERE \"Region\" = '" + region + "' AND id = " + id);
+        return count(
+                "SELECT count(*) FROM "
+                        + INDEX
+                        + " WHERE \"Region\" = '"
+                        + region
+                        + "' AND id = "
+                        + id);
     }
 
     private long userTriggers() throws SQLException {
-        return count("SELECT count(*) FROM pg_trigger WHERE tgrelid = '" + ORDERS.replace("'", "''") + "'::regclass AND NOT tgisinternal");
+        return count(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = '"
+                        + ORDERS.replace("'", "''")
+                        + "'::regclass AND NOT tgisinternal");
     }
 
     private long backfillFunctions() throws SQLException {
-        return count("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'backfill'");
+        return count(
+                "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'backfill'");
     }
 
     private static long functionCallsInTransaction(Statement st) throws SQLException {
         try (ResultSet rs =
-                st.executeQuery("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE schemaname = 'backfill'")) {
+                st.executeQuery(
+                        "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE schemaname = 'backfill'")) {
             rs.next();
             return rs.getLong(1);
         }

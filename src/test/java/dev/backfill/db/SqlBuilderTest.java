@@ -9,13 +9,17 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Pure string tests for {@link SqlBuilder}: no database. See {@code SqlBuilderITCase} for execution. */
+/**
+ * Pure string tests for {@link SqlBuilder}: no database. See {@code SqlBuilderITCase} for
+ * execution.
+ */
 class SqlBuilderTest {
     private static final Column ID = new Column("id", "bigint", true, true);
     private static final Column REGION = new Column("region", "text", true, false);
     private static final Column NAME = new Column("name", "text", true, false);
     private static final Column EMAIL = new Column("email", "text", false, false);
-    private static final Column EMAIL_VARCHAR = new Column("email", "character varying(100)", false, false);
+    private static final Column EMAIL_VARCHAR =
+            new Column("email", "character varying(100)", false, false);
     private static final Column AMOUNT = new Column("amount", "numeric(12,2)", false, false);
 
     private static final String ORDERS = "\"shop\".\"orders\"";
@@ -30,7 +34,14 @@ class SqlBuilderTest {
                         key,
                         List.of("shop.orders_2024", "shop.orders_2025"),
                         List.of("\"shop\".\"orders_2024\"", "\"shop\".\"orders_2025\""))
-                : new TableInfo("shop", "orders", false, columns, key, List.of("shop.orders"), List.of(ORDERS));
+                : new TableInfo(
+                        "shop",
+                        "orders",
+                        false,
+                        columns,
+                        key,
+                        List.of("shop.orders"),
+                        List.of(ORDERS));
     }
 
     /** shop.orders (id bigint PRIMARY KEY, email text, amount numeric(12,2)). */
@@ -44,7 +55,8 @@ class SqlBuilderTest {
     }
 
     private static IndexTable emailIndex(TableInfo t, boolean unique) {
-        return new IndexTable(t, "orders_email", List.of(t.column("email").orElseThrow()), unique, "reorg-1");
+        return new IndexTable(
+                t, "orders_email", List.of(t.column("email").orElseThrow()), unique, "reorg-1");
     }
 
     // ---------------------------------------------------------------- scans
@@ -84,7 +96,8 @@ class SqlBuilderTest {
     @Test
     void splitBoundaryOffsetsAfterTheLowerBound() {
         assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), false))
-                .isEqualTo("SELECT t.\"id\" FROM \"shop\".\"orders\" t ORDER BY t.\"id\" OFFSET ? LIMIT 1");
+                .isEqualTo(
+                        "SELECT t.\"id\" FROM \"shop\".\"orders\" t ORDER BY t.\"id\" OFFSET ? LIMIT 1");
         assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), true))
                 .isEqualTo(
                         "SELECT t.\"id\" FROM \"shop\".\"orders\" t WHERE t.\"id\" > ?::bigint"
@@ -99,7 +112,8 @@ class SqlBuilderTest {
     @Test
     void lastKeyOrdersEveryKeyColumnDescending() {
         assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID), false))
-                .isEqualTo("SELECT t.\"id\" FROM \"shop\".\"orders\" t ORDER BY t.\"id\" DESC LIMIT 1");
+                .isEqualTo(
+                        "SELECT t.\"id\" FROM \"shop\".\"orders\" t ORDER BY t.\"id\" DESC LIMIT 1");
         assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID, NAME), true))
                 .isEqualTo(
                         "SELECT t.\"id\", t.\"name\" FROM \"shop\".\"orders\" t"
@@ -166,7 +180,8 @@ class SqlBuilderTest {
     @Test
     void createIndexTableDoesNotRepeatAnIndexedKeyColumn() {
         TableInfo t = composite(false);
-        IndexTable index = new IndexTable(t, "orders_id_email", List.of(ID, EMAIL_VARCHAR), true, "reorg-1");
+        IndexTable index =
+                new IndexTable(t, "orders_id_email", List.of(ID, EMAIL_VARCHAR), true, "reorg-1");
         List<String> ddl = SqlBuilder.createIndexTable(index);
         assertThat(ddl)
                 .containsExactly(
@@ -185,8 +200,12 @@ class SqlBuilderTest {
         List<String> sql = SqlBuilder.createTriggers(index);
 
         assertThat(sql.get(0))
-                .startsWith("CREATE FUNCTION " + "\"backfill\".\"" + index.triggerFunction() + "\"()"
-                        + " RETURNS trigger LANGUAGE plpgsql AS $backfill_trigger$\n")
+                .startsWith(
+                        "CREATE FUNCTION "
+                                + "\"backfill\".\""
+                                + index.triggerFunction()
+                                + "\"()"
+                                + " RETURNS trigger LANGUAGE plpgsql AS $backfill_trigger$\n")
                 .endsWith("END\n$backfill_trigger$")
                 .contains(
                         "INSERT INTO \"shop\".\"orders_email\" (\"email\", \"id\") VALUES (NEW.\"email\", NEW.\"id\")"
@@ -195,24 +214,35 @@ class SqlBuilderTest {
                 .contains("ELSIF OLD.\"id\" IS DISTINCT FROM NEW.\"id\" THEN");
         assertThat(sql.subList(1, 4))
                 .containsExactly(
-                        "CREATE TRIGGER \"" + index.insertTrigger() + "\" AFTER INSERT ON \"shop\".\"orders\""
-                                + " FOR EACH ROW EXECUTE FUNCTION " + fn,
-                        "CREATE TRIGGER \"" + index.updateTrigger() + "\" AFTER UPDATE ON \"shop\".\"orders\""
+                        "CREATE TRIGGER \""
+                                + index.insertTrigger()
+                                + "\" AFTER INSERT ON \"shop\".\"orders\""
+                                + " FOR EACH ROW EXECUTE FUNCTION "
+                                + fn,
+                        "CREATE TRIGGER \""
+                                + index.updateTrigger()
+                                + "\" AFTER UPDATE ON \"shop\".\"orders\""
                                 + " FOR EACH ROW WHEN (ROW(OLD.\"email\", OLD.\"id\") IS DISTINCT FROM"
-                                + " ROW(NEW.\"email\", NEW.\"id\")) EXECUTE FUNCTION " + fn,
-                        "CREATE TRIGGER \"" + index.deleteTrigger() + "\" AFTER DELETE ON \"shop\".\"orders\""
-                                + " FOR EACH ROW EXECUTE FUNCTION " + fn);
+                                + " ROW(NEW.\"email\", NEW.\"id\")) EXECUTE FUNCTION "
+                                + fn,
+                        "CREATE TRIGGER \""
+                                + index.deleteTrigger()
+                                + "\" AFTER DELETE ON \"shop\".\"orders\""
+                                + " FOR EACH ROW EXECUTE FUNCTION "
+                                + fn);
     }
 
     @Test
-    void createTriggersWatchesOneColumnWithoutRowAndDoesNothingOnConflictWhenOnlyKeyColumnsAreIndexed() {
+    void
+            createTriggersWatchesOneColumnWithoutRowAndDoesNothingOnConflictWhenOnlyKeyColumnsAreIndexed() {
         IndexTable index = new IndexTable(simple(), "orders_id", List.of(ID), true, "reorg-1");
         List<String> sql = SqlBuilder.createTriggers(index);
         assertThat(sql.get(0))
                 .contains(
                         "INSERT INTO \"shop\".\"orders_id\" (\"id\") VALUES (NEW.\"id\") ON CONFLICT (\"id\") DO NOTHING")
                 .doesNotContain("DO UPDATE");
-        assertThat(sql.get(2)).contains(" FOR EACH ROW WHEN (OLD.\"id\" IS DISTINCT FROM NEW.\"id\") ");
+        assertThat(sql.get(2))
+                .contains(" FOR EACH ROW WHEN (OLD.\"id\" IS DISTINCT FROM NEW.\"id\") ");
     }
 
     @Test
@@ -222,8 +252,10 @@ class SqlBuilderTest {
         assertThat(sql.get(0))
                 .contains(
                         "DELETE FROM \"shop\".\"orders_email\" WHERE ROW(\"region\", \"id\") = ROW(OLD.\"region\", OLD.\"id\")")
-                .contains("ELSIF ROW(OLD.\"region\", OLD.\"id\") IS DISTINCT FROM ROW(NEW.\"region\", NEW.\"id\") THEN")
-                .contains("ON CONFLICT (\"region\", \"id\") DO UPDATE SET \"email\" = EXCLUDED.\"email\"");
+                .contains(
+                        "ELSIF ROW(OLD.\"region\", OLD.\"id\") IS DISTINCT FROM ROW(NEW.\"region\", NEW.\"id\") THEN")
+                .contains(
+                        "ON CONFLICT (\"region\", \"id\") DO UPDATE SET \"email\" = EXCLUDED.\"email\"");
         assertThat(sql.get(2))
                 .contains(
                         " WHEN (ROW(OLD.\"email\", OLD.\"region\", OLD.\"id\") IS DISTINCT FROM"
@@ -238,30 +270,44 @@ class SqlBuilderTest {
         assertThat(sql).hasSize(6);
         assertThat(sql.get(4))
                 .isEqualTo(
-                        "CREATE FUNCTION " + truncateFn + " RETURNS trigger LANGUAGE plpgsql AS $backfill_trigger$\n"
+                        "CREATE FUNCTION "
+                                + truncateFn
+                                + " RETURNS trigger LANGUAGE plpgsql AS $backfill_trigger$\n"
                                 + "BEGIN\n  TRUNCATE \"shop\".\"orders_email\";\n  RETURN NULL;\nEND\n$backfill_trigger$");
         assertThat(sql.get(5))
                 .isEqualTo(
-                        "CREATE TRIGGER \"" + index.truncateTrigger() + "\" AFTER TRUNCATE ON \"shop\".\"orders\""
-                                + " FOR EACH STATEMENT EXECUTE FUNCTION " + truncateFn);
+                        "CREATE TRIGGER \""
+                                + index.truncateTrigger()
+                                + "\" AFTER TRUNCATE ON \"shop\".\"orders\""
+                                + " FOR EACH STATEMENT EXECUTE FUNCTION "
+                                + truncateFn);
     }
 
     @Test
     void createTriggersHasATruncateTriggerForAPartitionedTableToo() {
         List<String> sql = SqlBuilder.createTriggers(emailIndex(composite(true), true));
         assertThat(sql).hasSize(6);
-        assertThat(sql.get(5)).contains(" AFTER TRUNCATE ON \"shop\".\"orders\" FOR EACH STATEMENT ");
+        assertThat(sql.get(5))
+                .contains(" AFTER TRUNCATE ON \"shop\".\"orders\" FOR EACH STATEMENT ");
         assertThat(sql.get(1)).contains(" AFTER INSERT ON \"shop\".\"orders\" ");
     }
 
     @Test
     void triggerObjectNamesDependOnlyOnTheReorgId() {
         IndexTable a = emailIndex(simple(), true);
-        IndexTable b = new IndexTable(composite(false), "other", List.of(EMAIL_VARCHAR), false, "reorg-1");
+        IndexTable b =
+                new IndexTable(composite(false), "other", List.of(EMAIL_VARCHAR), false, "reorg-1");
         IndexTable c = new IndexTable(simple(), "orders_email", List.of(EMAIL), true, "reorg-2");
-        assertThat(a.triggerFunction()).matches("backfill_[0-9a-f]{12}_maintain").isEqualTo(b.triggerFunction());
+        assertThat(a.triggerFunction())
+                .matches("backfill_[0-9a-f]{12}_maintain")
+                .isEqualTo(b.triggerFunction());
         assertThat(a.insertTrigger()).isEqualTo(b.insertTrigger()).isNotEqualTo(c.insertTrigger());
-        assertThat(List.of(a.insertTrigger(), a.updateTrigger(), a.deleteTrigger(), a.truncateTrigger()))
+        assertThat(
+                        List.of(
+                                a.insertTrigger(),
+                                a.updateTrigger(),
+                                a.deleteTrigger(),
+                                a.truncateTrigger()))
                 .doesNotHaveDuplicates();
     }
 
@@ -278,14 +324,17 @@ class SqlBuilderTest {
                                 + " WHERE t.\"order\"\"id\" > ?::bigint AND t.\"order\"\"id\" <= ?::bigint"
                                 + " ORDER BY t.\"order\"\"id\" LIMIT ?");
         assertThat(SqlBuilder.createIndexTable(index).get(0))
-                .startsWith("CREATE TABLE \"shop\".\"orders_email\" (\"e\"\"mail\" text, \"order\"\"id\" bigint NOT NULL,");
+                .startsWith(
+                        "CREATE TABLE \"shop\".\"orders_email\" (\"e\"\"mail\" text, \"order\"\"id\" bigint NOT NULL,");
         List<String> triggers = SqlBuilder.createTriggers(index);
         assertThat(triggers.get(0))
                 .contains("VALUES (NEW.\"e\"\"mail\", NEW.\"order\"\"id\")")
                 .contains("SET \"e\"\"mail\" = EXCLUDED.\"e\"\"mail\"");
-        assertThat(triggers.get(2)).contains("WHEN (ROW(OLD.\"e\"\"mail\", OLD.\"order\"\"id\") IS DISTINCT FROM");
+        assertThat(triggers.get(2))
+                .contains("WHEN (ROW(OLD.\"e\"\"mail\", OLD.\"order\"\"id\") IS DISTINCT FROM");
         assertThat(SqlBuilder.addIndexBatch(index, ORDERS))
-                .contains("t.\"order\"\"id\" = b.k0::bigint AND t.\"e\"\"mail\" IS NOT DISTINCT FROM b.v0::text");
+                .contains(
+                        "t.\"order\"\"id\" = b.k0::bigint AND t.\"e\"\"mail\" IS NOT DISTINCT FROM b.v0::text");
     }
 
     @Test
@@ -300,7 +349,8 @@ class SqlBuilderTest {
 
     @Test
     void anIndexTableNameContainingTheBodyTagIsRejected() {
-        IndexTable index = new IndexTable(simple(), "a$backfill_trigger$b", List.of(EMAIL), false, "reorg-1");
+        IndexTable index =
+                new IndexTable(simple(), "a$backfill_trigger$b", List.of(EMAIL), false, "reorg-1");
         assertThatThrownBy(() -> SqlBuilder.createTriggers(index))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("$backfill_trigger$");
@@ -316,8 +366,12 @@ class SqlBuilderTest {
                         "DROP TRIGGER IF EXISTS \"" + index.updateTrigger() + "\"" + on,
                         "DROP TRIGGER IF EXISTS \"" + index.deleteTrigger() + "\"" + on,
                         "DROP TRIGGER IF EXISTS \"" + index.truncateTrigger() + "\"" + on,
-                        "DROP FUNCTION IF EXISTS \"backfill\".\"" + index.triggerFunction() + "\"()",
-                        "DROP FUNCTION IF EXISTS \"backfill\".\"" + index.triggerFunction() + "_truncate\"()",
+                        "DROP FUNCTION IF EXISTS \"backfill\".\""
+                                + index.triggerFunction()
+                                + "\"()",
+                        "DROP FUNCTION IF EXISTS \"backfill\".\""
+                                + index.triggerFunction()
+                                + "_truncate\"()",
                         "DROP TABLE IF EXISTS \"shop\".\"orders_email\"");
     }
 

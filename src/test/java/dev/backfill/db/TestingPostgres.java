@@ -2,6 +2,8 @@ package dev.backfill.db;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
+import javax.sql.DataSource;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -22,18 +24,16 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import javax.sql.DataSource;
-
 /**
- * One real PostgreSQL for all the tests of a JVM, started on first use and stopped by a
- * shutdown hook.
+ * One real PostgreSQL for all the tests of a JVM, started on first use and stopped by a shutdown
+ * hook.
  *
  * <p>Used by every test that needs a database ({@code EmbeddedPostgresServerITCase}, the source,
- * sink and job ITCases): each asks {@link #createDatabase(String)} for a fresh database of its
- * own. The binaries are unpacked once into {@code target/pg-bin} and shared by all test JVMs (and
- * kept until {@code mvn clean}); each JVM's cluster lives in its own {@code
- * target/pg-test-<random>/data}, on a free port, and is deleted at exit. Clusters left by test
- * JVMs that were killed (kill -9, a timeout) are stopped and deleted by the next one.
+ * sink and job ITCases): each asks {@link #createDatabase(String)} for a fresh database of its own.
+ * The binaries are unpacked once into {@code target/pg-bin} and shared by all test JVMs (and kept
+ * until {@code mvn clean}); each JVM's cluster lives in its own {@code
+ * target/pg-test-<random>/data}, on a free port, and is deleted at exit. Clusters left by test JVMs
+ * that were killed (kill -9, a timeout) are stopped and deleted by the next one.
  */
 public final class TestingPostgres {
     private static TestingPostgres instance;

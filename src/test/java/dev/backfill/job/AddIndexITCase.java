@@ -1,19 +1,20 @@
 package dev.backfill.job;
 
-import static dev.backfill.job.TestingReorgs.count;
-import static dev.backfill.job.TestingReorgs.except;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TableInfo;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.sql.DataSource;
+
+import static dev.backfill.job.TestingReorgs.count;
+import static dev.backfill.job.TestingReorgs.except;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** add-index end to end on a real PostgreSQL and a real MiniCluster. */
 class AddIndexITCase {
@@ -32,31 +33,68 @@ class AddIndexITCase {
                         "add_index_sparse",
                         "CREATE SCHEMA shop",
                         "CREATE TABLE shop.orders (id bigint PRIMARY KEY, email text, amount int)",
-                        // 100k rows: sparse keys, negatives, a key near Long.MAX_VALUE, NULL emails.
+                        // 100k rows: sparse keys, negatives, a key near Long.MAX_VALUE, NULL
+                        // emails.
                         "INSERT INTO shop.orders SELECT n * 7919 - 300000000, CASE WHEN n % 10 = 0 THEN NULL ELSE 'user' || n || '@example.com' END, n FROM generate_series(1, 99998) n",
                         "INSERT INTO shop.orders VALUES (9223372036854775806, 'max@example.com', 1), (-9223372036854775807, NULL, 2)");
-        JobSpec spec = TestingReorgs.addIndexSpec("add_index_sparse", "shop.orders", "orders_email", "email", true, null);
+        JobSpec spec =
+                TestingReorgs.addIndexSpec(
+                        "add_index_sparse", "shop.orders", "orders_email", "email", true, null);
 
         ReorgSetup.Outcome out = TestingReorgs.run(spec);
 
         assertThat(out.status).isEqualTo(ReorgSetup.Status.PREPARED);
-        assertThat(except(ds, "SELECT email, id FROM shop.orders", "SELECT email, id FROM shop.orders_email")).isZero();
-        assertThat(except(ds, "SELECT email, id FROM shop.orders_email", "SELECT email, id FROM shop.orders")).isZero();
+        assertThat(
+                        except(
+                                ds,
+                                "SELECT email, id FROM shop.orders",
+                                "SELECT email, id FROM shop.orders_email"))
+                .isZero();
+        assertThat(
+                        except(
+                                ds,
+                                "SELECT email, id FROM shop.orders_email",
+                                "SELECT email, id FROM shop.orders"))
+                .isZero();
         assertThat(count(ds, "SELECT count(*) FROM shop.orders_email")).isEqualTo(100_000);
         Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
         assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).isEqualTo(100_000);
         assertThat(r.finishedAt).isNotNull();
-        assertThat(count(ds, "SELECT count(*) FROM backfill.progress WHERE reorg_id = '" + spec.reorgId() + "' AND NOT done")).isZero();
-        assertThat(count(ds, "SELECT sum(rows_scanned) FROM backfill.progress WHERE reorg_id = '" + spec.reorgId() + "'")).isEqualTo(100_000);
+        assertThat(
+                        count(
+                                ds,
+                                "SELECT count(*) FROM backfill.progress WHERE reorg_id = '"
+                                        + spec.reorgId()
+                                        + "' AND NOT done"))
+                .isZero();
+        assertThat(
+                        count(
+                                ds,
+                                "SELECT sum(rows_scanned) FROM backfill.progress WHERE reorg_id = '"
+                                        + spec.reorgId()
+                                        + "'"))
+                .isEqualTo(100_000);
         // The triggers keep the index exact after the reorg, too.
-        try (var c = ds.getConnection(); var st = c.createStatement()) {
-            st.execute("UPDATE shop.orders SET email = 'changed@example.com' WHERE id = 9223372036854775806");
+        try (var c = ds.getConnection();
+                var st = c.createStatement()) {
+            st.execute(
+                    "UPDATE shop.orders SET email = 'changed@example.com' WHERE id = 9223372036854775806");
             st.execute("DELETE FROM shop.orders WHERE id = -9223372036854775807");
             st.execute("UPDATE shop.orders SET id = 5 WHERE id = " + (7919 - 300000000));
         }
-        assertThat(except(ds, "SELECT email, id FROM shop.orders", "SELECT email, id FROM shop.orders_email")).isZero();
-        assertThat(except(ds, "SELECT email, id FROM shop.orders_email", "SELECT email, id FROM shop.orders")).isZero();
+        assertThat(
+                        except(
+                                ds,
+                                "SELECT email, id FROM shop.orders",
+                                "SELECT email, id FROM shop.orders_email"))
+                .isZero();
+        assertThat(
+                        except(
+                                ds,
+                                "SELECT email, id FROM shop.orders_email",
+                                "SELECT email, id FROM shop.orders"))
+                .isZero();
     }
 
     @Test
@@ -69,25 +107,46 @@ class AddIndexITCase {
                         "CREATE TABLE p_us PARTITION OF p FOR VALUES IN ('us')",
                         "CREATE TABLE p_other PARTITION OF p DEFAULT",
                         "INSERT INTO p SELECT (ARRAY['eu', 'us', 'ap', 'sa'])[1 + n % 4], n, CASE WHEN n % 7 = 0 THEN NULL ELSE 'u' || n END FROM generate_series(1, 30000) n");
-        JobSpec spec = TestingReorgs.addIndexSpec("add_index_partitioned", "p", "p_email", "email", true,
-                "  parallelism: 3\n  batch-size: 700\n  split-rows: 4000\n  checkpoint-interval: 1s\n");
+        JobSpec spec =
+                TestingReorgs.addIndexSpec(
+                        "add_index_partitioned",
+                        "p",
+                        "p_email",
+                        "email",
+                        true,
+                        "  parallelism: 3\n  batch-size: 700\n  split-rows: 4000\n  checkpoint-interval: 1s\n");
 
         TestingReorgs.run(spec);
 
-        assertThat(except(ds, "SELECT email, region, id FROM p", "SELECT email, region, id FROM p_email")).isZero();
-        assertThat(except(ds, "SELECT email, region, id FROM p_email", "SELECT email, region, id FROM p")).isZero();
+        assertThat(
+                        except(
+                                ds,
+                                "SELECT email, region, id FROM p",
+                                "SELECT email, region, id FROM p_email"))
+                .isZero();
+        assertThat(
+                        except(
+                                ds,
+                                "SELECT email, region, id FROM p_email",
+                                "SELECT email, region, id FROM p"))
+                .isZero();
         Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
         assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).isEqualTo(30_000);
         // Every partition was split on its own: split ids are <partition>:<n>.
-        assertThat(TestingReorgs.strings(ds, "SELECT DISTINCT physical_table FROM backfill.progress ORDER BY 1"))
+        assertThat(
+                        TestingReorgs.strings(
+                                ds,
+                                "SELECT DISTINCT physical_table FROM backfill.progress ORDER BY 1"))
                 .containsExactly("public.p_eu", "public.p_other", "public.p_us");
         // The unique index is global: a duplicate across partitions is refused.
-        assertThatThrownBy(() -> {
-                    try (var c = ds.getConnection(); var st = c.createStatement()) {
-                        st.execute("INSERT INTO p VALUES ('us', 999999, 'u1')");
-                    }
-                })
+        assertThatThrownBy(
+                        () -> {
+                            try (var c = ds.getConnection();
+                                    var st = c.createStatement()) {
+                                st.execute("INSERT INTO p VALUES ('us', 999999, 'u1')");
+                            }
+                        })
                 .hasMessageContaining("p_email_unique");
     }
 
@@ -99,21 +158,35 @@ class AddIndexITCase {
                         "CREATE TABLE t (id int PRIMARY KEY, email text)",
                         "INSERT INTO t SELECT n, 'u' || n FROM generate_series(1, 5000) n",
                         "UPDATE t SET email = 'dup@example.com' WHERE id IN (1234, 4321)");
-        String before = TestingReorgs.strings(ds, "SELECT md5(string_agg(id || ':' || coalesce(email, '~'), ',' ORDER BY id)) FROM t").get(0);
-        JobSpec spec = TestingReorgs.addIndexSpec("add_index_dup", "t", "t_email", "email", true, null);
+        String before =
+                TestingReorgs.strings(
+                                ds,
+                                "SELECT md5(string_agg(id || ':' || coalesce(email, '~'), ',' ORDER BY id)) FROM t")
+                        .get(0);
+        JobSpec spec =
+                TestingReorgs.addIndexSpec("add_index_dup", "t", "t_email", "email", true, null);
 
-        assertThatThrownBy(() -> TestingReorgs.run(spec)).hasStackTraceContaining("duplicate entry 'dup@example.com' for key 't_email'");
+        assertThatThrownBy(() -> TestingReorgs.run(spec))
+                .hasStackTraceContaining("duplicate entry 'dup@example.com' for key 't_email'");
 
         Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
         assertThat(r.state).isEqualTo(Catalog.State.FAILED);
-        assertThat(r.error).matches("duplicate entry 'dup@example.com' for key 't_email' \\(rows (1234 and 4321|4321 and 1234)\\)");
-        String after = TestingReorgs.strings(ds, "SELECT md5(string_agg(id || ':' || coalesce(email, '~'), ',' ORDER BY id)) FROM t").get(0);
+        assertThat(r.error)
+                .matches(
+                        "duplicate entry 'dup@example.com' for key 't_email' \\(rows (1234 and 4321|4321 and 1234)\\)");
+        String after =
+                TestingReorgs.strings(
+                                ds,
+                                "SELECT md5(string_agg(id || ':' || coalesce(email, '~'), ',' ORDER BY id)) FROM t")
+                        .get(0);
         assertThat(after).isEqualTo(before);
     }
 
     @Test
     void emptyTableGoesStraightToPublicAndARerunIsANoOp() throws Exception {
-        DataSource ds = TestingReorgs.database("add_index_empty", "CREATE TABLE e (id bigint PRIMARY KEY, v text)");
+        DataSource ds =
+                TestingReorgs.database(
+                        "add_index_empty", "CREATE TABLE e (id bigint PRIMARY KEY, v text)");
         JobSpec spec = TestingReorgs.addIndexSpec("add_index_empty", "e", "e_v", "v", false, null);
 
         TestingReorgs.run(spec);
@@ -130,15 +203,19 @@ class AddIndexITCase {
 
     @Test
     void tableWithoutPrimaryKeyFailsBeforeAnyDdl() throws Exception {
-        DataSource ds = TestingReorgs.database("add_index_nopk", "CREATE TABLE nopk (id bigint, v text)");
-        JobSpec spec = TestingReorgs.addIndexSpec("add_index_nopk", "nopk", "nopk_v", "v", false, null);
+        DataSource ds =
+                TestingReorgs.database("add_index_nopk", "CREATE TABLE nopk (id bigint, v text)");
+        JobSpec spec =
+                TestingReorgs.addIndexSpec("add_index_nopk", "nopk", "nopk_v", "v", false, null);
 
         assertThatThrownBy(() -> TestingReorgs.run(spec))
                 .isInstanceOf(TableInfo.TableException.class)
-                .hasMessage("table public.nopk has no primary key; Backfill needs one to split and resume the scan (other unique keys are not supported yet)");
+                .hasMessage(
+                        "table public.nopk has no primary key; Backfill needs one to split and resume the scan (other unique keys are not supported yet)");
 
         assertThat(count(ds, "SELECT count(*) FROM pg_class WHERE relname = 'nopk_v'")).isZero();
-        assertThat(count(ds, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'nopk'::regclass")).isZero();
+        assertThat(count(ds, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'nopk'::regclass"))
+                .isZero();
         assertThat(count(ds, "SELECT count(*) FROM backfill.reorgs")).isZero();
     }
 }

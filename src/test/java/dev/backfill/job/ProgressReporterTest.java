@@ -24,21 +24,25 @@ class ProgressReporterTest {
     @Test
     void zeroRateHasNoEta() {
         assertThat(ProgressReporter.format("backfilling", 500, 1000, 0, 0, 2))
-                .isEqualTo("progress: backfilling 500/1,000 rows (50.0%), 0 rows/s, ETA -, splits 0/2 done");
+                .isEqualTo(
+                        "progress: backfilling 500/1,000 rows (50.0%), 0 rows/s, ETA -, splits 0/2 done");
     }
 
     @Test
     void zeroEstimateShowsZeroPercentAndNoEta() {
         assertThat(ProgressReporter.format("write-only", 0, 0, 0, 0, 0))
-                .isEqualTo("progress: write-only  0/0 rows (0.0%), 0 rows/s, ETA -, splits 0/0 done");
+                .isEqualTo(
+                        "progress: write-only  0/0 rows (0.0%), 0 rows/s, ETA -, splits 0/0 done");
         assertThat(ProgressReporter.format("backfilling", 1234, 0, 100, 1, 1))
-                .isEqualTo("progress: backfilling 1,234/0 rows (0.0%), 100 rows/s, ETA -, splits 1/1 done");
+                .isEqualTo(
+                        "progress: backfilling 1,234/0 rows (0.0%), 100 rows/s, ETA -, splits 1/1 done");
     }
 
     @Test
     void moreRowsThanEstimatedCapsAtOneHundredPercentWithNoEta() {
         assertThat(ProgressReporter.format("backfilling", 1500, 1000, 50, 4, 4))
-                .isEqualTo("progress: backfilling 1,500/1,000 rows (100.0%), 50 rows/s, ETA -, splits 4/4 done");
+                .isEqualTo(
+                        "progress: backfilling 1,500/1,000 rows (100.0%), 50 rows/s, ETA -, splits 4/4 done");
     }
 
     @Test

@@ -33,7 +33,8 @@ public final class TestingReorgs {
     }
 
     /** An add-index spec for {@code table} in database {@code db}. */
-    public static JobSpec addIndexSpec(String db, String table, String index, String columns, boolean unique, String tuning) {
+    public static JobSpec addIndexSpec(
+            String db, String table, String index, String columns, boolean unique, String tuning) {
         String yaml =
                 "database:\n"
                         + "  url: "
@@ -54,7 +55,9 @@ public final class TestingReorgs {
                         + unique
                         + "\n"
                         + "tuning:\n"
-                        + (tuning == null ? "  parallelism: 2\n  batch-size: 500\n  split-rows: 10000\n  checkpoint-interval: 1s\n" : tuning);
+                        + (tuning == null
+                                ? "  parallelism: 2\n  batch-size: 500\n  split-rows: 10000\n  checkpoint-interval: 1s\n"
+                                : tuning);
         return JobSpecParser.parse(yaml, db + ".yaml", Map.of());
     }
 

@@ -53,7 +53,8 @@ class AddIndexTest {
 
     @Test
     void mapsAnEmptyBatchToAnEmptyWrite() {
-        WriteBatch out = new AddIndex("orders_email", List.of("email")).apply(batch(List.of(), List.of()));
+        WriteBatch out =
+                new AddIndex("orders_email", List.of("email")).apply(batch(List.of(), List.of()));
         assertThat(out.size()).isZero();
         assertThat(out.output()).isEmpty();
     }
@@ -64,7 +65,9 @@ class AddIndexTest {
         RowBatch in =
                 batch(
                         List.of(Key.of(11L), Key.of("eu", 42L)),
-                        List.of(new String[] {"a@example.com", "eu"}, new String[] {"b@example.com"}));
+                        List.of(
+                                new String[] {"a@example.com", "eu"},
+                                new String[] {"b@example.com"}));
 
         assertThatThrownBy(() -> op.apply(in))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -109,13 +112,17 @@ class AddIndexTest {
 
     @Test
     void writeBatchRejectsAnOutputOfAnotherSize() {
-        RowBatch in = batch(List.of(Key.of(1L), Key.of(2L)), List.of(new String[] {"a"}, new String[] {"b"}));
+        RowBatch in =
+                batch(
+                        List.of(Key.of(1L), Key.of(2L)),
+                        List.of(new String[] {"a"}, new String[] {"b"}));
         List<String[]> tooFew = new ArrayList<>();
         tooFew.add(new String[] {"a"});
         assertThatThrownBy(() -> new WriteBatch(in, tooFew))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1 rows for a batch of 2");
-        List<String[]> tooMany = List.of(new String[] {"a"}, new String[] {"b"}, new String[] {"c"});
+        List<String[]> tooMany =
+                List.of(new String[] {"a"}, new String[] {"b"}, new String[] {"c"});
         assertThatThrownBy(() -> new WriteBatch(in, tooMany))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("3 rows for a batch of 2");

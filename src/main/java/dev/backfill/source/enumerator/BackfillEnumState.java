@@ -51,7 +51,8 @@ public final class BackfillEnumState {
         private final Key lastEnd;
         private final boolean finished;
 
-        public SplitterPosition(String physicalTable, int nextIndex, Key lastEnd, boolean finished) {
+        public SplitterPosition(
+                String physicalTable, int nextIndex, Key lastEnd, boolean finished) {
             this.physicalTable = Objects.requireNonNull(physicalTable);
             this.nextIndex = nextIndex;
             this.lastEnd = lastEnd;

@@ -1,14 +1,14 @@
 package dev.backfill.source.enumerator;
 
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
-
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.BackfillSplitSerializer;
 import dev.backfill.source.split.Key;
 import dev.backfill.source.split.KeySerializer;
+
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -39,7 +39,8 @@ import java.util.Set;
  * backfill.progress}, skipping finished splits: this is resume without a savepoint. A restore takes
  * them from the checkpoint. It also refreshes {@code backfill.reorgs.rows_done} every few seconds.
  */
-public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillSplit, BackfillEnumState> {
+public final class BackfillSourceEnumerator
+        implements SplitEnumerator<BackfillSplit, BackfillEnumState> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSourceEnumerator.class);
     private static final long PROGRESS_PERIOD_MS = 2000;
 
@@ -52,14 +53,19 @@ public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillS
     private final boolean restored;
     private boolean initialized;
     private boolean cutting;
-    private Connection connection; // used only from callAsync workers, under synchronized(this.lock)
+    private Connection
+            connection; // used only from callAsync workers, under synchronized(this.lock)
     private final Object lock = new Object();
 
     public BackfillSourceEnumerator(
-            SplitEnumeratorContext<BackfillSplit> context, ReorgPlan plan, @Nullable BackfillEnumState restoredState) {
+            SplitEnumeratorContext<BackfillSplit> context,
+            ReorgPlan plan,
+            @Nullable BackfillEnumState restoredState) {
         this.context = context;
         this.plan = plan;
-        this.splitter = new KeyRangeSplitter(plan.reorgId(), plan.table(), plan.spec().tuning().splitRows());
+        this.splitter =
+                new KeyRangeSplitter(
+                        plan.reorgId(), plan.table(), plan.spec().tuning().splitRows());
         this.restored = restoredState != null;
         if (restoredState != null) {
             pending.addAll(restoredState.unassigned());
@@ -72,18 +78,29 @@ public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillS
     @Override
     public void start() {
         context.callAsync(this::initialize, this::onInitialized);
-        context.callAsync(this::refreshProgress, (rows, err) -> {
-            if (err != null) {
-                LOG.warn("reorg {}: could not refresh rows_done: {}", plan.reorgId(), err.getMessage());
-            }
-        }, PROGRESS_PERIOD_MS, PROGRESS_PERIOD_MS);
+        context.callAsync(
+                this::refreshProgress,
+                (rows, err) -> {
+                    if (err != null) {
+                        LOG.warn(
+                                "reorg {}: could not refresh rows_done: {}",
+                                plan.reorgId(),
+                                err.getMessage());
+                    }
+                },
+                PROGRESS_PERIOD_MS,
+                PROGRESS_PERIOD_MS);
     }
 
     /** Worker thread: marks the reorg backfilling and, on a fresh start, reads the catalog. */
     private Init initialize() throws SQLException {
         synchronized (lock) {
             Connection c = connection();
-            Catalog.transition(c, plan.reorgId(), List.of(State.WRITE_ONLY, State.FAILED, State.VERIFYING), State.BACKFILLING);
+            Catalog.transition(
+                    c,
+                    plan.reorgId(),
+                    List.of(State.WRITE_ONLY, State.FAILED, State.VERIFYING),
+                    State.BACKFILLING);
             c.commit();
             Init init = new Init();
             if (!restored) {
@@ -102,7 +119,8 @@ public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillS
 
     private void onInitialized(Init init, Throwable err) {
         if (err != null) {
-            throw new IllegalStateException("reorg " + plan.reorgId() + ": cannot read the catalog", err);
+            throw new IllegalStateException(
+                    "reorg " + plan.reorgId() + ": cannot read the catalog", err);
         }
         for (String physical : plan.table().physicalTables()) {
             positions.putIfAbsent(physical, KeyRangeSplitter.initial(physical));
@@ -113,10 +131,16 @@ public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillS
             SplitterPosition cur = positions.get(t);
             if (cur == null) {
                 throw new IllegalStateException(
-                        "reorg " + plan.reorgId() + ": catalog split " + p.split.splitId() + " is of an unknown table " + t);
+                        "reorg "
+                                + plan.reorgId()
+                                + ": catalog split "
+                                + p.split.splitId()
+                                + " is of an unknown table "
+                                + t);
             }
             if (p.split.index() >= cur.nextIndex()) {
-                positions.put(t, new SplitterPosition(t, p.split.index() + 1, p.split.end(), p.last));
+                positions.put(
+                        t, new SplitterPosition(t, p.split.index() + 1, p.split.end(), p.last));
             }
             if (p.done) {
                 skipped++;
@@ -127,7 +151,11 @@ public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillS
         initialized = true;
         LOG.info(
                 "reorg {}: {} start, {} splits pending, {} already done, splitter at {}",
-                plan.reorgId(), restored ? "restored" : "fresh", pending.size(), skipped, positions.values());
+                plan.reorgId(),
+                restored ? "restored" : "fresh",
+                pending.size(),
+                skipped,
+                positions.values());
         assignPending();
     }
 
@@ -192,18 +220,26 @@ public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillS
     private void onCut(KeyRangeSplitter.Cut cut, Throwable err) {
         cutting = false;
         if (err != null) {
-            throw new IllegalStateException("reorg " + plan.reorgId() + ": cannot cut the next split", err);
+            throw new IllegalStateException(
+                    "reorg " + plan.reorgId() + ": cannot cut the next split", err);
         }
         positions.put(cut.position.physicalTable(), cut.position);
         if (cut.split != null) {
             if (cut.split.done) {
-                LOG.info("reorg {}: split {} is already done, skipping it", plan.reorgId(), cut.split.split.splitId());
+                LOG.info(
+                        "reorg {}: split {} is already done, skipping it",
+                        plan.reorgId(),
+                        cut.split.split.splitId());
             } else {
                 LOG.info("reorg {}: cut split {}", plan.reorgId(), cut.split.split);
                 pending.add(cut.split.split);
             }
         } else {
-            LOG.info("reorg {}: table {} is fully split ({} splits)", plan.reorgId(), cut.position.physicalTable(), cut.position.nextIndex());
+            LOG.info(
+                    "reorg {}: table {} is fully split ({} splits)",
+                    plan.reorgId(),
+                    cut.position.physicalTable(),
+                    cut.position.nextIndex());
         }
         assignPending();
     }
@@ -237,7 +273,11 @@ public final class BackfillSourceEnumerator implements SplitEnumerator<BackfillS
 
     @Override
     public void addSplitsBack(List<BackfillSplit> splits, int subtaskId) {
-        LOG.info("reorg {}: {} splits returned by subtask {}", plan.reorgId(), splits.size(), subtaskId);
+        LOG.info(
+                "reorg {}: {} splits returned by subtask {}",
+                plan.reorgId(),
+                splits.size(),
+                subtaskId);
         for (int i = splits.size() - 1; i >= 0; i--) {
             pending.addFirst(splits.get(i));
         }

@@ -40,7 +40,9 @@ public final class KeyRangeSplitter {
         this.splitRows = splitRows;
     }
 
-    /** The result of one cut: the split (null when the table had no more rows) and the new position. */
+    /**
+     * The result of one cut: the split (null when the table had no more rows) and the new position.
+     */
     public static final class Cut {
         public final SplitProgress split;
         public final SplitterPosition position;
@@ -65,17 +67,32 @@ public final class KeyRangeSplitter {
         SplitProgress known = Catalog.findSplit(c, reorgId, id).orElse(null);
         if (known == null) {
             Key start = pos.lastEnd();
-            Key end = query(c, SqlBuilder.splitBoundary(quoted(pos), table.keyColumns(), start != null), start, splitRows - 1);
+            Key end =
+                    query(
+                            c,
+                            SqlBuilder.splitBoundary(
+                                    quoted(pos), table.keyColumns(), start != null),
+                            start,
+                            splitRows - 1);
             boolean last = false;
             if (end == null) {
-                end = query(c, SqlBuilder.lastKey(quoted(pos), table.keyColumns(), start != null), start, -1);
+                end =
+                        query(
+                                c,
+                                SqlBuilder.lastKey(quoted(pos), table.keyColumns(), start != null),
+                                start,
+                                -1);
                 last = true;
                 if (end == null) {
                     // Nothing after the previous split: the table is fully cut.
-                    return new Cut(null, new SplitterPosition(pos.physicalTable(), pos.nextIndex(), start, true));
+                    return new Cut(
+                            null,
+                            new SplitterPosition(
+                                    pos.physicalTable(), pos.nextIndex(), start, true));
                 }
             }
-            BackfillSplit split = new BackfillSplit(pos.physicalTable(), pos.nextIndex(), start, end, null);
+            BackfillSplit split =
+                    new BackfillSplit(pos.physicalTable(), pos.nextIndex(), start, end, null);
             known = Catalog.recordSplit(c, reorgId, split, last);
         }
         return new Cut(

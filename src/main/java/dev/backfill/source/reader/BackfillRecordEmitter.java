@@ -10,9 +10,11 @@ import org.apache.flink.connector.base.source.reader.RecordEmitter;
  * emit and the state change happen together on the task thread, so a checkpoint never has a
  * watermark ahead of the batches it emitted.
  */
-public final class BackfillRecordEmitter implements RecordEmitter<RowBatch, RowBatch, BackfillSplitState> {
+public final class BackfillRecordEmitter
+        implements RecordEmitter<RowBatch, RowBatch, BackfillSplitState> {
     @Override
-    public void emitRecord(RowBatch batch, SourceOutput<RowBatch> output, BackfillSplitState state) {
+    public void emitRecord(
+            RowBatch batch, SourceOutput<RowBatch> output, BackfillSplitState state) {
         output.collect(batch);
         if (batch.to() != null) {
             state.setWatermark(batch.to());

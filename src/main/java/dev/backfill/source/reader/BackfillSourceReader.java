@@ -16,11 +16,14 @@ import java.util.Map;
  * whichever subtask is free.
  */
 public final class BackfillSourceReader
-        extends SingleThreadMultiplexSourceReaderBase<RowBatch, RowBatch, BackfillSplit, BackfillSplitState> {
+        extends SingleThreadMultiplexSourceReaderBase<
+                RowBatch, RowBatch, BackfillSplit, BackfillSplitState> {
 
     public BackfillSourceReader(ReorgPlan plan, Configuration config, SourceReaderContext context) {
         super(
-                () -> new BackfillSplitReader(plan, context.currentParallelism(), context.metricGroup()),
+                () ->
+                        new BackfillSplitReader(
+                                plan, context.currentParallelism(), context.metricGroup()),
                 new BackfillRecordEmitter(),
                 config,
                 context);

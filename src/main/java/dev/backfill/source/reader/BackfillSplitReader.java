@@ -34,10 +34,10 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Reads splits in keyset pages: {@code key > $watermark AND key <= $end ORDER BY key LIMIT
- * $batch}, each page its own short read-only statement (autocommit), so no snapshot is held
- * between pages. One {@link #fetch()} returns one page of the current split; the split's last page
- * is flagged so that the sink marks the split done when it commits it.
+ * Reads splits in keyset pages: {@code key > $watermark AND key <= $end ORDER BY key LIMIT $batch},
+ * each page its own short read-only statement (autocommit), so no snapshot is held between pages.
+ * One {@link #fetch()} returns one page of the current split; the split's last page is flagged so
+ * that the sink marks the split done when it commits it.
  *
  * <p>When a split starts, its committed watermark is read from {@code backfill.progress}: the
  * catalog is where committed work is recorded, so reading resumes after it (it is never behind the
@@ -71,7 +71,12 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
         this.keyColumns = t.keyColumns();
         this.valueColumns = new ArrayList<>();
         for (String c : plan.operation().readColumns()) {
-            valueColumns.add(t.column(c).orElseThrow(() -> new IllegalArgumentException("no column " + c + " in " + t.displayName())));
+            valueColumns.add(
+                    t.column(c)
+                            .orElseThrow(
+                                    () ->
+                                            new IllegalArgumentException(
+                                                    "no column " + c + " in " + t.displayName())));
         }
         this.batchSize = plan.spec().tuning().batchSize();
     }
@@ -88,25 +93,55 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
         }
         try {
             if (!started) {
-                SplitProgress p = retry.call("reading the progress of split " + current.splitId(), this::readProgress);
+                SplitProgress p =
+                        retry.call(
+                                "reading the progress of split " + current.splitId(),
+                                this::readProgress);
                 if (p != null && p.done) {
-                    LOG.info("reorg {}: split {} is already done; skipping it", plan.reorgId(), current.splitId());
+                    LOG.info(
+                            "reorg {}: split {} is already done; skipping it",
+                            plan.reorgId(),
+                            current.splitId());
                     return finish(null);
                 }
                 watermark = p != null ? p.split.watermark() : current.watermark();
                 started = true;
-                LOG.info("reorg {}: reading split {} after {}", plan.reorgId(), current, watermark != null ? watermark : current.start());
+                LOG.info(
+                        "reorg {}: reading split {} after {}",
+                        plan.reorgId(),
+                        current,
+                        watermark != null ? watermark : current.start());
             }
             Key after = watermark != null ? watermark : current.start();
-            Page page = retry.call("reading a page of split " + current.splitId(), () -> readPage(after), (a, e) -> resetConnection());
+            Page page =
+                    retry.call(
+                            "reading a page of split " + current.splitId(),
+                            () -> readPage(after),
+                            (a, e) -> resetConnection());
             rowsScanned.inc(page.keys.size());
             rateLimiter.acquire(page.keys.size());
             if (page.keys.isEmpty()) {
-                return finish(new RowBatch(current.splitId(), current.physicalTable(), watermark, null, page.keys, page.values, true));
+                return finish(
+                        new RowBatch(
+                                current.splitId(),
+                                current.physicalTable(),
+                                watermark,
+                                null,
+                                page.keys,
+                                page.values,
+                                true));
             }
             Key last = page.keys.get(page.keys.size() - 1);
             boolean isLast = page.keys.size() < batchSize || last.equals(current.end());
-            RowBatch batch = new RowBatch(current.splitId(), current.physicalTable(), watermark, last, page.keys, page.values, isLast);
+            RowBatch batch =
+                    new RowBatch(
+                            current.splitId(),
+                            current.physicalTable(),
+                            watermark,
+                            last,
+                            page.keys,
+                            page.values,
+                            isLast);
             if (isLast) {
                 return finish(batch);
             }
@@ -115,7 +150,14 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
             b.add(current.splitId(), batch);
             return b.build();
         } catch (SQLException e) {
-            throw new IOException("reorg " + plan.reorgId() + ": reading split " + current + " failed: " + e.getMessage(), e);
+            throw new IOException(
+                    "reorg "
+                            + plan.reorgId()
+                            + ": reading split "
+                            + current
+                            + " failed: "
+                            + e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while reading split " + current.splitId(), e);
@@ -153,7 +195,12 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
 
     private Page readPage(Key after) throws SQLException {
         Connection c = connection();
-        String sql = SqlBuilder.readPage(plan.table().scanSource(current.physicalTable()), keyColumns, valueColumns, after != null);
+        String sql =
+                SqlBuilder.readPage(
+                        plan.table().scanSource(current.physicalTable()),
+                        keyColumns,
+                        valueColumns,
+                        after != null);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             if (after != null) {
@@ -196,7 +243,8 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
     @Override
     public void handleSplitsChanges(SplitsChange<BackfillSplit> splitsChanges) {
         if (!(splitsChanges instanceof SplitsAddition)) {
-            throw new UnsupportedOperationException("unsupported split change " + splitsChanges.getClass().getSimpleName());
+            throw new UnsupportedOperationException(
+                    "unsupported split change " + splitsChanges.getClass().getSimpleName());
         }
         splits.addAll(splitsChanges.splits());
     }

@@ -32,7 +32,13 @@ public final class RowBatch {
             boolean last) {
         if (keys.size() != values.size()) {
             throw new IllegalArgumentException(
-                    "batch of split " + splitId + " has " + keys.size() + " keys but " + values.size() + " value rows");
+                    "batch of split "
+                            + splitId
+                            + " has "
+                            + keys.size()
+                            + " keys but "
+                            + values.size()
+                            + " value rows");
         }
         this.splitId = Objects.requireNonNull(splitId);
         this.physicalTable = Objects.requireNonNull(physicalTable);
@@ -80,6 +86,16 @@ public final class RowBatch {
 
     @Override
     public String toString() {
-        return "RowBatch{" + splitId + " (" + from + ", " + to + "], " + keys.size() + " rows" + (last ? ", last" : "") + "}";
+        return "RowBatch{"
+                + splitId
+                + " ("
+                + from
+                + ", "
+                + to
+                + "], "
+                + keys.size()
+                + " rows"
+                + (last ? ", last" : "")
+                + "}";
     }
 }

@@ -13,14 +13,17 @@ final class RowRateLimiter {
     private long lastNanos;
 
     RowRateLimiter(long globalRowsPerSecond, int readers) {
-        this.rowsPerSecond = globalRowsPerSecond <= 0 ? 0 : (double) globalRowsPerSecond / Math.max(1, readers);
+        this.rowsPerSecond =
+                globalRowsPerSecond <= 0 ? 0 : (double) globalRowsPerSecond / Math.max(1, readers);
     }
 
     boolean unlimited() {
         return rowsPerSecond == 0;
     }
 
-    /** How long to wait, in nanoseconds, after reading {@code rows} more rows at time {@code now}. */
+    /**
+     * How long to wait, in nanoseconds, after reading {@code rows} more rows at time {@code now}.
+     */
     long delayNanos(long rows, long now) {
         if (unlimited()) {
             return 0;
@@ -43,7 +46,8 @@ final class RowRateLimiter {
     void acquire(long rows) throws InterruptedException {
         long delay = delayNanos(rows, System.nanoTime());
         if (delay > 0) {
-            Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000)); // pacing, not synchronisation
+            Thread.sleep(
+                    delay / 1_000_000, (int) (delay % 1_000_000)); // pacing, not synchronisation
         }
     }
 }

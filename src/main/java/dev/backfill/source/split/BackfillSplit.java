@@ -10,9 +10,9 @@ import java.util.Objects;
  * splitter, recorded in {@code backfill.progress} when it is created, and read by one reader.
  *
  * <p>{@code start} is exclusive and null for the first split of a table; {@code end} is inclusive
- * and always a real key (the last split ends at the largest key seen when it was cut, so there is no
- * open-ended last split: rows inserted later are maintained by the triggers). {@code watermark} is
- * the last key whose batch committed, or null when none has; reading resumes strictly after it.
+ * and always a real key (the last split ends at the largest key seen when it was cut, so there is
+ * no open-ended last split: rows inserted later are maintained by the triggers). {@code watermark}
+ * is the last key whose batch committed, or null when none has; reading resumes strictly after it.
  *
  * <p>Split ids are deterministic: {@code <physical table>:<n>}.
  */

@@ -43,7 +43,8 @@ class KeyRangeSplitterITCase {
     void cutsSparseBigintKeysIntoContiguousSplitsOfExactlySplitRows() throws SQLException {
         exec(
                 "CREATE TABLE sparse (id bigint PRIMARY KEY, v text)",
-                // 10,048 sparse keys, negatives included, plus both extremes of bigint: 10,050 rows.
+                // 10,048 sparse keys, negatives included, plus both extremes of bigint: 10,050
+                // rows.
                 "INSERT INTO sparse SELECT n * 7919 - 40000000, 'v' || n FROM generate_series(1, 10048) n",
                 "INSERT INTO sparse VALUES (-9223372036854775808, 'min'), (9223372036854775807, 'max')");
         TableInfo table = load("sparse");
@@ -64,16 +65,27 @@ class KeyRangeSplitterITCase {
         assertThat(splits.get(10).split.end()).isEqualTo(Key.of(Long.MAX_VALUE));
         assertThat(splits.get(10).last).isTrue();
         assertThat(splits.subList(0, 10)).noneMatch(s -> s.last);
-        assertThat(longs("SELECT split_index FROM backfill.progress WHERE reorg_id = '" + REORG + "' AND last"))
+        assertThat(
+                        longs(
+                                "SELECT split_index FROM backfill.progress WHERE reorg_id = '"
+                                        + REORG
+                                        + "' AND last"))
                 .containsExactly(10L);
-        assertThat(count("SELECT count(*) FROM backfill.progress WHERE reorg_id = '" + REORG + "'")).isEqualTo(11);
+        assertThat(count("SELECT count(*) FROM backfill.progress WHERE reorg_id = '" + REORG + "'"))
+                .isEqualTo(11);
 
         List<Long> sizes = new ArrayList<>();
         for (SplitProgress s : splits) {
             sizes.add(rowsIn("SELECT count(*) FROM sparse WHERE", "id", "bigint", s));
         }
-        assertThat(sizes).containsExactly(1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 50L);
-        assertThat(splits.get(0).split.end()).isEqualTo(Key.of(longs("SELECT id FROM sparse ORDER BY id OFFSET 999 LIMIT 1").get(0)));
+        assertThat(sizes)
+                .containsExactly(
+                        1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 1000L, 50L);
+        assertThat(splits.get(0).split.end())
+                .isEqualTo(
+                        Key.of(
+                                longs("SELECT id FROM sparse ORDER BY id OFFSET 999 LIMIT 1")
+                                        .get(0)));
     }
 
     @Test
@@ -101,20 +113,24 @@ class KeyRangeSplitterITCase {
 
     @Test
     void aTableOfExactlySplitRowsGivesOneLastSplit() throws SQLException {
-        exec("CREATE TABLE exact (id int PRIMARY KEY)", "INSERT INTO exact SELECT generate_series(1, 1000)");
+        exec(
+                "CREATE TABLE exact (id int PRIMARY KEY)",
+                "INSERT INTO exact SELECT generate_series(1, 1000)");
         List<SplitProgress> splits = cutAll(load("exact"), 1000);
         // The first cut finds the 1000th key, so it does not know it is the last; the next cut
         // finds nothing and finishes the table.
         assertThat(splits).hasSize(1);
         assertThat(splits.get(0).split.end()).isEqualTo(Key.of(1000L));
-        assertThat(rowsIn("SELECT count(*) FROM exact WHERE", "id", "integer", splits.get(0))).isEqualTo(1000);
+        assertThat(rowsIn("SELECT count(*) FROM exact WHERE", "id", "integer", splits.get(0)))
+                .isEqualTo(1000);
     }
 
     @Test
     void cutsACompositeTextIntKeyIntoContiguousRangesCoveringEveryRowOnce() throws SQLException {
         exec(
                 "CREATE TABLE comp (region text, n int, v text, PRIMARY KEY (region, n))",
-                // Awkward text: case, spaces, quotes, commas, parentheses, unicode, the empty string.
+                // Awkward text: case, spaces, quotes, commas, parentheses, unicode, the empty
+                // string.
                 "INSERT INTO comp SELECT r, n, r || n FROM unnest(ARRAY['', 'Apple', 'apple', 'b b', 'it''s', '\"q\"',"
                         + " 'a,b', '(x)', 'Z\u00fcrich', '\u6771\u4eac']) r, generate_series(-5, 344) n");
         long total = count("SELECT count(*) FROM comp");
@@ -126,11 +142,20 @@ class KeyRangeSplitterITCase {
         assertThat(splits).hasSize(9);
         List<Long> sizes = new ArrayList<>();
         for (SplitProgress s : splits) {
-            sizes.add(rowsIn("SELECT count(*) FROM comp WHERE", "(region, n)", "(?::text, ?::integer)", s));
+            sizes.add(
+                    rowsIn(
+                            "SELECT count(*) FROM comp WHERE",
+                            "(region, n)",
+                            "(?::text, ?::integer)",
+                            s));
         }
         assertThat(sizes).containsExactly(400L, 400L, 400L, 400L, 400L, 400L, 400L, 400L, 300L);
         assertThat(sizes.stream().mapToLong(Long::longValue).sum()).isEqualTo(total);
-        Key max = Key.of(strings("SELECT region FROM comp ORDER BY region DESC, n DESC LIMIT 1").get(0), 344L);
+        Key max =
+                Key.of(
+                        strings("SELECT region FROM comp ORDER BY region DESC, n DESC LIMIT 1")
+                                .get(0),
+                        344L);
         assertThat(splits.get(splits.size() - 1).split.end()).isEqualTo(max);
         assertThat(splits.get(0).split.end().get(1)).isInstanceOf(Long.class);
     }
@@ -150,12 +175,16 @@ class KeyRangeSplitterITCase {
             sizes.add(rowsIn("SELECT count(*) FROM u WHERE", "id", "uuid", s));
         }
         assertThat(sizes).containsExactly(500L, 500L, 500L, 500L, 345L);
-        assertThat(splits.get(4).split.end()).isEqualTo(Key.of(strings("SELECT id::text FROM u ORDER BY id DESC LIMIT 1").get(0)));
+        assertThat(splits.get(4).split.end())
+                .isEqualTo(
+                        Key.of(strings("SELECT id::text FROM u ORDER BY id DESC LIMIT 1").get(0)));
     }
 
     @Test
     void recuttingFromAnEarlierPositionReturnsTheRecordedSplit() throws SQLException {
-        exec("CREATE TABLE r (id bigint PRIMARY KEY)", "INSERT INTO r SELECT generate_series(1, 10000) * 10");
+        exec(
+                "CREATE TABLE r (id bigint PRIMARY KEY)",
+                "INSERT INTO r SELECT generate_series(1, 10000) * 10");
         TableInfo table = load("r");
         KeyRangeSplitter splitter = new KeyRangeSplitter(REORG, table, 1000);
         List<KeyRangeSplitter.Cut> cuts = new ArrayList<>();
@@ -189,12 +218,16 @@ class KeyRangeSplitterITCase {
             assertThat(first.position).isEqualTo(cuts.get(0).position);
 
             // A position whose lastEnd disagrees with the catalog still gets the recorded split.
-            KeyRangeSplitter.Cut skewed = splitter.cutNext(c, new SplitterPosition("public.r", 2, Key.of(12345L), false));
+            KeyRangeSplitter.Cut skewed =
+                    splitter.cutNext(c, new SplitterPosition("public.r", 2, Key.of(12345L), false));
             assertThat(skewed.split.split).isEqualTo(cuts.get(2).split.split);
         }
-        assertThat(count("SELECT count(*) FROM backfill.progress WHERE reorg_id = '" + REORG + "'")).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM backfill.progress WHERE reorg_id = '" + REORG + "'"))
+                .isEqualTo(3);
         // The catalog's ranges are unchanged even though the rows in them are not.
-        assertThat(strings("SELECT coalesce(start_key, '-') || ' ' || end_key FROM backfill.progress ORDER BY split_index"))
+        assertThat(
+                        strings(
+                                "SELECT coalesce(start_key, '-') || ' ' || end_key FROM backfill.progress ORDER BY split_index"))
                 .containsExactly("- [10000]", "[10000] [20000]", "[20000] [30000]");
     }
 
@@ -244,12 +277,19 @@ class KeyRangeSplitterITCase {
     }
 
     /**
-     * Rows in {@code (start, end]} of a split, counted with independent SQL: {@code key} is the
-     * key expression, {@code param} the cast parameter (or a bare type for one column).
+     * Rows in {@code (start, end]} of a split, counted with independent SQL: {@code key} is the key
+     * expression, {@code param} the cast parameter (or a bare type for one column).
      */
-    private long rowsIn(String countWhere, String key, String param, SplitProgress s) throws SQLException {
+    private long rowsIn(String countWhere, String key, String param, SplitProgress s)
+            throws SQLException {
         String p = param.startsWith("(") ? param : "?::" + param;
-        String sql = countWhere + (s.split.start() == null ? "" : " " + key + " > " + p + " AND") + " " + key + " <= " + p;
+        String sql =
+                countWhere
+                        + (s.split.start() == null ? "" : " " + key + " > " + p + " AND")
+                        + " "
+                        + key
+                        + " <= "
+                        + p;
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;

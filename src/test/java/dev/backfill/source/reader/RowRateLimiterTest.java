@@ -1,8 +1,8 @@
 package dev.backfill.source.reader;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The pacing arithmetic of {@link RowRateLimiter}, on a synthetic clock. */
 class RowRateLimiterTest {
