@@ -188,6 +188,102 @@ public final class Catalog {
         }
     }
 
+    /**
+     * The live knobs of a reorg, re-read by the readers every few seconds (like TiDB reloading its
+     * variables each round), and its state, so that a running job sees an abort.
+     */
+    public static final class Knobs {
+        public final State state;
+        public final boolean paused;
+        public final long maxRowsPerSecond;
+        public final int batchSize;
+
+        public Knobs(State state, boolean paused, long maxRowsPerSecond, int batchSize) {
+            this.state = state;
+            this.paused = paused;
+            this.maxRowsPerSecond = maxRowsPerSecond;
+            this.batchSize = batchSize;
+        }
+
+        @Override
+        public String toString() {
+            return "{state="
+                    + state.value()
+                    + ", paused="
+                    + paused
+                    + ", max_rows_per_second="
+                    + maxRowsPerSecond
+                    + ", batch_size="
+                    + batchSize
+                    + "}";
+        }
+    }
+
+    /** Reads the knobs; {@code defaultBatchSize} stands in for a NULL batch_size. */
+    public static Optional<Knobs> knobs(Connection c, String id, int defaultBatchSize)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT state, paused, max_rows_per_second, batch_size FROM "
+                                + REORGS
+                                + " WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                int batch = rs.getInt(4);
+                return Optional.of(
+                        new Knobs(
+                                State.of(rs.getString(1)),
+                                rs.getBoolean(2),
+                                Math.max(0, rs.getLong(3)),
+                                rs.wasNull() || batch < 1 ? defaultBatchSize : batch));
+            }
+        }
+    }
+
+    /** Sets the knobs a run starts with (from its spec); live changes are plain UPDATEs. */
+    public static void setKnobs(Connection c, String id, long maxRowsPerSecond, int batchSize)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE "
+                                + REORGS
+                                + " SET max_rows_per_second = ?, batch_size = ? WHERE id = ?")) {
+            ps.setLong(1, maxRowsPerSecond);
+            ps.setInt(2, batchSize);
+            ps.setString(3, id);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Marks the reorg failed with {@code error}, unless it is already aborted or public (an abort
+     * or a finished reorg is never overwritten by a late failure). Returns true if it changed.
+     */
+    public static boolean fail(Connection c, String id, String error) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE "
+                                + REORGS
+                                + " SET state = 'failed', error = ?, updated_at = now()"
+                                + " WHERE id = ? AND state NOT IN ('aborted', 'public')")) {
+            ps.setString(1, error);
+            ps.setString(2, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Deletes the reorg's split rows (abort). */
+    public static void deleteProgress(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("DELETE FROM " + PROGRESS + " WHERE reorg_id = ?")) {
+            ps.setString(1, id);
+            ps.executeUpdate();
+        }
+    }
+
     /** Sets the state (and error, null to clear it); {@code finished} also sets finished_at. */
     public static void setState(
             Connection c, String id, State state, String error, boolean finished)

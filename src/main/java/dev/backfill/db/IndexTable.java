@@ -34,7 +34,7 @@ public final class IndexTable implements Serializable {
         this.name = name;
         this.indexed = List.copyOf(indexed);
         this.unique = unique;
-        this.objectPrefix = "backfill_" + shortHash(reorgId);
+        this.objectPrefix = objectPrefix(reorgId);
     }
 
     /**
@@ -141,6 +141,11 @@ public final class IndexTable implements Serializable {
 
     public String truncateTrigger() {
         return objectPrefix + "_trunc";
+    }
+
+    /** The prefix of a reorg's trigger and function names. */
+    static String objectPrefix(String reorgId) {
+        return "backfill_" + shortHash(reorgId);
     }
 
     static String shortHash(String s) {

@@ -263,27 +263,118 @@ public final class SqlBuilder {
 
     /**
      * Rows of {@code from} that are not in {@code to} as entries (indexed columns, key columns),
-     * ordered by key: the first {@code limit} keys, each with the total count. Used both ways:
-     * table → index (missing or wrong entries), index → table (dangling entries).
+     * within one key range, ordered by key: the first {@code limit} keys, each with the total
+     * count. Used both ways: table → index (missing or wrong entries), index → table (dangling
+     * entries). Parameters: the lower bound (when {@code hasLower}) and the upper bound (when
+     * {@code hasUpper}) for {@code from}, then the same again for {@code to}.
      */
     public static String entryDifference(
-            String quotedFrom, String quotedTo, IndexTable index, int limit) {
+            String quotedFrom,
+            String quotedTo,
+            IndexTable index,
+            int limit,
+            boolean hasLower,
+            boolean hasUpper) {
         List<String> entry = names(index.entryColumns());
         String cols = Identifiers.list(null, entry);
+        String range = keyRange(null, index.table().keyColumns(), hasLower, hasUpper);
         return "SELECT "
                 + keyTextExpr("d", index.table().keyColumns())
                 + ", count(*) OVER () FROM (SELECT "
                 + cols
                 + " FROM "
                 + quotedFrom
+                + range
                 + " EXCEPT SELECT "
                 + cols
                 + " FROM "
                 + quotedTo
+                + range
                 + ") d ORDER BY "
                 + orderBy("d", index.table().keyColumns(), false)
                 + " LIMIT "
                 + limit;
+    }
+
+    /** {@code WHERE key > ? AND key <= ?}, either bound optional; empty when both are absent. */
+    public static String keyRange(
+            String alias, List<Column> key, boolean hasLower, boolean hasUpper) {
+        List<String> parts = new ArrayList<>();
+        if (hasLower) {
+            parts.add(keyTuple(alias, key) + " > " + keyParams(key));
+        }
+        if (hasUpper) {
+            parts.add(keyTuple(alias, key) + " <= " + keyParams(key));
+        }
+        return parts.isEmpty() ? "" : " WHERE " + String.join(" AND ", parts);
+    }
+
+    /**
+     * Repairs one key range of an index table, in the finalizer, after it has waited out older
+     * transactions: the statements run in order in one short transaction. They lock the range's
+     * rows and entries, delete entries that no row has exactly (dangling or stale), and insert the
+     * missing ones. Each statement takes the range's bounds as parameters (see {@link #keyRange}).
+     */
+    public static List<String> repairRange(IndexTable index, boolean hasLower, boolean hasUpper) {
+        List<Column> key = index.table().keyColumns();
+        String table = verificationSource(index.table());
+        String idx = index.quotedName();
+        List<String> entry = names(index.entryColumns());
+        StringJoiner same = new StringJoiner(" AND ");
+        for (Column c : index.indexed()) {
+            same.add(
+                    "t."
+                            + Identifiers.quote(c.name())
+                            + " IS NOT DISTINCT FROM i."
+                            + Identifiers.quote(c.name()));
+        }
+        String sameKey = keyTuple("t", key) + " = " + keyTuple("i", key);
+        List<String> out = new ArrayList<>();
+        out.add(
+                "SELECT 1 FROM "
+                        + table
+                        + " t"
+                        + keyRange("t", key, hasLower, hasUpper)
+                        + " FOR SHARE");
+        out.add(
+                "SELECT 1 FROM "
+                        + idx
+                        + " i"
+                        + keyRange("i", key, hasLower, hasUpper)
+                        + " FOR UPDATE");
+        out.add(
+                "DELETE FROM "
+                        + idx
+                        + " i"
+                        + keyRange("i", key, hasLower, hasUpper)
+                        + (hasLower || hasUpper ? " AND" : " WHERE")
+                        + " NOT EXISTS (SELECT 1 FROM "
+                        + table
+                        + " t WHERE "
+                        + sameKey
+                        + " AND "
+                        + same
+                        + ")");
+        out.add(
+                "INSERT INTO "
+                        + idx
+                        + " ("
+                        + Identifiers.list(null, entry)
+                        + ") SELECT "
+                        + Identifiers.list("t", entry)
+                        + " FROM "
+                        + table
+                        + " t"
+                        + keyRange("t", key, hasLower, hasUpper)
+                        + (hasLower || hasUpper ? " AND" : " WHERE")
+                        + " NOT EXISTS (SELECT 1 FROM "
+                        + idx
+                        + " i WHERE "
+                        + sameKey
+                        + ") ON CONFLICT ("
+                        + Identifiers.list(null, names(key))
+                        + ") DO NOTHING");
+        return out;
     }
 
     /** A key as text for messages: {@code 42}, or {@code (42,abc)} for a composite key. */
@@ -470,6 +561,26 @@ public final class SqlBuilder {
                             + "()");
         }
         return out;
+    }
+
+    /**
+     * Drops the functions and the index table of a reorg whose table no longer exists (its triggers
+     * went with it). {@code schema} null means the first schema of search_path.
+     */
+    public static List<String> dropDetached(String schema, String indexName, String reorgId) {
+        String prefix = IndexTable.objectPrefix(reorgId);
+        String idx =
+                schema == null
+                        ? Identifiers.quote(indexName)
+                        : Identifiers.qualified(schema, indexName);
+        return List.of(
+                "DROP FUNCTION IF EXISTS "
+                        + Identifiers.qualified("backfill", prefix + "_maintain")
+                        + "()",
+                "DROP FUNCTION IF EXISTS "
+                        + Identifiers.qualified("backfill", prefix + "_maintain_truncate")
+                        + "()",
+                "DROP TABLE IF EXISTS " + idx);
     }
 
     /** Drops the triggers, functions and the index table (abort). Each statement is idempotent. */

@@ -1,5 +1,6 @@
 package dev.backfill.job;
 
+import dev.backfill.cli.Abort;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.db.DemoData;
@@ -51,6 +52,7 @@ public final class BackfillJob {
 
     private static final String USAGE =
             "usage: backfill --job FILE [--local] [--webui-port N] [--no-demo-load]\n"
+                    + "       backfill abort --job FILE   (rolls the reorg back, in any state before public)\n"
                     + "       backfill stop-db   (stops the embedded PostgreSQL left up by a run)\n"
                     + "  --job FILE        the job spec (YAML), see README.md\n"
                     + "  --local           run in this JVM with the Flink web UI (scripts/backfill does this)\n"
@@ -63,11 +65,17 @@ public final class BackfillJob {
         boolean local;
         int webUiPort = 8081;
         boolean demoLoad = true;
+        boolean abort;
 
         static Args parse(String[] argv) {
             Args a = new Args();
             for (int i = 0; i < argv.length; i++) {
                 switch (argv[i]) {
+                    case "run":
+                        break;
+                    case "abort":
+                        a.abort = true;
+                        break;
                     case "--job":
                         a.job = Path.of(value(argv, ++i, "--job"));
                         break;
@@ -149,7 +157,7 @@ public final class BackfillJob {
         }
         List<AutoCloseable> resources = new ArrayList<>();
         try {
-            int code = runReorg(args, spec, resources);
+            int code = args.abort ? abort(spec) : runReorg(args, spec, resources);
             if (embeddedHint != null) {
                 out.println(embeddedHint);
             }
@@ -169,8 +177,8 @@ public final class BackfillJob {
 
     private String embeddedHint;
 
-    private int runReorg(Args args, JobSpec spec, List<AutoCloseable> resources) throws Exception {
-        DemoLoad load = null;
+    /** With {@code url: embedded}: starts the server (left running) and points the spec at it. */
+    private JobSpec resolveDatabase(JobSpec spec, boolean seed) throws Exception {
         if (spec.database().isEmbedded()) {
             Path home = backfillHome();
             out.println(
@@ -195,12 +203,35 @@ public final class BackfillJob {
             spec =
                     spec.withDatabase(
                             new DatabaseSpec(pg.jdbcUrl(), "postgres", null, db.demoRows()));
-            if (db.demoRows() > 0) {
+            if (seed && db.demoRows() > 0) {
                 if (DemoData.seedIfMissing(pg.dataSource(), db.demoRows())) {
                     out.println("backfill: seeded demo.orders with " + db.demoRows() + " rows");
                 }
             }
         }
+        return spec;
+    }
+
+    private int abort(JobSpec spec) throws Exception {
+        spec = resolveDatabase(spec, false);
+        Abort.Outcome outcome = Abort.run(spec);
+        out.println(
+                outcome == Abort.Outcome.ALREADY_ABORTED
+                        ? "backfill: reorg "
+                                + spec.reorgId()
+                                + " was already aborted; checked that nothing is left"
+                        : "backfill: reorg "
+                                + spec.reorgId()
+                                + " aborted: its triggers and "
+                                + spec.tableName().replaceAll("[^.]*$", "")
+                                + spec.addIndex().name()
+                                + " are dropped; the table is as it was before the reorg");
+        return EXIT_OK;
+    }
+
+    private int runReorg(Args args, JobSpec spec, List<AutoCloseable> resources) throws Exception {
+        DemoLoad load = null;
+        spec = resolveDatabase(spec, true);
         out.println(
                 "backfill: reorg "
                         + spec.reorgId()

@@ -64,12 +64,19 @@ public final class ReorgSetup {
             }
             ReorgPlan plan = resolve(c, spec);
             c.commit();
+            Outcome out;
             if (existing.isPresent()) {
                 Prepare.checkSameDefinition(existing.get(), plan);
-                return new Outcome(plan, Status.RESUMING, existing.get());
+                out = new Outcome(plan, Status.RESUMING, existing.get());
+            } else {
+                Prepare.run(c, plan);
+                out = new Outcome(plan, Status.PREPARED, null);
             }
-            Prepare.run(c, plan);
-            return new Outcome(plan, Status.PREPARED, null);
+            // Each run starts with the spec's knobs; UPDATEs of backfill.reorgs change them live.
+            Catalog.setKnobs(
+                    c, spec.reorgId(), spec.tuning().maxRowsPerSecond(), spec.tuning().batchSize());
+            c.commit();
+            return out;
         }
     }
 

@@ -6,6 +6,7 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.op.WriteBatch;
 
@@ -50,7 +51,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     private final Counter rowsSkipped;
     private final Counter batchesCommitted;
     private final Counter batchesRetried;
-    private final Counter batchesReplayed;
+    private final Counter rowsRedone;
 
     private Connection connection;
     private long reportBatches;
@@ -64,7 +65,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         this.rowsSkipped = metrics.counter("rowsSkipped");
         this.batchesCommitted = metrics.counter("batchesCommitted");
         this.batchesRetried = metrics.counter("batchesRetried");
-        this.batchesReplayed = metrics.counter("batchesReplayed");
+        this.rowsRedone = metrics.counter("rowsRedone");
     }
 
     @Override
@@ -115,21 +116,29 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                             batch.source().last());
             if (!advanced) {
                 c.rollback();
-                batchesReplayed.inc();
+                rowsRedone.inc(batch.size());
                 LOG.info(
                         "reorg {}: batch {} was already committed; skipped",
                         plan.reorgId(),
                         describe(batch));
                 return 0;
             }
+            Failpoints.hit(Failpoints.WRITER_BEFORE_COMMIT);
             c.commit();
         } catch (SQLException e) {
             Connections.rollbackQuietly(c);
             if (UNIQUE_VIOLATION.equals(e.getSQLState()) && isValuesConstraint(e)) {
                 throw duplicate(batch, e);
             }
+            if (!Retry.isRetryable(e)) {
+                throw abortedOr(e);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            Connections.rollbackQuietly(c);
             throw e;
         }
+        Failpoints.hit(Failpoints.WRITER_AFTER_COMMIT);
         batchesCommitted.inc();
         rowsWritten.inc(inserted);
         rowsSkipped.inc(batch.size() - inserted);
@@ -223,9 +232,28 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     }
 
     private void failReorg(Connection c, String message) throws SQLException {
-        Catalog.setState(c, plan.reorgId(), State.FAILED, message, false);
+        Catalog.fail(c, plan.reorgId(), message);
         c.commit();
         LOG.error("reorg {} failed: {}", plan.reorgId(), message);
+    }
+
+    /**
+     * A fatal error during an abort (the index table dropped under a running batch) is reported as
+     * the abort it is; any other fatal error is returned as it is.
+     */
+    private SQLException abortedOr(SQLException e) {
+        try {
+            Connection c = connection();
+            Catalog.Reorg r = Catalog.find(c, plan.reorgId()).orElse(null);
+            c.commit();
+            if (r == null || r.state == State.ABORTED) {
+                throw new ReorgFailedException(
+                        "reorg " + plan.reorgId() + " was aborted; the job stops");
+            }
+        } catch (SQLException ignored) {
+            // report the original error
+        }
+        return e;
     }
 
     @Override

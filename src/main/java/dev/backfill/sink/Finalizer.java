@@ -11,53 +11,58 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
- * The last step of a reorg, run once after every split has committed: verify, then {@code public}
- * (or {@code failed} with the counts and the first offending keys). Plain logic, called by {@link
- * FinalizerOperator} inside the Flink job (so it also runs with {@code flink run -d}) and by tests.
+ * The last step of a reorg, run once after every split has committed: wait out older transactions,
+ * verify, repair, verify again, then {@code public} (or {@code failed} with the counts and the
+ * first offending keys). Plain logic, called by {@link FinalizerOperator} inside the Flink job (so
+ * it also runs with {@code flink run -d}) and by tests.
+ *
+ * <p><b>Why it waits.</b> Row locks do not close one race: a REPEATABLE READ writer whose snapshot
+ * predates a batch's commit can delete (or re-key) a row that the batch has just indexed; its
+ * trigger then deletes under the old snapshot, misses the batch's entry, and leaves it stale.
+ * PostgreSQL raises serialization failures only for rows that were modified, not for rows that were
+ * merely locked, so no lock strength prevents it. Like {@code CREATE INDEX CONCURRENTLY} waiting
+ * for old snapshots, the finalizer first waits until every transaction that started before the last
+ * batch committed has ended. After that, no transaction can hold a snapshot that misses a batch's
+ * entry, so nothing new goes stale; the verification then finds what such transactions left, and
+ * the repair fixes it in short locked ranges before {@code public}.
  */
 public final class Finalizer {
     private static final Logger LOG = LoggerFactory.getLogger(Finalizer.class);
+    private static final Duration WAIT_POLL = Duration.ofMillis(200);
+    private static final Duration WAIT_LOG_EVERY = Duration.ofSeconds(10);
 
     private Finalizer() {}
 
     /**
-     * Verifies and publishes. Returns the verification result, or null when there was nothing to do
-     * (already public). Throws {@link ReorgFailedException} when verification fails or the reorg
-     * was aborted or failed meanwhile.
+     * Verifies and publishes. Returns the final verification result, or null when there was nothing
+     * to do (already public). Throws {@link ReorgFailedException} when verification fails after the
+     * repair, or the reorg was aborted or failed meanwhile.
      */
     public static Verifier.Result finish(ReorgPlan plan) throws SQLException, InterruptedException {
+        return finish(plan, Verifier.CHUNK_ROWS);
+    }
+
+    static Verifier.Result finish(ReorgPlan plan, long chunkRows)
+            throws SQLException, InterruptedException {
         Retry retry = Retry.defaults();
         try (Connection c = Connections.open(plan.dataSource())) {
-            Reorg r =
-                    retry.call(
-                            "reading reorg " + plan.reorgId(),
-                            () -> {
-                                Reorg x =
-                                        Catalog.find(c, plan.reorgId())
-                                                .orElseThrow(
-                                                        () ->
-                                                                new SQLException(
-                                                                        "reorg "
-                                                                                + plan.reorgId()
-                                                                                + " is not in the catalog"));
-                                c.commit();
-                                return x;
-                            });
+            Reorg r = retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan));
             if (r.state == State.PUBLIC) {
                 LOG.info("reorg {} is already public", plan.reorgId());
                 return null;
             }
             if (r.state == State.ABORTED || r.state == State.FAILED) {
-                throw new ReorgFailedException(
-                        "reorg "
-                                + plan.reorgId()
-                                + " is "
-                                + r.state.value()
-                                + (r.error != null ? ": " + r.error : ""));
+                throw stopped(r);
             }
             retry.call(
                     "marking reorg " + plan.reorgId() + " verifying",
@@ -70,6 +75,19 @@ public final class Finalizer {
                         c.commit();
                         return null;
                     });
+            Timestamp backfillEnd = retry.call("reading the clock", () -> now(c));
+            waitForOlderTransactions(
+                    c,
+                    backfillEnd,
+                    plan,
+                    () -> {
+                        try {
+                            State s = reorg(c, plan).state;
+                            return s == State.ABORTED || s == State.FAILED;
+                        } catch (SQLException e) {
+                            return false;
+                        }
+                    });
             LOG.info(
                     "reorg {}: backfill complete, verifying {} against {}",
                     plan.reorgId(),
@@ -78,25 +96,152 @@ public final class Finalizer {
             Verifier.Result result =
                     retry.call(
                             "verifying reorg " + plan.reorgId(),
-                            () -> Verifier.verify(c, plan.index()));
-            LOG.info("reorg {}: {}", plan.reorgId(), result);
-            retry.call(
-                    "publishing reorg " + plan.reorgId(),
-                    () -> {
-                        if (result.ok()) {
-                            Catalog.setRowsDone(c, plan.reorgId(), result.rows);
-                            Catalog.setState(c, plan.reorgId(), State.PUBLIC, null, true);
-                        } else {
-                            Catalog.setState(
-                                    c, plan.reorgId(), State.FAILED, result.toString(), false);
-                        }
-                        c.commit();
-                        return null;
-                    });
+                            () -> Verifier.verify(c, plan.index(), chunkRows));
             if (!result.ok()) {
-                throw new ReorgFailedException("reorg " + plan.reorgId() + " " + result);
+                LOG.warn(
+                        "reorg {}: {}; repairing {} ranges under row locks",
+                        plan.reorgId(),
+                        result,
+                        result.badRanges.size());
+                long changed =
+                        retry.call(
+                                "repairing reorg " + plan.reorgId(),
+                                () -> Verifier.repair(c, plan.index(), result.badRanges));
+                Verifier.Result again =
+                        retry.call(
+                                "verifying reorg " + plan.reorgId() + " after the repair",
+                                () -> Verifier.verify(c, plan.index(), chunkRows));
+                LOG.warn("reorg {}: repaired {} entries; now {}", plan.reorgId(), changed, again);
+                return publish(c, retry, plan, again);
             }
-            return result;
+            return publish(c, retry, plan, result);
+        }
+    }
+
+    private static Verifier.Result publish(
+            Connection c, Retry retry, ReorgPlan plan, Verifier.Result result)
+            throws SQLException, InterruptedException {
+        LOG.info("reorg {}: {}", plan.reorgId(), result);
+        boolean published =
+                retry.call(
+                        "publishing reorg " + plan.reorgId(),
+                        () -> {
+                            boolean ok;
+                            if (result.ok()) {
+                                ok =
+                                        Catalog.transition(
+                                                c,
+                                                plan.reorgId(),
+                                                List.of(State.VERIFYING),
+                                                State.PUBLIC);
+                                if (ok) {
+                                    Catalog.setRowsDone(c, plan.reorgId(), result.rows);
+                                    Catalog.setState(c, plan.reorgId(), State.PUBLIC, null, true);
+                                }
+                            } else {
+                                ok = Catalog.fail(c, plan.reorgId(), result.toString());
+                            }
+                            c.commit();
+                            return ok;
+                        });
+        if (!published) {
+            throw stopped(retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan)));
+        }
+        if (!result.ok()) {
+            throw new ReorgFailedException("reorg " + plan.reorgId() + " " + result);
+        }
+        return result;
+    }
+
+    private static ReorgFailedException stopped(Reorg r) {
+        return new ReorgFailedException(
+                "reorg "
+                        + r.id
+                        + " is "
+                        + r.state.value()
+                        + (r.error != null ? ": " + r.error : ""));
+    }
+
+    private static Reorg reorg(Connection c, ReorgPlan plan) throws SQLException {
+        Reorg x =
+                Catalog.find(c, plan.reorgId())
+                        .orElseThrow(
+                                () ->
+                                        new SQLException(
+                                                "reorg "
+                                                        + plan.reorgId()
+                                                        + " is not in the catalog"));
+        c.commit();
+        return x;
+    }
+
+    private static Timestamp now(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT clock_timestamp()");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            Timestamp t = rs.getTimestamp(1);
+            c.commit();
+            return t;
+        }
+    }
+
+    /**
+     * Waits until no client transaction in this database that started before {@code since} is still
+     * open, like {@code CREATE INDEX CONCURRENTLY} waiting for older snapshots. Logs whom it waits
+     * for every few seconds; stops early (with an exception) when {@code stop} says so.
+     */
+    static void waitForOlderTransactions(
+            Connection c, Timestamp since, ReorgPlan plan, BooleanSupplier stop)
+            throws SQLException, InterruptedException {
+        long loggedAt = 0;
+        long start = System.nanoTime();
+        while (true) {
+            List<String> older = new ArrayList<>();
+            try (PreparedStatement ps =
+                    c.prepareStatement(
+                            "SELECT pid, coalesce(nullif(application_name, ''), usename),"
+                                    + " xact_start FROM pg_stat_activity"
+                                    + " WHERE datname = current_database()"
+                                    + " AND backend_type = 'client backend'"
+                                    + " AND pid <> pg_backend_pid() AND xact_start < ?"
+                                    + " ORDER BY xact_start")) {
+                ps.setTimestamp(1, since);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        older.add(
+                                "pid "
+                                        + rs.getInt(1)
+                                        + " ("
+                                        + rs.getString(2)
+                                        + ", since "
+                                        + rs.getTimestamp(3)
+                                        + ")");
+                    }
+                }
+            }
+            c.commit();
+            if (older.isEmpty()) {
+                if (loggedAt != 0) {
+                    LOG.info("reorg {}: older transactions have ended", plan.reorgId());
+                }
+                return;
+            }
+            long now = System.nanoTime();
+            if (loggedAt == 0 || now - loggedAt > WAIT_LOG_EVERY.toNanos()) {
+                LOG.info(
+                        "reorg {}: waiting {} s for {} transactions older than the last batch"
+                                + " before verifying: {}",
+                        plan.reorgId(),
+                        (now - start) / 1_000_000_000L,
+                        older.size(),
+                        older);
+                loggedAt = now;
+                if (stop.getAsBoolean()) {
+                    throw new ReorgFailedException(
+                            "reorg " + plan.reorgId() + " was stopped while waiting to verify");
+                }
+            }
+            Thread.sleep(WAIT_POLL.toMillis()); // polling pg_stat_activity for the condition
         }
     }
 }

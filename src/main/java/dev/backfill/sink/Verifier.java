@@ -1,7 +1,10 @@
 package dev.backfill.sink;
 
 import dev.backfill.db.IndexTable;
+import dev.backfill.db.KeyCodec;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo.Column;
+import dev.backfill.source.split.Key;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,14 +15,52 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks an index table against its table with a set comparison in both directions, in one
- * REPEATABLE READ snapshot, like TiDB's {@code ADMIN CHECK INDEX}: every row has exactly its entry
- * (values and key), and no entry lacks its row. Counts alone are not enough. Called by the
- * finalizer.
+ * Checks an index table against its table with a set comparison in both directions, like TiDB's
+ * {@code ADMIN CHECK INDEX}: every row has exactly its entry (values and key), and no entry lacks
+ * its row. Counts alone are not enough.
+ *
+ * <p>The key space is checked in ranges of about {@code chunkRows} entries, each range in its own
+ * short REPEATABLE READ snapshot, so that no transaction of Backfill's outlives a batch: the
+ * triggers keep a row and its entry in step within every snapshot, so each range is consistent on
+ * its own. Called by the finalizer.
  */
 public final class Verifier {
     /** How many offending keys a result names. */
     public static final int SAMPLE = 5;
+
+    /** The default range size. */
+    public static final long CHUNK_ROWS = 20_000;
+
+    /** A key range {@code (lower, upper]}; a null bound is open. */
+    public static final class Range {
+        public final Key lower;
+        public final Key upper;
+
+        Range(Key lower, Key upper) {
+            this.lower = lower;
+            this.upper = upper;
+        }
+
+        int bind(PreparedStatement ps, int first) throws SQLException {
+            int i = first;
+            if (lower != null) {
+                i = KeyCodec.bind(ps, i, lower);
+            }
+            if (upper != null) {
+                i = KeyCodec.bind(ps, i, upper);
+            }
+            return i;
+        }
+
+        @Override
+        public String toString() {
+            return "("
+                    + (lower == null ? "-inf" : lower)
+                    + ", "
+                    + (upper == null ? "+inf" : upper)
+                    + "]";
+        }
+    }
 
     /** The outcome of one verification. */
     public static final class Result {
@@ -29,17 +70,22 @@ public final class Verifier {
         public final long dangling;
         public final List<String> danglingKeys;
 
+        /** The ranges where a difference was found. */
+        public final List<Range> badRanges;
+
         Result(
                 long rows,
                 long missing,
                 List<String> missingKeys,
                 long dangling,
-                List<String> danglingKeys) {
+                List<String> danglingKeys,
+                List<Range> badRanges) {
             this.rows = rows;
             this.missing = missing;
             this.missingKeys = missingKeys;
             this.dangling = dangling;
             this.danglingKeys = danglingKeys;
+            this.badRanges = badRanges;
         }
 
         public boolean ok() {
@@ -68,55 +114,153 @@ public final class Verifier {
 
     private Verifier() {}
 
-    /** Runs the comparison on {@code c} in its own read-only REPEATABLE READ transaction. */
+    /** Verifies in ranges of {@link #CHUNK_ROWS}. */
     public static Result verify(Connection c, IndexTable index) throws SQLException {
+        return verify(c, index, CHUNK_ROWS);
+    }
+
+    /** Verifies in ranges of about {@code chunkRows} index entries, each in its own snapshot. */
+    public static Result verify(Connection c, IndexTable index, long chunkRows)
+            throws SQLException {
         boolean auto = c.getAutoCommit();
         int iso = c.getTransactionIsolation();
         c.setAutoCommit(false);
-        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
-            try (Statement st = c.createStatement()) {
-                st.execute("SET TRANSACTION READ ONLY");
-            }
-            String table = SqlBuilder.verificationSource(index.table());
-            long rows;
-            try (Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
-                rs.next();
-                rows = rs.getLong(1);
-            }
+            long rows = 0;
+            long missing = 0;
+            long dangling = 0;
             List<String> missingKeys = new ArrayList<>();
-            long missing =
-                    diff(
-                            c,
-                            SqlBuilder.entryDifference(table, index.quotedName(), index, SAMPLE),
-                            missingKeys);
             List<String> danglingKeys = new ArrayList<>();
-            long dangling =
-                    diff(
-                            c,
-                            SqlBuilder.entryDifference(index.quotedName(), table, index, SAMPLE),
-                            danglingKeys);
-            c.commit();
-            return new Result(rows, missing, missingKeys, dangling, danglingKeys);
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
+            List<Range> bad = new ArrayList<>();
+            for (Range r : ranges(c, index, chunkRows)) {
+                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                try {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("SET TRANSACTION READ ONLY");
+                    }
+                    rows += count(c, index, r);
+                    String table = SqlBuilder.verificationSource(index.table());
+                    long m = diff(c, table, index.quotedName(), index, r, missingKeys);
+                    long d = diff(c, index.quotedName(), table, index, r, danglingKeys);
+                    c.commit();
+                    missing += m;
+                    dangling += d;
+                    if (m > 0 || d > 0) {
+                        bad.add(r);
+                    }
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setTransactionIsolation(iso);
+                }
+            }
+            return new Result(rows, missing, missingKeys, dangling, danglingKeys, bad);
         } finally {
-            c.setTransactionIsolation(iso);
             c.setAutoCommit(auto);
         }
     }
 
-    private static long diff(Connection c, String sql, List<String> keys) throws SQLException {
+    /**
+     * Cuts the key space into ranges of about {@code chunkRows} index entries (the index table's
+     * primary key is the table's key), covering it entirely: the first range has no lower bound and
+     * the last no upper bound, so rows without an entry are covered too.
+     */
+    static List<Range> ranges(Connection c, IndexTable index, long chunkRows) throws SQLException {
+        List<Column> key = index.table().keyColumns();
+        String source = "ONLY " + index.quotedName();
+        List<Range> out = new ArrayList<>();
+        Key lower = null;
+        while (true) {
+            Key upper;
+            try (PreparedStatement ps =
+                    c.prepareStatement(SqlBuilder.splitBoundary(source, key, lower != null))) {
+                int i = 1;
+                if (lower != null) {
+                    i = KeyCodec.bind(ps, i, lower);
+                }
+                ps.setLong(i, chunkRows - 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    upper = rs.next() ? KeyCodec.read(rs, 1, key) : null;
+                }
+            }
+            c.commit();
+            out.add(new Range(lower, upper));
+            if (upper == null) {
+                return out;
+            }
+            lower = upper;
+        }
+    }
+
+    private static long count(Connection c, IndexTable index, Range r) throws SQLException {
+        String sql =
+                "SELECT count(*) FROM "
+                        + SqlBuilder.verificationSource(index.table())
+                        + SqlBuilder.keyRange(
+                                null, index.table().keyColumns(), r.lower != null, r.upper != null);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            r.bind(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static long diff(
+            Connection c, String from, String to, IndexTable index, Range r, List<String> keys)
+            throws SQLException {
+        String sql =
+                SqlBuilder.entryDifference(
+                        from, to, index, SAMPLE, r.lower != null, r.upper != null);
         long total = 0;
-        try (PreparedStatement ps = c.prepareStatement(sql);
-                ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                keys.add(rs.getString(1));
-                total = rs.getLong(2);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            r.bind(ps, r.bind(ps, 1));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (keys.size() < SAMPLE) {
+                        keys.add(rs.getString(1));
+                    }
+                    total = rs.getLong(2);
+                }
             }
         }
         return total;
+    }
+
+    /**
+     * Repairs the given ranges, each in one short transaction (see {@link SqlBuilder#repairRange}).
+     * Returns the entries deleted and inserted.
+     */
+    public static long repair(Connection c, IndexTable index, List<Range> ranges)
+            throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        long changed = 0;
+        try {
+            for (Range r : ranges) {
+                try {
+                    for (String sql :
+                            SqlBuilder.repairRange(index, r.lower != null, r.upper != null)) {
+                        try (PreparedStatement ps = c.prepareStatement(sql)) {
+                            r.bind(ps, 1);
+                            if (sql.startsWith("SELECT")) {
+                                ps.executeQuery().close();
+                            } else {
+                                changed += ps.executeUpdate();
+                            }
+                        }
+                    }
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                }
+            }
+            return changed;
+        } finally {
+            c.setAutoCommit(auto);
+        }
     }
 }

@@ -303,19 +303,21 @@ class SqlBuilderITCase {
         assertThat(source).isEqualTo("ONLY " + ORDERS);
 
         // table -> index: (eu,2) has a wrong entry, (us,1) none.
-        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10)))
+        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10, false, false)))
                 .containsExactly("(eu,2)|2", "(us,1)|2");
-        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 1)))
+        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 1, false, false)))
                 .containsExactly("(eu,2)|2");
         // index -> table: (eu,2)'s wrong entry and the dangling (zz,5).
-        assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10)))
+        assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10, false, false)))
                 .containsExactly("(eu,2)|2", "(zz,5)|2");
 
         exec(
                 "DELETE FROM " + INDEX,
                 "INSERT INTO " + INDEX + " (" + ENTRY + ") SELECT " + ENTRY + " FROM " + ORDERS);
-        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10))).isEmpty();
-        assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10))).isEmpty();
+        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10, false, false)))
+                .isEmpty();
+        assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10, false, false)))
+                .isEmpty();
     }
 
     @Test

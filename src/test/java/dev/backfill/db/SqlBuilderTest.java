@@ -380,7 +380,9 @@ class SqlBuilderTest {
     @Test
     void entryDifferenceForOneKeyColumn() {
         IndexTable index = emailIndex(simple(), true);
-        assertThat(SqlBuilder.entryDifference("ONLY " + ORDERS, index.quotedName(), index, 10))
+        assertThat(
+                        SqlBuilder.entryDifference(
+                                "ONLY " + ORDERS, index.quotedName(), index, 10, false, false))
                 .isEqualTo(
                         "SELECT d.\"id\"::text, count(*) OVER () FROM (SELECT \"email\", \"id\" FROM ONLY \"shop\".\"orders\""
                                 + " EXCEPT SELECT \"email\", \"id\" FROM \"shop\".\"orders_email\") d"
@@ -390,7 +392,7 @@ class SqlBuilderTest {
     @Test
     void entryDifferenceForACompositeKeyReportsTheKeyAsARow() {
         IndexTable index = emailIndex(composite(false), false);
-        assertThat(SqlBuilder.entryDifference(index.quotedName(), ORDERS, index, 5))
+        assertThat(SqlBuilder.entryDifference(index.quotedName(), ORDERS, index, 5, false, false))
                 .isEqualTo(
                         "SELECT (d.\"region\", d.\"id\")::text, count(*) OVER () FROM"
                                 + " (SELECT \"email\", \"region\", \"id\" FROM \"shop\".\"orders_email\""

@@ -4,6 +4,7 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.SplitProgress;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
+import dev.backfill.db.Retry;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
@@ -56,6 +57,7 @@ public final class BackfillSourceEnumerator
     private Connection
             connection; // used only from callAsync workers, under synchronized(this.lock)
     private final Object lock = new Object();
+    private final Retry retry = Retry.defaults();
 
     public BackfillSourceEnumerator(
             SplitEnumeratorContext<BackfillSplit> context,
@@ -93,23 +95,49 @@ public final class BackfillSourceEnumerator
     }
 
     /** Worker thread: marks the reorg backfilling and, on a fresh start, reads the catalog. */
-    private Init initialize() throws SQLException {
+    private Init initialize() throws SQLException, InterruptedException {
+        return inTransaction(
+                "starting reorg " + plan.reorgId(),
+                c -> {
+                    Catalog.transition(
+                            c,
+                            plan.reorgId(),
+                            List.of(State.WRITE_ONLY, State.FAILED, State.VERIFYING),
+                            State.BACKFILLING);
+                    Init init = new Init();
+                    if (!restored) {
+                        init.known.addAll(Catalog.splits(c, plan.reorgId()));
+                    }
+                    return init;
+                });
+    }
+
+    /** Work on the enumerator's connection, one transaction. */
+    private interface ConnectionWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction with the shared retry policy, replacing the connection
+     * after an error (a terminated backend, a restarted server).
+     */
+    private <T> T inTransaction(String what, ConnectionWork<T> work)
+            throws SQLException, InterruptedException {
         synchronized (lock) {
-            Connection c = connection();
-            Catalog.transition(
-                    c,
-                    plan.reorgId(),
-                    List.of(State.WRITE_ONLY, State.FAILED, State.VERIFYING),
-                    State.BACKFILLING);
-            c.commit();
-            Init init = new Init();
-            if (!restored) {
-                for (SplitProgress p : Catalog.splits(c, plan.reorgId())) {
-                    init.known.add(p);
-                }
-            }
-            c.commit();
-            return init;
+            return retry.call(
+                    what,
+                    () -> {
+                        Connection c = connection();
+                        try {
+                            T result = work.run(c);
+                            c.commit();
+                            return result;
+                        } catch (SQLException e) {
+                            Connections.rollbackQuietly(c);
+                            dropConnection();
+                            throw e;
+                        }
+                    });
         }
     }
 
@@ -202,19 +230,10 @@ public final class BackfillSourceEnumerator
                 .orElse(null);
     }
 
-    private KeyRangeSplitter.Cut cut(SplitterPosition pos) throws SQLException {
-        synchronized (lock) {
-            Connection c = connection();
-            try {
-                KeyRangeSplitter.Cut cut = splitter.cutNext(c, pos);
-                c.commit();
-                return cut;
-            } catch (SQLException e) {
-                Connections.rollbackQuietly(c);
-                dropConnection();
-                throw e;
-            }
-        }
+    private KeyRangeSplitter.Cut cut(SplitterPosition pos)
+            throws SQLException, InterruptedException {
+        return inTransaction(
+                "cutting the next split of " + pos.physicalTable(), c -> splitter.cutNext(c, pos));
     }
 
     private void onCut(KeyRangeSplitter.Cut cut, Throwable err) {
@@ -244,19 +263,10 @@ public final class BackfillSourceEnumerator
         assignPending();
     }
 
-    private long refreshProgress() throws SQLException {
-        synchronized (lock) {
-            Connection c = connection();
-            try {
-                long rows = Catalog.refreshRowsDone(c, plan.reorgId());
-                c.commit();
-                return rows;
-            } catch (SQLException e) {
-                Connections.rollbackQuietly(c);
-                dropConnection();
-                throw e;
-            }
-        }
+    private long refreshProgress() throws SQLException, InterruptedException {
+        return inTransaction(
+                "refreshing rows_done of reorg " + plan.reorgId(),
+                c -> Catalog.refreshRowsDone(c, plan.reorgId()));
     }
 
     private Connection connection() throws SQLException {

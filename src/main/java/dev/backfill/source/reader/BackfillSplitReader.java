@@ -8,7 +8,9 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
+import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.sink.ReorgFailedException;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.Key;
 
@@ -28,6 +30,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -46,14 +49,16 @@ import java.util.List;
  */
 public final class BackfillSplitReader implements SplitReader<RowBatch, BackfillSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSplitReader.class);
+    static final Duration KNOBS_PERIOD = Duration.ofSeconds(2);
+    private static final Duration PAUSED_POLL = Duration.ofMillis(500);
 
     private final ReorgPlan plan;
     private final List<Column> keyColumns;
     private final List<Column> valueColumns;
-    private final int batchSize;
     private final Retry retry = Retry.defaults();
     private final Deque<BackfillSplit> splits = new ArrayDeque<>();
 
+    private final int readers;
     private final RowRateLimiter rateLimiter;
     private final Counter rowsScanned;
 
@@ -61,10 +66,14 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
     private BackfillSplit current;
     private Key watermark; // committed position inside current; null before its first batch
     private boolean started;
-    private boolean closingPageDue;
+    private int batchSize;
+    private Catalog.Knobs knobs;
+    private long knobsReadAt;
+    private boolean loggedPause;
 
     public BackfillSplitReader(ReorgPlan plan, int readers, MetricGroup metrics) {
         this.plan = plan;
+        this.readers = readers;
         this.rateLimiter = new RowRateLimiter(plan.spec().tuning().maxRowsPerSecond(), readers);
         this.rowsScanned = metrics.counter("rowsScanned");
         TableInfo t = plan.table();
@@ -83,10 +92,33 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
 
     @Override
     public RecordsWithSplitIds<RowBatch> fetch() throws IOException {
+        try {
+            refreshKnobs();
+            if (knobs != null && knobs.paused) {
+                if (!loggedPause) {
+                    LOG.info(
+                            "reorg {}: paused; reading stops until paused = false", plan.reorgId());
+                    loggedPause = true;
+                }
+                // Idle without any transaction; checkpoints go on on the task thread.
+                Thread.sleep(PAUSED_POLL.toMillis());
+                return new RecordsBySplits.Builder<RowBatch>().build();
+            }
+            if (loggedPause) {
+                LOG.info("reorg {}: resumed", plan.reorgId());
+                loggedPause = false;
+            }
+        } catch (SQLException e) {
+            throw new IOException(
+                    "reorg " + plan.reorgId() + ": cannot read the live knobs: " + e.getMessage(),
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while paused", e);
+        }
         if (current == null) {
             current = splits.poll();
             started = false;
-            closingPageDue = false;
             if (current == null) {
                 return new RecordsBySplits.Builder<RowBatch>().build();
             }
@@ -113,10 +145,12 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
                         watermark != null ? watermark : current.start());
             }
             Key after = watermark != null ? watermark : current.start();
+            int batchSize = this.batchSize;
+            Failpoints.hit(Failpoints.READER_FETCH);
             Page page =
                     retry.call(
                             "reading a page of split " + current.splitId(),
-                            () -> readPage(after),
+                            () -> readPage(after, batchSize),
                             (a, e) -> resetConnection());
             rowsScanned.inc(page.keys.size());
             rateLimiter.acquire(page.keys.size());
@@ -193,7 +227,58 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
         final List<String[]> values = new ArrayList<>();
     }
 
-    private Page readPage(Key after) throws SQLException {
+    /**
+     * Re-reads the live knobs from {@code backfill.reorgs} every {@link #KNOBS_PERIOD}: paused,
+     * max_rows_per_second (global, shared evenly by the readers) and batch_size. An aborted reorg
+     * stops the job.
+     */
+    private void refreshKnobs() throws SQLException, InterruptedException {
+        long now = System.nanoTime();
+        if (knobs != null && now - knobsReadAt < KNOBS_PERIOD.toNanos()) {
+            return;
+        }
+        Catalog.Knobs k =
+                retry.call(
+                        "reading the knobs of reorg " + plan.reorgId(),
+                        () -> {
+                            Connection c = connection();
+                            try {
+                                Catalog.Knobs x =
+                                        Catalog.knobs(
+                                                        c,
+                                                        plan.reorgId(),
+                                                        plan.spec().tuning().batchSize())
+                                                .orElseThrow(
+                                                        () ->
+                                                                new ReorgFailedException(
+                                                                        "reorg "
+                                                                                + plan.reorgId()
+                                                                                + " is no longer in"
+                                                                                + " the catalog"));
+                                c.commit();
+                                return x;
+                            } catch (SQLException e) {
+                                Connections.rollbackQuietly(c);
+                                throw e;
+                            }
+                        },
+                        (a, e) -> resetConnection());
+        knobsReadAt = now;
+        if (k.state == Catalog.State.ABORTED) {
+            throw new ReorgFailedException(
+                    "reorg " + plan.reorgId() + " was aborted; the job stops");
+        }
+        if (knobs == null
+                || knobs.batchSize != k.batchSize
+                || knobs.maxRowsPerSecond != k.maxRowsPerSecond) {
+            LOG.info("reorg {}: knobs {}", plan.reorgId(), k);
+        }
+        knobs = k;
+        batchSize = k.batchSize;
+        rateLimiter.setRate(k.maxRowsPerSecond, readers);
+    }
+
+    private Page readPage(Key after, int batchSize) throws SQLException {
         Connection c = connection();
         String sql =
                 SqlBuilder.readPage(

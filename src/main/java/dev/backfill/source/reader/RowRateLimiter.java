@@ -7,14 +7,23 @@ package dev.backfill.source.reader;
  * unlimited.
  */
 final class RowRateLimiter {
-    private final double rowsPerSecond;
+    private double rowsPerSecond;
     private long startNanos = -1;
     private double allowance;
     private long lastNanos;
 
     RowRateLimiter(long globalRowsPerSecond, int readers) {
-        this.rowsPerSecond =
+        setRate(globalRowsPerSecond, readers);
+    }
+
+    /** Changes the rate (a live knob); pacing restarts at the new rate. */
+    void setRate(long globalRowsPerSecond, int readers) {
+        double r =
                 globalRowsPerSecond <= 0 ? 0 : (double) globalRowsPerSecond / Math.max(1, readers);
+        if (r != rowsPerSecond) {
+            rowsPerSecond = r;
+            startNanos = -1;
+        }
     }
 
     boolean unlimited() {

@@ -1,0 +1,132 @@
+package dev.backfill.cli;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Catalog.Reorg;
+import dev.backfill.db.Catalog.State;
+import dev.backfill.db.Connections;
+import dev.backfill.db.IndexTable;
+import dev.backfill.db.Retry;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo;
+import dev.backfill.job.JobSpec;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * {@code scripts/backfill abort --job FILE}: rolls a reorg back in any state before {@code public},
+ * {@code failed} included, like TiDB's rollback of a cancelled add-index job. It first marks the
+ * reorg {@code aborted}, so that a running Flink job sees it and stops within seconds, then drops
+ * the triggers, their functions and the index table in one short DDL transaction under {@code
+ * lock_timeout} (retried), and removes the reorg's split rows. Afterwards the table's definition
+ * and data are exactly as before the reorg. The reorg's catalog row stays, {@code aborted}, as a
+ * record.
+ */
+public final class Abort {
+    private static final Logger LOG = LoggerFactory.getLogger(Abort.class);
+
+    /** What abort found and did. */
+    public enum Outcome {
+        ABORTED,
+        ALREADY_ABORTED
+    }
+
+    private Abort() {}
+
+    /**
+     * Aborts the spec's reorg. {@code spec}'s database must be resolved. Throws {@link
+     * TableInfo.TableException} (bad input) when the reorg does not exist or is public.
+     */
+    public static Outcome run(JobSpec spec) throws SQLException, InterruptedException {
+        Retry retry = Retry.defaults();
+        try (Connection c =
+                Connections.open(Connections.dataSource(spec.database(), spec.reorgId()))) {
+            Catalog.ensureSchema(c);
+            c.commit();
+            Reorg r = Catalog.find(c, spec.reorgId()).orElse(null);
+            c.commit();
+            if (r == null) {
+                throw new TableInfo.TableException(
+                        "there is no reorg " + spec.reorgId() + " in backfill.reorgs to abort");
+            }
+            if (r.state == State.PUBLIC) {
+                throw new TableInfo.TableException(
+                        "reorg "
+                                + spec.reorgId()
+                                + " is public; abort works only before public (drop the index"
+                                + " table yourself if you no longer want it)");
+            }
+            boolean already = r.state == State.ABORTED;
+            if (!already) {
+                retry.call(
+                        "marking reorg " + spec.reorgId() + " aborted",
+                        () -> {
+                            Catalog.setState(
+                                    c,
+                                    spec.reorgId(),
+                                    State.ABORTED,
+                                    "aborted in state " + r.state.value(),
+                                    true);
+                            c.commit();
+                            return null;
+                        });
+            }
+            List<String> drops = dropStatements(c, spec);
+            c.commit();
+            retry.call(
+                    "dropping the triggers and the index table of reorg "
+                            + spec.reorgId()
+                            + " (lock_timeout "
+                            + spec.tuning().lockTimeout().toMillis()
+                            + " ms)",
+                    () -> {
+                        try (Statement st = c.createStatement()) {
+                            st.execute(
+                                    "SET LOCAL lock_timeout = "
+                                            + spec.tuning().lockTimeout().toMillis());
+                            for (String sql : drops) {
+                                st.execute(sql);
+                            }
+                            Catalog.deleteProgress(c, spec.reorgId());
+                            c.commit();
+                            return null;
+                        } catch (SQLException e) {
+                            c.rollback();
+                            throw e;
+                        }
+                    });
+            LOG.info("reorg {} aborted (was {})", spec.reorgId(), r.state.value());
+            return already ? Outcome.ALREADY_ABORTED : Outcome.ABORTED;
+        }
+    }
+
+    /** The drops; when the table itself is gone, only the index table and the functions. */
+    private static List<String> dropStatements(Connection c, JobSpec spec) throws SQLException {
+        TableInfo table;
+        try {
+            table = TableInfo.load(c, spec.schema(), spec.table());
+        } catch (TableInfo.TableException e) {
+            LOG.warn(
+                    "reorg {}: {}; dropping only what does not hang off it",
+                    spec.reorgId(),
+                    e.getMessage());
+            table = null;
+        }
+        if (table != null) {
+            IndexTable index =
+                    IndexTable.resolve(
+                            table,
+                            spec.addIndex().name(),
+                            List.of(),
+                            spec.addIndex().unique(),
+                            spec.reorgId());
+            return SqlBuilder.dropAll(index);
+        }
+        return SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId());
+    }
+}
