@@ -41,5 +41,6 @@ ensure_flink_classpath() {
     echo "backfill: resolving the Flink classpath from Maven" >&2
     mkdir -p "$(dirname "$BACKFILL_CP_FILE")"
     "${MVN[@]}" dependency:build-classpath -DincludeScope=provided -Dmdep.outputFile="$BACKFILL_CP_FILE" >&2
+    touch "$BACKFILL_CP_FILE" # the plugin leaves an unchanged file alone, so mark it fresh
   fi
 }

@@ -130,6 +130,38 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /**
+     * Like {@link #start(Path, int)}, but when another live process (a running {@code
+     * scripts/backfill}) owns the server in {@code home}, connects to that server instead: {@code
+     * abort} or a second client can then work on the database of a reorg that is running. An
+     * attached server is never stopped by {@link #close()}.
+     */
+    public static EmbeddedPostgresServer attachOrStart(Path home, int port) throws IOException {
+        Path h = home.toAbsolutePath().normalize();
+        Path dataDir = h.resolve("data");
+        if (Files.isDirectory(dataDir) && zonkyLock(dataDir) == LockState.HELD_BY_OTHER_PROCESS) {
+            PidFile info = PidFile.read(dataDir.resolve(PID_FILE));
+            if (info != null && info.port != null && isRunning(info.pid)) {
+                int running;
+                try {
+                    running = Integer.parseInt(info.port.trim());
+                } catch (NumberFormatException e) {
+                    running = -1;
+                }
+                if (running > 0) {
+                    EmbeddedPostgresServer attached =
+                            verifyStarted(null, h.resolve("pg"), dataDir, running);
+                    LOG.info(
+                            "attached to PostgreSQL pid {} on port {}, owned by another process",
+                            attached.postmasterPid,
+                            running);
+                    return attached;
+                }
+            }
+        }
+        return start(h, port);
+    }
+
+    /**
      * Starts PostgreSQL with the binaries and the data in separate directories, so that several
      * data directories (for example one per test JVM) share one unpacked copy of the binaries.
      *
@@ -294,8 +326,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** Stops the server (fast shutdown: open sessions are rolled back). Idempotent. */
     @Override
     public void close() {
-        if (closed.getAndSet(true)) {
-            return;
+        if (closed.getAndSet(true) || postgres == null) {
+            return; // closed, or attached to a server another process owns
         }
         try {
             postgres.close();
@@ -646,6 +678,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** The exit status of zonky's {@code pg_ctl start}, for error messages. */
     private static String pgCtlOutcome(EmbeddedPostgres pg) {
+        if (pg == null) {
+            return "";
+        }
         Process pgCtl = pg.getProcess();
         try {
             if (pgCtl != null && pgCtl.waitFor(5, TimeUnit.SECONDS)) {

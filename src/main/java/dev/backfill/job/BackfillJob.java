@@ -185,7 +185,8 @@ public final class BackfillJob {
                     "backfill: starting embedded PostgreSQL (data in "
                             + home.resolve("data")
                             + ")");
-            EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(home, embeddedPort());
+            EmbeddedPostgresServer pg =
+                    EmbeddedPostgresServer.attachOrStart(home, embeddedPort());
             // It stays up after this run so that psql can look at the result; the next run or
             // `scripts/backfill stop-db` stops it.
             pg.leaveRunning();
@@ -326,7 +327,12 @@ public final class BackfillJob {
                                 : "the job ended without publishing";
         System.err.println(
                 "backfill: reorg " + spec.reorgId() + " is " + r.state.value() + ": " + why);
-        System.err.println("backfill: fix the cause and run the same command again to resume");
+        System.err.println(
+                r.state == Catalog.State.ABORTED
+                        ? "backfill: the reorg was aborted; its triggers and index table are gone"
+                        : "backfill: fix the cause and run the same command again to resume, or"
+                                + " abort it: scripts/backfill abort --job "
+                                + args.job);
         return EXIT_FAILED;
     }
 

@@ -40,6 +40,7 @@ public final class Finalizer {
     private static final Logger LOG = LoggerFactory.getLogger(Finalizer.class);
     private static final Duration WAIT_POLL = Duration.ofMillis(200);
     private static final Duration WAIT_LOG_EVERY = Duration.ofSeconds(10);
+    private static final Duration STOP_CHECK_EVERY = Duration.ofSeconds(1);
 
     private Finalizer() {}
 
@@ -195,6 +196,7 @@ public final class Finalizer {
             throws SQLException, InterruptedException {
         long loggedAt = 0;
         long start = System.nanoTime();
+        long stopCheckedAt = start;
         while (true) {
             List<String> older = new ArrayList<>();
             try (PreparedStatement ps =
@@ -236,6 +238,9 @@ public final class Finalizer {
                         older.size(),
                         older);
                 loggedAt = now;
+            }
+            if (now - stopCheckedAt > STOP_CHECK_EVERY.toNanos()) {
+                stopCheckedAt = now;
                 if (stop.getAsBoolean()) {
                     throw new ReorgFailedException(
                             "reorg " + plan.reorgId() + " was stopped while waiting to verify");
