@@ -275,6 +275,57 @@ public final class Catalog {
         }
     }
 
+    /**
+     * Takes the reorg's runner lock, a session-level advisory lock that the job's enumerator holds
+     * on an idle connection for its lifetime (no transaction stays open), so that two jobs never
+     * run the same reorg at once. Returns false when another session holds it.
+     */
+    public static boolean tryLockRunner(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
+            ps.setString(1, "backfill:" + id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Releases the runner lock taken by {@link #tryLockRunner} on this session. */
+    public static void unlockRunner(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT pg_advisory_unlock(hashtextextended(?, 0))")) {
+            ps.setString(1, "backfill:" + id);
+            ps.executeQuery().close();
+        }
+    }
+
+    /** Describes the session holding the reorg's runner lock, for the error message. */
+    public static String runnerLockHolder(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
+                                + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                                + " WHERE l.locktype = 'advisory' AND l.granted"
+                                + " AND ((l.classid::bigint << 32) | l.objid::bigint)"
+                                + " = hashtextextended(?, 0)")) {
+            ps.setString(1, "backfill:" + id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return "another session";
+                }
+                return "pid "
+                        + rs.getInt(1)
+                        + " ("
+                        + rs.getString(2)
+                        + (rs.getString(3) != null ? " from " + rs.getString(3) : "")
+                        + ", connected "
+                        + rs.getTimestamp(4)
+                        + ")";
+            }
+        }
+    }
+
     /** Deletes the reorg's split rows (abort). */
     public static void deleteProgress(Connection c, String id) throws SQLException {
         try (PreparedStatement ps =

@@ -176,6 +176,7 @@ public final class BackfillJob {
     }
 
     private String embeddedHint;
+    private static EmbeddedPostgresServer embedded;
 
     /** With {@code url: embedded}: starts the server (left running) and points the spec at it. */
     private JobSpec resolveDatabase(JobSpec spec, boolean seed) throws Exception {
@@ -185,8 +186,10 @@ public final class BackfillJob {
                     "backfill: starting embedded PostgreSQL (data in "
                             + home.resolve("data")
                             + ")");
-            EmbeddedPostgresServer pg =
-                    EmbeddedPostgresServer.attachOrStart(home, embeddedPort());
+            EmbeddedPostgresServer pg = EmbeddedPostgresServer.attachOrStart(home, embeddedPort());
+            // Held for the life of the JVM: the server's data-directory lock (which tells other
+            // clients that this process owns the server) lives as long as this object does.
+            embedded = pg;
             // It stays up after this run so that psql can look at the result; the next run or
             // `scripts/backfill stop-db` stops it.
             pg.leaveRunning();

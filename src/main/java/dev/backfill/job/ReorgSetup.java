@@ -67,6 +67,17 @@ public final class ReorgSetup {
             Outcome out;
             if (existing.isPresent()) {
                 Prepare.checkSameDefinition(existing.get(), plan);
+                // Fail early, on the client, when a job is running this reorg right now (its
+                // enumerator holds the runner lock, which remains the real guard).
+                if (!Catalog.tryLockRunner(c, spec.reorgId())) {
+                    throw new TableInfo.TableException(
+                            "reorg "
+                                    + spec.reorgId()
+                                    + " is already being run by another job (runner lock held by "
+                                    + Catalog.runnerLockHolder(c, spec.reorgId())
+                                    + ")");
+                }
+                Catalog.unlockRunner(c, spec.reorgId());
                 out = new Outcome(plan, Status.RESUMING, existing.get());
             } else {
                 Prepare.run(c, plan);

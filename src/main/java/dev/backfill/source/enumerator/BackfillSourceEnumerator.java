@@ -6,6 +6,7 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Retry;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.sink.ReorgFailedException;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
 
@@ -19,6 +20,7 @@ import javax.annotation.Nullable;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -58,6 +60,8 @@ public final class BackfillSourceEnumerator
             connection; // used only from callAsync workers, under synchronized(this.lock)
     private final Object lock = new Object();
     private final Retry retry = Retry.defaults();
+    private static final Duration RUNNER_LOCK_WAIT = Duration.ofSeconds(10);
+    private volatile Connection runnerLock;
 
     public BackfillSourceEnumerator(
             SplitEnumeratorContext<BackfillSplit> context,
@@ -96,6 +100,7 @@ public final class BackfillSourceEnumerator
 
     /** Worker thread: marks the reorg backfilling and, on a fresh start, reads the catalog. */
     private Init initialize() throws SQLException, InterruptedException {
+        lockRunner();
         return inTransaction(
                 "starting reorg " + plan.reorgId(),
                 c -> {
@@ -110,6 +115,40 @@ public final class BackfillSourceEnumerator
                     }
                     return init;
                 });
+    }
+
+    /**
+     * Takes the reorg's runner lock on a connection of its own, held idle (no transaction) until
+     * the enumerator closes: a second job on the same reorg fails at once instead of doing the work
+     * twice. A lock still held by a predecessor being torn down is waited for a few seconds.
+     */
+    private void lockRunner() throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + RUNNER_LOCK_WAIT.toNanos();
+        while (true) {
+            Connection c =
+                    retry.call(
+                            "connecting for the runner lock of reorg " + plan.reorgId(),
+                            () -> plan.dataSource().getConnection());
+            try {
+                if (Catalog.tryLockRunner(c, plan.reorgId())) {
+                    runnerLock = c;
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new ReorgFailedException(
+                            "reorg "
+                                    + plan.reorgId()
+                                    + " is already being run by another job: its runner lock is"
+                                    + " held by "
+                                    + Catalog.runnerLockHolder(c, plan.reorgId()));
+                }
+            } finally {
+                if (runnerLock != c) {
+                    Connections.closeQuietly(c);
+                }
+            }
+            Thread.sleep(200); // waiting for a predecessor to release the lock
+        }
     }
 
     /** Work on the enumerator's connection, one transaction. */
@@ -146,6 +185,9 @@ public final class BackfillSourceEnumerator
     }
 
     private void onInitialized(Init init, Throwable err) {
+        if (err instanceof ReorgFailedException) {
+            throw (ReorgFailedException) err;
+        }
         if (err != null) {
             throw new IllegalStateException(
                     "reorg " + plan.reorgId() + ": cannot read the catalog", err);
@@ -308,5 +350,6 @@ public final class BackfillSourceEnumerator
         synchronized (lock) {
             dropConnection();
         }
+        Connections.closeQuietly(runnerLock); // releases the runner lock
     }
 }
