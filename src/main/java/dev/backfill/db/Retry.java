@@ -86,8 +86,19 @@ public final class Retry {
         return false;
     }
 
+    private RetryListener defaultListener = (attempt, cause) -> {};
+
+    /**
+     * The same policy, calling {@code listener} before each retry of {@link #call(String, Work)}.
+     */
+    public Retry withListener(RetryListener listener) {
+        Retry r = new Retry(maxAttempts, baseDelay, maxDelay);
+        r.defaultListener = listener;
+        return r;
+    }
+
     public <T> T call(String what, Work<T> work) throws SQLException, InterruptedException {
-        return call(what, work, (attempt, cause) -> {});
+        return call(what, work, defaultListener);
     }
 
     /**

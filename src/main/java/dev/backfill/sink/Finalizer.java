@@ -55,7 +55,44 @@ public final class Finalizer {
 
     static Verifier.Result finish(ReorgPlan plan, long chunkRows)
             throws SQLException, InterruptedException {
-        Retry retry = Retry.defaults();
+        // Every step is idempotent, so after a lost connection (a terminated backend, a restarted
+        // server) the whole sequence starts again on a new one.
+        Retry outer = Retry.defaults();
+        return outer.call(
+                "finalizing reorg " + plan.reorgId(),
+                () -> {
+                    try {
+                        return finishOnce(plan, chunkRows);
+                    } catch (ConnectionLost e) {
+                        throw e.cause;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new SQLException("interrupted while finalizing", e);
+                    }
+                });
+    }
+
+    /** Ends the inner retries of one attempt when its connection is gone. */
+    private static final class ConnectionLost extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final SQLException cause;
+
+        ConnectionLost(SQLException cause) {
+            super(cause);
+            this.cause = cause;
+        }
+    }
+
+    private static Verifier.Result finishOnce(ReorgPlan plan, long chunkRows)
+            throws SQLException, InterruptedException {
+        Retry retry =
+                Retry.defaults()
+                        .withListener(
+                                (attempt, e) -> {
+                                    if (Retry.isConnectionError(e)) {
+                                        throw new ConnectionLost(e);
+                                    }
+                                });
         try (Connection c = Connections.open(plan.dataSource())) {
             Reorg r = retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan));
             if (r.state == State.PUBLIC) {

@@ -7,6 +7,7 @@ import dev.backfill.source.split.BackfillSplitState;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
+import org.apache.flink.metrics.Counter;
 
 import java.util.Map;
 
@@ -20,10 +21,26 @@ public final class BackfillSourceReader
                 RowBatch, RowBatch, BackfillSplit, BackfillSplitState> {
 
     public BackfillSourceReader(ReorgPlan plan, Configuration config, SourceReaderContext context) {
+        this(
+                plan,
+                config,
+                context,
+                context.metricGroup().counter("rowsScanned"),
+                new RowRateLimiter(
+                        plan.spec().tuning().maxRowsPerSecond(), context.currentParallelism()));
+    }
+
+    private BackfillSourceReader(
+            ReorgPlan plan,
+            Configuration config,
+            SourceReaderContext context,
+            Counter rowsScanned,
+            RowRateLimiter rateLimiter) {
+        // One counter and one limiter per subtask, shared by the split readers Flink creates.
         super(
                 () ->
                         new BackfillSplitReader(
-                                plan, context.currentParallelism(), context.metricGroup()),
+                                plan, context.currentParallelism(), rowsScanned, rateLimiter),
                 new BackfillRecordEmitter(),
                 config,
                 context);

@@ -71,11 +71,25 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
     private long knobsReadAt;
     private boolean loggedPause;
 
+    /** A reader with its own counter and rate limiter (tests). */
     public BackfillSplitReader(ReorgPlan plan, int readers, MetricGroup metrics) {
+        this(
+                plan,
+                readers,
+                metrics.counter("rowsScanned"),
+                new RowRateLimiter(plan.spec().tuning().maxRowsPerSecond(), readers));
+    }
+
+    /**
+     * A reader sharing its subtask's counter and rate limiter: Flink builds a new split reader for
+     * each fetcher, usually one per split, and the metric and the pacing must span them all.
+     */
+    BackfillSplitReader(
+            ReorgPlan plan, int readers, Counter rowsScanned, RowRateLimiter rateLimiter) {
         this.plan = plan;
         this.readers = readers;
-        this.rateLimiter = new RowRateLimiter(plan.spec().tuning().maxRowsPerSecond(), readers);
-        this.rowsScanned = metrics.counter("rowsScanned");
+        this.rateLimiter = rateLimiter;
+        this.rowsScanned = rowsScanned;
         TableInfo t = plan.table();
         this.keyColumns = t.keyColumns();
         this.valueColumns = new ArrayList<>();

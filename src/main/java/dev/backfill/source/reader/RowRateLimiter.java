@@ -17,7 +17,7 @@ final class RowRateLimiter {
     }
 
     /** Changes the rate (a live knob); pacing restarts at the new rate. */
-    void setRate(long globalRowsPerSecond, int readers) {
+    synchronized void setRate(long globalRowsPerSecond, int readers) {
         double r =
                 globalRowsPerSecond <= 0 ? 0 : (double) globalRowsPerSecond / Math.max(1, readers);
         if (r != rowsPerSecond) {
@@ -33,7 +33,7 @@ final class RowRateLimiter {
     /**
      * How long to wait, in nanoseconds, after reading {@code rows} more rows at time {@code now}.
      */
-    long delayNanos(long rows, long now) {
+    synchronized long delayNanos(long rows, long now) {
         if (unlimited()) {
             return 0;
         }
