@@ -61,25 +61,9 @@ public final class SqlBuilder {
      */
     public static String readPage(
             String quotedPhysical, List<Column> key, List<Column> values, boolean hasLower) {
-        List<String> cols = new ArrayList<>();
-        for (Column c : key) {
-            cols.add(c.name());
-        }
-        for (Column c : values) {
-            cols.add(c.name());
-        }
-        return "SELECT "
-                + Identifiers.list("t", cols)
-                + " FROM "
-                + quotedPhysical
-                + " t WHERE "
-                + (hasLower ? keyTuple("t", key) + " > " + keyParams(key) + " AND " : "")
-                + keyTuple("t", key)
-                + " <= "
-                + keyParams(key)
-                + " ORDER BY "
-                + orderBy("t", key, false)
-                + " LIMIT ?";
+        List<String> cols = names(key);
+        cols.addAll(names(values));
+        return keyScan(quotedPhysical, cols, key, hasLower, true, false) + " LIMIT ?";
     }
 
     /**
@@ -87,28 +71,31 @@ public final class SqlBuilder {
      * lower bound (when {@code hasLower}), then the offset.
      */
     public static String splitBoundary(String quotedPhysical, List<Column> key, boolean hasLower) {
-        return "SELECT "
-                + Identifiers.list("t", names(key))
-                + " FROM "
-                + quotedPhysical
-                + " t"
-                + (hasLower ? " WHERE " + keyTuple("t", key) + " > " + keyParams(key) : "")
-                + " ORDER BY "
-                + orderBy("t", key, false)
+        return keyScan(quotedPhysical, names(key), key, hasLower, false, false)
                 + " OFFSET ? LIMIT 1";
     }
 
     /** The largest key after the lower bound: the end of a table's last split. */
     public static String lastKey(String quotedPhysical, List<Column> key, boolean hasLower) {
+        return keyScan(quotedPhysical, names(key), key, hasLower, false, true) + " LIMIT 1";
+    }
+
+    /** {@code SELECT cols FROM source t WHERE <key range> ORDER BY key}: every keyset scan. */
+    private static String keyScan(
+            String source,
+            List<String> cols,
+            List<Column> key,
+            boolean hasLower,
+            boolean hasUpper,
+            boolean descending) {
         return "SELECT "
-                + Identifiers.list("t", names(key))
+                + Identifiers.list("t", cols)
                 + " FROM "
-                + quotedPhysical
+                + source
                 + " t"
-                + (hasLower ? " WHERE " + keyTuple("t", key) + " > " + keyParams(key) : "")
+                + keyRange("t", key, hasLower, hasUpper)
                 + " ORDER BY "
-                + orderBy("t", key, true)
-                + " LIMIT 1";
+                + orderBy("t", key, descending);
     }
 
     // ---------------------------------------------------------------- add-index batch
