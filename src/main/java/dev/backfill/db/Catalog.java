@@ -400,15 +400,23 @@ public final class Catalog {
         }
     }
 
-    /** Records a newly cut split; an existing row for the same split id wins and is returned. */
-    public static SplitProgress recordSplit(
+    /**
+     * Records a newly cut split; an existing row for the same split id wins and is returned. Empty
+     * when the reorg is no longer running (aborted or public).
+     */
+    public static Optional<SplitProgress> recordSplit(
             Connection c, String reorgId, BackfillSplit s, boolean last) throws SQLException {
+        // Only while the reorg runs: an abort (which deletes the split rows) must not be undone by
+        // a split cut a moment later. The reorg row is locked against a concurrent abort.
         try (PreparedStatement ps =
                 c.prepareStatement(
                         "INSERT INTO "
                                 + PROGRESS
                                 + " (reorg_id, split_id, physical_table, split_index, start_key, end_key, last)"
-                                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reorg_id, split_id) DO NOTHING")) {
+                                + " SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM "
+                                + REORGS
+                                + " WHERE id = ? AND state NOT IN ('aborted', 'public') FOR SHARE)"
+                                + " ON CONFLICT (reorg_id, split_id) DO NOTHING")) {
             ps.setString(1, reorgId);
             ps.setString(2, s.splitId());
             ps.setString(3, s.physicalTable());
@@ -416,9 +424,10 @@ public final class Catalog {
             ps.setString(5, KeyCodec.toJson(s.start()));
             ps.setString(6, KeyCodec.toJson(s.end()));
             ps.setBoolean(7, last);
+            ps.setString(8, reorgId);
             ps.executeUpdate();
         }
-        return findSplit(c, reorgId, s.splitId()).orElseThrow();
+        return findSplit(c, reorgId, s.splitId());
     }
 
     public static Optional<SplitProgress> findSplit(Connection c, String reorgId, String splitId)

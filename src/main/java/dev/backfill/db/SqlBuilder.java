@@ -451,6 +451,19 @@ public final class SqlBuilder {
                                                                                                         .name())))
                                 ? "NOTHING"
                                 : "UPDATE SET " + setExcluded(index.indexedNames(), names(key)));
+        // Before deleting the old entry, claim it with an insert that conflicts on any unique
+        // constraint: under REPEATABLE READ, a conflict with an entry committed after the writer's
+        // snapshot (a batch's) raises a serialization failure (40001) instead of the DELETE
+        // silently missing that entry and leaving it stale. Under READ COMMITTED it does nothing
+        // when the entry exists, and an entry it inserts is deleted right after.
+        String claimOld =
+                "INSERT INTO "
+                        + idx
+                        + " ("
+                        + Identifiers.list(null, entry)
+                        + ") VALUES ("
+                        + prefixed("OLD.", entry)
+                        + ") ON CONFLICT DO NOTHING";
         String deleteOld =
                 "DELETE FROM "
                         + idx
@@ -465,6 +478,8 @@ public final class SqlBuilder {
                         + upsert
                         + ";\n"
                         + "  ELSIF TG_OP = 'DELETE' THEN\n    "
+                        + claimOld
+                        + ";\n    "
                         + deleteOld
                         + ";\n"
                         + "  ELSIF "
@@ -472,6 +487,8 @@ public final class SqlBuilder {
                         + " IS DISTINCT FROM "
                         + tuple("NEW", names(key))
                         + " THEN\n    "
+                        + claimOld
+                        + ";\n    "
                         + deleteOld
                         + ";\n    "
                         + upsert

@@ -4,6 +4,7 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
+import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.job.Failpoints;
@@ -61,6 +62,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         this.plan = plan;
         this.index = plan.index();
         this.subtask = subtask;
+        KeyCodec.warmUp();
         this.rowsWritten = metrics.counter("rowsWritten");
         this.rowsSkipped = metrics.counter("rowsSkipped");
         this.batchesCommitted = metrics.counter("batchesCommitted");

@@ -280,7 +280,9 @@ public final class Finalizer {
                 stopCheckedAt = now;
                 if (stop.getAsBoolean()) {
                     throw new ReorgFailedException(
-                            "reorg " + plan.reorgId() + " was stopped while waiting to verify");
+                            "reorg "
+                                    + plan.reorgId()
+                                    + " was aborted or failed while waiting to verify");
                 }
             }
             Thread.sleep(WAIT_POLL.toMillis()); // polling pg_stat_activity for the condition

@@ -4,6 +4,7 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.SplitProgress;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
+import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.sink.ReorgFailedException;
@@ -73,6 +74,7 @@ public final class BackfillSourceEnumerator
                 new KeyRangeSplitter(
                         plan.reorgId(), plan.table(), plan.spec().tuning().splitRows());
         this.restored = restoredState != null;
+        KeyCodec.warmUp();
         if (restoredState != null) {
             pending.addAll(restoredState.unassigned());
             for (SplitterPosition p : restoredState.positions()) {
@@ -109,6 +111,28 @@ public final class BackfillSourceEnumerator
                             plan.reorgId(),
                             List.of(State.WRITE_ONLY, State.FAILED, State.VERIFYING),
                             State.BACKFILLING);
+                    Catalog.Reorg r =
+                            Catalog.find(c, plan.reorgId())
+                                    .orElseThrow(
+                                            () ->
+                                                    new ReorgFailedException(
+                                                            "reorg "
+                                                                    + plan.reorgId()
+                                                                    + " is not in the catalog"));
+                    if (r.state == State.PUBLIC) {
+                        // A restore after the finalizer published: nothing left to do.
+                        Init done = new Init();
+                        done.alreadyPublic = true;
+                        return done;
+                    }
+                    if (r.state != State.BACKFILLING) {
+                        throw new ReorgFailedException(
+                                "reorg "
+                                        + plan.reorgId()
+                                        + " is "
+                                        + r.state.value()
+                                        + "; the job stops");
+                    }
                     Init init = new Init();
                     if (!restored) {
                         init.known.addAll(Catalog.splits(c, plan.reorgId()));
@@ -182,6 +206,7 @@ public final class BackfillSourceEnumerator
 
     private static final class Init {
         final List<SplitProgress> known = new ArrayList<>();
+        boolean alreadyPublic;
     }
 
     private void onInitialized(Init init, Throwable err) {
@@ -191,6 +216,16 @@ public final class BackfillSourceEnumerator
         if (err != null) {
             throw new IllegalStateException(
                     "reorg " + plan.reorgId() + ": cannot read the catalog", err);
+        }
+        if (init.alreadyPublic) {
+            LOG.info("reorg {} is already public; no splits to read", plan.reorgId());
+            pending.clear();
+            for (String physical : plan.table().physicalTables()) {
+                positions.put(physical, new SplitterPosition(physical, 0, null, true));
+            }
+            initialized = true;
+            assignPending();
+            return;
         }
         for (String physical : plan.table().physicalTables()) {
             positions.putIfAbsent(physical, KeyRangeSplitter.initial(physical));

@@ -5,6 +5,7 @@ import dev.backfill.db.Catalog.SplitProgress;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
+import dev.backfill.sink.ReorgFailedException;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.Key;
@@ -93,7 +94,15 @@ public final class KeyRangeSplitter {
             }
             BackfillSplit split =
                     new BackfillSplit(pos.physicalTable(), pos.nextIndex(), start, end, null);
-            known = Catalog.recordSplit(c, reorgId, split, last);
+            known =
+                    Catalog.recordSplit(c, reorgId, split, last)
+                            .orElseThrow(
+                                    () ->
+                                            new ReorgFailedException(
+                                                    "reorg "
+                                                            + reorgId
+                                                            + " is no longer running (aborted);"
+                                                            + " the job stops"));
         }
         return new Cut(
                 known,

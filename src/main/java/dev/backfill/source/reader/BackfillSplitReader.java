@@ -90,6 +90,7 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
         this.readers = readers;
         this.rateLimiter = rateLimiter;
         this.rowsScanned = rowsScanned;
+        KeyCodec.warmUp();
         TableInfo t = plan.table();
         this.keyColumns = t.keyColumns();
         this.valueColumns = new ArrayList<>();

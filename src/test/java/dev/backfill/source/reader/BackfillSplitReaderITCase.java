@@ -282,7 +282,7 @@ class BackfillSplitReaderITCase {
     private static BackfillSplit record(Prepared p, BackfillSplit split, boolean last)
             throws SQLException {
         try (Connection c = p.ds.getConnection()) {
-            return Catalog.recordSplit(c, p.plan.reorgId(), split, last).split;
+            return Catalog.recordSplit(c, p.plan.reorgId(), split, last).orElseThrow().split;
         }
     }
 

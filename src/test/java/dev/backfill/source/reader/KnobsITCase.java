@@ -172,7 +172,7 @@ class KnobsITCase {
                     "KnobsITCase: paused: progress resumed "
                             + (System.nanoTime() - resumedAt) / 1_000_000
                             + " ms after paused = false");
-            knob(ds, spec, "max_rows_per_second = 0");
+            knob(ds, spec, "max_rows_per_second = 0, batch_size = 1000");
 
             job.getJobExecutionResult().get(90, TimeUnit.SECONDS);
         } finally {
@@ -210,7 +210,7 @@ class KnobsITCase {
                                     + " 5000-row splits)")
                     .isBetween(3200.0, 4800.0);
 
-            knob(ds, spec, "max_rows_per_second = 0");
+            knob(ds, spec, "max_rows_per_second = 0, batch_size = 1000");
             job.getJobExecutionResult().get(90, TimeUnit.SECONDS);
         } finally {
             cancelQuietly(job);
