@@ -2,7 +2,10 @@ package dev.backfill.job;
 
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -39,9 +42,11 @@ public final class JobSpec implements Serializable {
     private final String schema; // null: resolve through search_path
     private final String table;
     private final Operation operation;
-    private final AddIndexSpec addIndex;
+    private final AddIndexSpec addIndex; // null unless ADD_INDEX
+    private final ModifyColumnSpec modifyColumn; // null unless MODIFY_COLUMN
     private final TuningSpec tuning;
 
+    /** An add-index spec (or any spec without a modify-column part). */
     public JobSpec(
             String sourceFile,
             String reorgId,
@@ -52,6 +57,34 @@ public final class JobSpec implements Serializable {
             Operation operation,
             AddIndexSpec addIndex,
             TuningSpec tuning) {
+        this(
+                sourceFile,
+                reorgId,
+                rawSpec,
+                database,
+                schema,
+                table,
+                operation,
+                addIndex,
+                null,
+                tuning);
+    }
+
+    /**
+     * A spec for either operation: {@code modifyColumn} is given exactly when {@code operation} is
+     * {@link Operation#MODIFY_COLUMN}, and then {@code addIndex} is null.
+     */
+    public JobSpec(
+            String sourceFile,
+            String reorgId,
+            String rawSpec,
+            DatabaseSpec database,
+            String schema,
+            String table,
+            Operation operation,
+            AddIndexSpec addIndex,
+            ModifyColumnSpec modifyColumn,
+            TuningSpec tuning) {
         this.sourceFile = sourceFile;
         this.reorgId = Objects.requireNonNull(reorgId, "reorgId");
         this.rawSpec = Objects.requireNonNull(rawSpec, "rawSpec");
@@ -59,7 +92,21 @@ public final class JobSpec implements Serializable {
         this.schema = schema;
         this.table = Objects.requireNonNull(table, "table");
         this.operation = Objects.requireNonNull(operation, "operation");
+        if (operation == Operation.MODIFY_COLUMN) {
+            Objects.requireNonNull(modifyColumn, "modifyColumn (operation modify-column)");
+            if (addIndex != null) {
+                throw new IllegalArgumentException(
+                        "a modify-column spec has no add-index part, got " + addIndex);
+            }
+        } else if (modifyColumn != null) {
+            throw new IllegalArgumentException(
+                    "a "
+                            + operation.key()
+                            + " spec has no modify-column part, got "
+                            + modifyColumn);
+        }
         this.addIndex = addIndex;
+        this.modifyColumn = modifyColumn;
         this.tuning = Objects.requireNonNull(tuning, "tuning");
     }
 
@@ -94,8 +141,17 @@ public final class JobSpec implements Serializable {
         return operation;
     }
 
+    /** The add-index part; null unless {@link #operation()} is {@link Operation#ADD_INDEX}. */
     public AddIndexSpec addIndex() {
         return addIndex;
+    }
+
+    /**
+     * The modify-column part; null unless {@link #operation()} is {@link Operation#MODIFY_COLUMN}
+     * (so null for add-index).
+     */
+    public ModifyColumnSpec modifyColumn() {
+        return modifyColumn;
     }
 
     public TuningSpec tuning() {
@@ -105,7 +161,16 @@ public final class JobSpec implements Serializable {
     /** Returns a copy pointed at another database (used when {@code embedded} is resolved). */
     public JobSpec withDatabase(DatabaseSpec db) {
         return new JobSpec(
-                sourceFile, reorgId, rawSpec, db, schema, table, operation, addIndex, tuning);
+                sourceFile,
+                reorgId,
+                rawSpec,
+                db,
+                schema,
+                table,
+                operation,
+                addIndex,
+                modifyColumn,
+                tuning);
     }
 
     /** The table as written, e.g. {@code demo.orders}. */
@@ -215,6 +280,148 @@ public final class JobSpec implements Serializable {
         @Override
         public String toString() {
             return "{name=" + name + ", columns=" + columns + ", unique=" + unique + "}";
+        }
+    }
+
+    /**
+     * The {@code modify-column} operation: change {@code column} to {@code type}, each value
+     * converted by the SQL expression {@code using} or by the named Java {@code converter} (at most
+     * one of them; with neither, {@code CAST(column AS type)}).
+     *
+     * <p>{@code type} and {@code using} are kept as written; they are checked against the live
+     * schema when the reorg is resolved, not by the parser.
+     */
+    public static final class ModifyColumnSpec implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        /** How the reorg reaches {@code public} once the new column is verified. */
+        public enum Cutover {
+            /** Cut over as soon as verification passes (the default). */
+            AUTO("auto"),
+            /** Wait in state {@code ready} for {@code scripts/backfill cutover}. */
+            MANUAL("manual");
+
+            private final String key;
+
+            Cutover(String key) {
+                this.key = key;
+            }
+
+            /** The spec value, e.g. {@code auto}. */
+            public String key() {
+                return key;
+            }
+
+            /** The cutover for a spec value ({@code auto} or {@code manual}), or null. */
+            public static Cutover fromKey(String key) {
+                for (Cutover c : values()) {
+                    if (c.key.equals(key)) {
+                        return c;
+                    }
+                }
+                return null;
+            }
+        }
+
+        private final String column;
+        private final String type;
+        private final String using; // null: the converter, or CAST(column AS type)
+        private final String converter; // null: the using expression, or CAST(column AS type)
+        private final Map<String, String> converterOptions; // in spec order; never null
+        private final Cutover cutover;
+
+        public ModifyColumnSpec(
+                String column,
+                String type,
+                String using,
+                String converter,
+                Map<String, String> converterOptions,
+                Cutover cutover) {
+            this.column = Objects.requireNonNull(column, "column");
+            this.type = Objects.requireNonNull(type, "type");
+            if (using != null && converter != null) {
+                throw new IllegalArgumentException(
+                        "give either using or converter, not both: " + using + ", " + converter);
+            }
+            Map<String, String> options = converterOptions == null ? Map.of() : converterOptions;
+            if (!options.isEmpty() && converter == null) {
+                throw new IllegalArgumentException(
+                        "converter options " + options.keySet() + " need a converter");
+            }
+            this.using = using;
+            this.converter = converter;
+            LinkedHashMap<String, String> copy = new LinkedHashMap<>();
+            options.forEach(
+                    (k, v) ->
+                            copy.put(
+                                    Objects.requireNonNull(k, "converter option name"),
+                                    Objects.requireNonNull(v, "converter option " + k)));
+            this.converterOptions = Collections.unmodifiableMap(copy);
+            this.cutover = Objects.requireNonNull(cutover, "cutover");
+        }
+
+        /** The column to change, as written (quotes removed, not case-folded). */
+        public String column() {
+            return column;
+        }
+
+        /** The new PostgreSQL type as written, e.g. {@code numeric(12,2)}. */
+        public String type() {
+            return type;
+        }
+
+        /** The SQL expression over the row's columns that computes the new value, or null. */
+        public String using() {
+            return using;
+        }
+
+        /** The name of the Java converter, e.g. {@code timestamptz}, or null. */
+        public String converter() {
+            return converter;
+        }
+
+        /** The converter's options in spec order; empty without a converter. Never null. */
+        public Map<String, String> converterOptions() {
+            return converterOptions;
+        }
+
+        public Cutover cutover() {
+            return cutover;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            if (!(o instanceof ModifyColumnSpec other)) {
+                return false;
+            }
+            return column.equals(other.column)
+                    && type.equals(other.type)
+                    && Objects.equals(using, other.using)
+                    && Objects.equals(converter, other.converter)
+                    && converterOptions.equals(other.converterOptions)
+                    && cutover == other.cutover;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(column, type, using, converter, converterOptions, cutover);
+        }
+
+        @Override
+        public String toString() {
+            return "{column="
+                    + column
+                    + ", type="
+                    + type
+                    + (using == null ? "" : ", using=" + using)
+                    + (converter == null ? "" : ", converter=" + converter)
+                    + (converterOptions.isEmpty() ? "" : ", converter-options=" + converterOptions)
+                    + ", cutover="
+                    + cutover.key()
+                    + "}";
         }
     }
 

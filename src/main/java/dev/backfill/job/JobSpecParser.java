@@ -2,6 +2,8 @@ package dev.backfill.job;
 
 import dev.backfill.job.JobSpec.AddIndexSpec;
 import dev.backfill.job.JobSpec.DatabaseSpec;
+import dev.backfill.job.JobSpec.ModifyColumnSpec;
+import dev.backfill.job.JobSpec.ModifyColumnSpec.Cutover;
 import dev.backfill.job.JobSpec.TuningSpec;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -38,6 +40,9 @@ import java.util.regex.Pattern;
  * JobSpec spec = JobSpecParser.parse(Path.of("conf/jobs/demo.yaml"));
  * spec.reorgId();             // "demo-orders-email"
  * spec.addIndex().columns();  // [email]
+ *
+ * JobSpec m = JobSpecParser.parse(Path.of("conf/jobs/demo-modify-column.yaml"));
+ * m.modifyColumn().type();    // "bigint"
  *
  * // in tests, with an injected environment instead of System.getenv():
  * JobSpec s = JobSpecParser.parse(yaml, "inline.yaml", Map.of("PGPASSWORD", "secret"));
@@ -76,13 +81,28 @@ public final class JobSpecParser {
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&;]password=");
     private static final String JDBC_PREFIX = "jdbc:postgresql://";
 
+    private static final String ADD_INDEX = "add-index";
     private static final String MODIFY_COLUMN = "modify-column";
 
     private static final List<String> TOP_KEYS =
-            List.of("reorg", "database", "table", "add-index", MODIFY_COLUMN, "tuning");
+            List.of("reorg", "database", "table", ADD_INDEX, MODIFY_COLUMN, "tuning");
     private static final List<String> DATABASE_KEYS =
             List.of("url", "user", "password-env", "password-file", "demo-rows");
     private static final List<String> ADD_INDEX_KEYS = List.of("name", "columns", "unique");
+    private static final List<String> MODIFY_COLUMN_KEYS =
+            List.of("column", "type", "using", "converter", "converter-options", "cutover");
+
+    /** The Java converters a modify-column spec may name (issue #4 ships these). */
+    static final List<String> CONVERTERS = List.of("integer", "numeric", "timestamptz", "jsonb");
+
+    private static final String ADD_INDEX_FORM =
+            "add-index (a map with name, columns and optionally unique)";
+    private static final String MODIFY_COLUMN_FORM =
+            "modify-column (a map with column, type and optionally using or converter,"
+                    + " converter-options, cutover)";
+    private static final String TYPE_FORM = "a PostgreSQL type, like bigint or numeric(12,2)";
+    private static final String USING_FORM =
+            "an SQL expression over the row's columns, like amount::numeric / 100";
     private static final List<String> TUNING_KEYS =
             List.of(
                     "parallelism",
@@ -183,11 +203,21 @@ public final class JobSpecParser {
         String schema = tableParts.size() == 2 ? tableParts.get(0) : null;
         String table = tableParts.get(tableParts.size() - 1);
 
-        AddIndexSpec addIndex = addIndex(top);
+        JobSpec.Operation operation = operation(top);
+        AddIndexSpec addIndex = null;
+        ModifyColumnSpec modifyColumn = null;
+        String target; // what the default reorg id names: the index or the column
+        if (operation == JobSpec.Operation.ADD_INDEX) {
+            addIndex = addIndex(top);
+            target = addIndex.name();
+        } else {
+            modifyColumn = modifyColumn(top);
+            target = modifyColumn.column();
+        }
         TuningSpec tuning = tuning(top);
 
         if (reorgId == null) {
-            reorgId = defaultReorgId(schema, table, addIndex.name());
+            reorgId = defaultReorgId(schema, table, operation, target);
         }
         return new JobSpec(
                 fileName,
@@ -196,9 +226,38 @@ public final class JobSpecParser {
                 database,
                 schema,
                 table,
-                JobSpec.Operation.ADD_INDEX,
+                operation,
                 addIndex,
+                modifyColumn,
                 tuning);
+    }
+
+    /** Which operation the spec gives: exactly one of add-index and modify-column. */
+    private JobSpec.Operation operation(Section top) {
+        Entry add = top.entry(ADD_INDEX);
+        Entry modify = top.entry(MODIFY_COLUMN);
+        if (add != null && modify != null) {
+            Entry second = add.keyLine() > modify.keyLine() ? add : modify;
+            Entry first = second == add ? modify : add;
+            throw error(
+                    second.keyLine(),
+                    second.field(),
+                    "a spec has exactly one operation, but "
+                            + first.key()
+                            + " is also given at line "
+                            + first.keyLine()
+                            + "; write one spec per operation");
+        }
+        if (add == null && modify == null) {
+            throw error(
+                    top.line(),
+                    TOP_LEVEL,
+                    "no operation; a spec needs exactly one operation: "
+                            + ADD_INDEX_FORM
+                            + " or "
+                            + MODIFY_COLUMN_FORM);
+        }
+        return add != null ? JobSpec.Operation.ADD_INDEX : JobSpec.Operation.MODIFY_COLUMN;
     }
 
     private DatabaseSpec database(Section top) {
@@ -333,34 +392,7 @@ public final class JobSpecParser {
     }
 
     private AddIndexSpec addIndex(Section top) {
-        Entry add = top.entry("add-index");
-        Entry modify = top.entry(MODIFY_COLUMN);
-        if (add != null && modify != null) {
-            Entry second = add.keyLine() > modify.keyLine() ? add : modify;
-            Entry first = second == add ? modify : add;
-            throw error(
-                    second.keyLine(),
-                    second.field(),
-                    "a spec has exactly one operation, but "
-                            + first.key()
-                            + " is also given at line "
-                            + first.keyLine()
-                            + "; write one spec per operation");
-        }
-        if (modify != null) {
-            throw error(
-                    modify.keyLine(),
-                    modify.field(),
-                    "not built yet; this version supports the add-index operation only");
-        }
-        if (add == null) {
-            throw error(
-                    top.line(),
-                    "add-index",
-                    "missing; a spec needs exactly one operation, and add-index (a map with name,"
-                            + " columns and optionally unique) is the one built so far");
-        }
-
+        Entry add = top.entry(ADD_INDEX);
         Section s = top.section(add, ADD_INDEX_KEYS);
         Entry nameEntry = s.required("name", "an index name");
         String name =
@@ -423,6 +455,112 @@ public final class JobSpecParser {
         return new AddIndexSpec(name, columns, unique);
     }
 
+    private ModifyColumnSpec modifyColumn(Section top) {
+        Section s = top.section(top.entry(MODIFY_COLUMN), MODIFY_COLUMN_KEYS);
+
+        Entry columnEntry = s.required("column", "a column name");
+        String column =
+                identifier(
+                                columnEntry.keyLine(),
+                                columnEntry.field(),
+                                string(columnEntry, "a column name"),
+                                1,
+                                "a column name")
+                        .get(0);
+
+        Entry typeEntry = s.required("type", TYPE_FORM);
+        String type = string(typeEntry, TYPE_FORM).strip();
+        if (type.indexOf(';') >= 0) {
+            throw error(
+                    typeEntry.keyLine(),
+                    typeEntry.field(),
+                    "must not contain ';', got "
+                            + quote(type)
+                            + "; give only the type, like numeric(12,2)");
+        }
+
+        Entry usingEntry = s.optional("using");
+        Entry converterEntry = s.optional("converter");
+        if (usingEntry != null && converterEntry != null) {
+            throw error(
+                    converterEntry.keyLine(),
+                    converterEntry.field(),
+                    "give either using (line "
+                            + usingEntry.keyLine()
+                            + ") or converter (line "
+                            + converterEntry.keyLine()
+                            + "), not both: using converts in SQL, converter in Java");
+        }
+        String using = null;
+        if (usingEntry != null) {
+            using = string(usingEntry, USING_FORM).strip();
+        }
+        String converter = null;
+        if (converterEntry != null) {
+            converter = string(converterEntry, "a converter: " + String.join(", ", CONVERTERS));
+            if (!CONVERTERS.contains(converter)) {
+                throw error(
+                        converterEntry.keyLine(),
+                        converterEntry.field(),
+                        "unknown converter "
+                                + quote(converter)
+                                + "; the converters are "
+                                + String.join(", ", CONVERTERS)
+                                + " (or give using: with an SQL expression instead)");
+            }
+        }
+
+        Map<String, String> options = new LinkedHashMap<>();
+        Entry optionsEntry = s.optional("converter-options");
+        if (optionsEntry != null) {
+            if (converter == null) {
+                throw error(
+                        optionsEntry.keyLine(),
+                        optionsEntry.field(),
+                        "only applies with converter"
+                                + (usingEntry == null
+                                        ? ""
+                                        : " (the using expression at line "
+                                                + usingEntry.keyLine()
+                                                + " takes none)")
+                                + "; name a converter ("
+                                + String.join(", ", CONVERTERS)
+                                + ") or remove converter-options");
+            }
+            String expected = "a map of option names to values, like {format: yyyy-MM-dd}";
+            if (!(optionsEntry.value() instanceof MapNode map)) {
+                throw typeError(optionsEntry, expected);
+            }
+            for (Entry option : map.entries().values()) {
+                if (option.key().isBlank()) {
+                    throw error(
+                            option.keyLine(),
+                            optionsEntry.field(),
+                            "empty option name; expected " + expected);
+                }
+                options.put(
+                        option.key(),
+                        string(option, "a value for converter option " + option.key()));
+            }
+        }
+
+        Cutover cutover = Cutover.AUTO;
+        Entry cutoverEntry = s.optional("cutover");
+        if (cutoverEntry != null) {
+            String value = string(cutoverEntry, "auto or manual");
+            cutover = Cutover.fromKey(value);
+            if (cutover == null) {
+                throw error(
+                        cutoverEntry.keyLine(),
+                        cutoverEntry.field(),
+                        "must be auto (cut over once verified) or manual (wait for"
+                                + " scripts/backfill cutover), got "
+                                + quote(value));
+            }
+        }
+        return new ModifyColumnSpec(column, type, using, converter, options, cutover);
+    }
+
     private TuningSpec tuning(Section top) {
         Entry tuningEntry = top.optional("tuning");
         if (tuningEntry == null) {
@@ -469,10 +607,12 @@ public final class JobSpecParser {
                 maxRowsPerSecond);
     }
 
-    private String defaultReorgId(String schema, String table, String indexName) {
+    /** {@code <table>-<operation>-<index name or column>}, e.g. {@code demo.orders-add-index-x}. */
+    private String defaultReorgId(
+            String schema, String table, JobSpec.Operation operation, String target) {
         String tableName = schema == null ? table : schema + "." + table;
         String id =
-                (tableName + "-" + JobSpec.Operation.ADD_INDEX.key() + "-" + indexName)
+                (tableName + "-" + operation.key() + "-" + target)
                         .replaceAll("[^A-Za-z0-9._-]", "_");
         if (id.length() > MAX_REORG_ID_LENGTH) {
             throw error(
@@ -713,7 +853,8 @@ public final class JobSpecParser {
 
     private MapNode readTree() {
         String expectedRoot =
-                "a YAML map with the keys reorg, database, table, add-index and tuning";
+                "a YAML map with the keys reorg, database, table, add-index or modify-column,"
+                        + " and tuning";
         try (JsonParser p = YAML_FACTORY.createParser(text)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -956,8 +1097,7 @@ public final class JobSpecParser {
         }
 
         private String unknownKey(String key, List<String> allowed) {
-            List<String> shown = new ArrayList<>(allowed);
-            shown.remove(MODIFY_COLUMN); // known, but not built yet: do not advertise it
+            List<String> shown = allowed;
             String where = path.isEmpty() ? "at the top level" : "in " + path;
             String hint = "";
             String normalized = key.toLowerCase(Locale.ROOT).replace('_', '-');

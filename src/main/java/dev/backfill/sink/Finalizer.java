@@ -18,7 +18,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 /**
  * The last step of a reorg, run once after every split has committed: wait out older transactions,
@@ -40,7 +39,6 @@ public final class Finalizer {
     private static final Logger LOG = LoggerFactory.getLogger(Finalizer.class);
     private static final Duration WAIT_POLL = Duration.ofMillis(200);
     private static final Duration WAIT_LOG_EVERY = Duration.ofSeconds(10);
-    private static final Duration STOP_CHECK_EVERY = Duration.ofSeconds(1);
 
     private Finalizer() {}
 
@@ -114,18 +112,7 @@ public final class Finalizer {
                         return null;
                     });
             Timestamp backfillEnd = retry.call("reading the clock", () -> now(c));
-            waitForOlderTransactions(
-                    c,
-                    backfillEnd,
-                    plan,
-                    () -> {
-                        try {
-                            State s = reorg(c, plan).state;
-                            return s == State.ABORTED || s == State.FAILED;
-                        } catch (SQLException e) {
-                            return false;
-                        }
-                    });
+            waitForOlderTransactions(c, backfillEnd, plan);
             LOG.info(
                     "reorg {}: backfill complete, verifying {} against {}",
                     plan.reorgId(),
@@ -226,66 +213,76 @@ public final class Finalizer {
     /**
      * Waits until no client transaction in this database that started before {@code since} is still
      * open, like {@code CREATE INDEX CONCURRENTLY} waiting for older snapshots. Logs whom it waits
-     * for every few seconds; stops early (with an exception) when {@code stop} says so.
+     * for every few seconds, and stops (with an exception) when the reorg is aborted or failed
+     * meanwhile. Each poll is one autocommit statement that reads both, so no transaction of ours
+     * stays open while waiting.
      */
-    static void waitForOlderTransactions(
-            Connection c, Timestamp since, ReorgPlan plan, BooleanSupplier stop)
+    static void waitForOlderTransactions(Connection c, Timestamp since, ReorgPlan plan)
             throws SQLException, InterruptedException {
         long loggedAt = 0;
         long start = System.nanoTime();
-        long stopCheckedAt = start;
-        while (true) {
-            List<String> older = new ArrayList<>();
-            try (PreparedStatement ps =
-                    c.prepareStatement(
-                            "SELECT pid, coalesce(nullif(application_name, ''), usename),"
-                                    + " xact_start FROM pg_stat_activity"
-                                    + " WHERE datname = current_database()"
-                                    + " AND backend_type = 'client backend'"
-                                    + " AND pid <> pg_backend_pid() AND xact_start < ?"
-                                    + " ORDER BY xact_start")) {
-                ps.setTimestamp(1, since);
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT (SELECT state FROM "
+                                + Catalog.REORGS
+                                + " WHERE id = ?), a.pid,"
+                                + " coalesce(nullif(a.application_name, ''), a.usename),"
+                                + " a.xact_start FROM (SELECT 1) one LEFT JOIN pg_stat_activity a"
+                                + " ON a.datname = current_database()"
+                                + " AND a.backend_type = 'client backend'"
+                                + " AND a.pid <> pg_backend_pid() AND a.xact_start < ?"
+                                + " ORDER BY a.xact_start")) {
+            ps.setString(1, plan.reorgId());
+            ps.setTimestamp(2, since);
+            while (true) {
+                List<String> older = new ArrayList<>();
+                String state = null;
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        older.add(
-                                "pid "
-                                        + rs.getInt(1)
-                                        + " ("
-                                        + rs.getString(2)
-                                        + ", since "
-                                        + rs.getTimestamp(3)
-                                        + ")");
+                        state = rs.getString(1);
+                        if (rs.getObject(2) != null) {
+                            older.add(
+                                    "pid "
+                                            + rs.getInt(2)
+                                            + " ("
+                                            + rs.getString(3)
+                                            + ", since "
+                                            + rs.getTimestamp(4)
+                                            + ")");
+                        }
                     }
                 }
-            }
-            c.commit();
-            if (older.isEmpty()) {
-                if (loggedAt != 0) {
-                    LOG.info("reorg {}: older transactions have ended", plan.reorgId());
-                }
-                return;
-            }
-            long now = System.nanoTime();
-            if (loggedAt == 0 || now - loggedAt > WAIT_LOG_EVERY.toNanos()) {
-                LOG.info(
-                        "reorg {}: waiting {} s for {} transactions older than the last batch"
-                                + " before verifying: {}",
-                        plan.reorgId(),
-                        (now - start) / 1_000_000_000L,
-                        older.size(),
-                        older);
-                loggedAt = now;
-            }
-            if (now - stopCheckedAt > STOP_CHECK_EVERY.toNanos()) {
-                stopCheckedAt = now;
-                if (stop.getAsBoolean()) {
+                if (State.ABORTED.value().equals(state) || State.FAILED.value().equals(state)) {
                     throw new ReorgFailedException(
                             "reorg "
                                     + plan.reorgId()
-                                    + " was aborted or failed while waiting to verify");
+                                    + " was "
+                                    + state
+                                    + " while waiting to verify");
                 }
+                if (older.isEmpty()) {
+                    if (loggedAt != 0) {
+                        LOG.info("reorg {}: older transactions have ended", plan.reorgId());
+                    }
+                    return;
+                }
+                long now = System.nanoTime();
+                if (loggedAt == 0 || now - loggedAt > WAIT_LOG_EVERY.toNanos()) {
+                    LOG.info(
+                            "reorg {}: waiting {} s for {} transactions older than the last"
+                                    + " batch before verifying: {}",
+                            plan.reorgId(),
+                            (now - start) / 1_000_000_000L,
+                            older.size(),
+                            older);
+                    loggedAt = now;
+                }
+                Thread.sleep(WAIT_POLL.toMillis()); // polling pg_stat_activity for the condition
             }
-            Thread.sleep(WAIT_POLL.toMillis()); // polling pg_stat_activity for the condition
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 }

@@ -1,8 +1,15 @@
 package dev.backfill.job;
 
+import dev.backfill.job.JobSpec.ModifyColumnSpec;
+import dev.backfill.job.JobSpec.ModifyColumnSpec.Cutover;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
@@ -27,6 +35,15 @@ class JobSpecParserTest {
                     + "add-index:\n" // 4
                     + "  name: orders_email\n" // 5
                     + "  columns: [email]\n"; // 6
+
+    /** The smallest valid modify-column spec; line numbers below refer to it. */
+    private static final String MODIFY =
+            "database:\n" // 1
+                    + "  url: embedded\n" // 2
+                    + "table: shop.orders\n" // 3
+                    + "modify-column:\n" // 4
+                    + "  column: amount\n" // 5
+                    + "  type: numeric(12,2)\n"; // 6
 
     private static JobSpec parse(String yaml) {
         return JobSpecParser.parse(yaml, FILE, Map.of());
@@ -245,6 +262,381 @@ class JobSpecParserTest {
     }
 
     // ---------------------------------------------------------------------------------------
+    // modify-column: good specs
+    // ---------------------------------------------------------------------------------------
+
+    @Test
+    void parsesAFullModifyColumnSpec() {
+        String yaml =
+                "reorg: orders-amount-cents\n"
+                        + "database:\n"
+                        + "  url: jdbc:postgresql://db.example:5432/shop\n"
+                        + "  user: alice\n"
+                        + "table: shop.orders\n"
+                        + "modify-column:\n"
+                        + "  column: amount\n"
+                        + "  type: numeric(12,2)\n"
+                        + "  using: \"amount::numeric / 100\"\n"
+                        + "  converter: null\n"
+                        + "  cutover: manual\n"
+                        + "tuning:\n"
+                        + "  parallelism: 4\n"
+                        + "  lock-timeout: 2s\n";
+
+        JobSpec spec = JobSpecParser.parse(yaml, "shop.yaml", Map.of());
+
+        assertThat(spec.reorgId()).isEqualTo("orders-amount-cents");
+        assertThat(spec.rawSpec()).isEqualTo(yaml);
+        assertThat(spec.database().user()).isEqualTo("alice");
+        assertThat(spec.tableName()).isEqualTo("shop.orders");
+        assertThat(spec.operation()).isEqualTo(JobSpec.Operation.MODIFY_COLUMN);
+        assertThat(spec.addIndex()).isNull();
+        ModifyColumnSpec m = spec.modifyColumn();
+        assertThat(m.column()).isEqualTo("amount");
+        assertThat(m.type()).isEqualTo("numeric(12,2)");
+        assertThat(m.using()).isEqualTo("amount::numeric / 100");
+        assertThat(m.converter()).isNull();
+        assertThat(m.converterOptions()).isEmpty();
+        assertThat(m.cutover()).isEqualTo(Cutover.MANUAL);
+        assertThat(spec.tuning().parallelism()).isEqualTo(4);
+        assertThat(spec.tuning().lockTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(spec.toString()).contains("operation=modify-column");
+        assertThat(m.toString())
+                .isEqualTo(
+                        "{column=amount, type=numeric(12,2), using=amount::numeric / 100,"
+                                + " cutover=manual}");
+    }
+
+    @Test
+    void appliesModifyColumnDefaults() {
+        JobSpec spec = parse(MODIFY);
+
+        assertThat(spec.reorgId()).isEqualTo("shop.orders-modify-column-amount");
+        assertThat(spec.operation()).isEqualTo(JobSpec.Operation.MODIFY_COLUMN);
+        assertThat(spec.addIndex()).isNull();
+        ModifyColumnSpec m = spec.modifyColumn();
+        assertThat(m.using()).isNull();
+        assertThat(m.converter()).isNull();
+        assertThat(m.converterOptions()).isNotNull().isEmpty();
+        assertThat(m.cutover()).isEqualTo(Cutover.AUTO);
+        assertThat(spec.tuning().toString()).isEqualTo(JobSpec.TuningSpec.defaults().toString());
+
+        // Empty optional keys count as absent, as `converter: null` in the example.
+        JobSpec empty =
+                parse(MODIFY + "  using:\n  converter: null\n  converter-options:\n  cutover: ~\n");
+        assertThat(empty.modifyColumn()).isEqualTo(m);
+    }
+
+    @Test
+    void modifyColumnDefaultReorgIdUsesTheTableAsWrittenAndTheColumn() {
+        JobSpec spec =
+                parse(
+                        MODIFY.replace("table: shop.orders", "table: orders")
+                                .replace("column: amount", "column: '\"Total Amount\"'"));
+        assertThat(spec.modifyColumn().column()).isEqualTo("Total Amount");
+        assertThat(spec.reorgId()).isEqualTo("orders-modify-column-Total_Amount");
+
+        assertError(
+                MODIFY.replace("column: amount", "column: " + "c".repeat(40)),
+                1,
+                "reorg",
+                "over the limit of 63");
+    }
+
+    @Test
+    void parsesAConverterWithOptions() {
+        JobSpec spec =
+                parse(
+                        MODIFY.replace("numeric(12,2)", "timestamptz")
+                                + "  converter: timestamptz\n"
+                                + "  converter-options:\n"
+                                + "    format: yyyy-MM-dd\n"
+                                + "    zone: Europe/Berlin\n"
+                                + "    lenient: false\n");
+
+        ModifyColumnSpec m = spec.modifyColumn();
+        assertThat(m.type()).isEqualTo("timestamptz");
+        assertThat(m.using()).isNull();
+        assertThat(m.converter()).isEqualTo("timestamptz");
+        // In spec order; scalars other than strings are taken as written.
+        assertThat(m.converterOptions())
+                .containsExactly(
+                        Map.entry("format", "yyyy-MM-dd"),
+                        Map.entry("zone", "Europe/Berlin"),
+                        Map.entry("lenient", "false"));
+        assertThatThrownBy(() -> m.converterOptions().put("x", "y"))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(m.cutover()).isEqualTo(Cutover.AUTO);
+
+        for (String converter : JobSpecParser.CONVERTERS) {
+            assertThat(
+                            parse(MODIFY + "  converter: " + converter + "\n")
+                                    .modifyColumn()
+                                    .converter())
+                    .isEqualTo(converter);
+        }
+    }
+
+    @Test
+    void modifyColumnSpecSurvivesSerializationAndWithDatabase() throws Exception {
+        JobSpec spec =
+                parse(
+                        MODIFY
+                                + "  converter: numeric\n"
+                                + "  converter-options: {scale: 2}\n"
+                                + "  cutover: manual\n");
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(spec);
+        }
+        JobSpec copy;
+        try (ObjectInputStream in =
+                new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            copy = (JobSpec) in.readObject();
+        }
+        assertThat(copy.modifyColumn()).isEqualTo(spec.modifyColumn());
+        assertThat(copy.modifyColumn().converterOptions()).containsExactly(Map.entry("scale", "2"));
+
+        JobSpec moved =
+                spec.withDatabase(spec.database().withUrl("jdbc:postgresql://localhost:5432/x"));
+        assertThat(moved.modifyColumn()).isSameAs(spec.modifyColumn());
+        assertThat(moved.operation()).isEqualTo(JobSpec.Operation.MODIFY_COLUMN);
+    }
+
+    @Test
+    void jobSpecKeepsOperationAndPartsConsistent() {
+        JobSpec spec = parse(MODIFY);
+        // The add-index constructor cannot carry a modify-column part.
+        assertThatThrownBy(
+                        () ->
+                                new JobSpec(
+                                        spec.sourceFile(),
+                                        spec.reorgId(),
+                                        spec.rawSpec(),
+                                        spec.database(),
+                                        spec.schema(),
+                                        spec.table(),
+                                        JobSpec.Operation.MODIFY_COLUMN,
+                                        null,
+                                        spec.tuning()))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("modifyColumn");
+        assertThatThrownBy(
+                        () ->
+                                new JobSpec(
+                                        spec.sourceFile(),
+                                        spec.reorgId(),
+                                        spec.rawSpec(),
+                                        spec.database(),
+                                        spec.schema(),
+                                        spec.table(),
+                                        JobSpec.Operation.ADD_INDEX,
+                                        null,
+                                        spec.modifyColumn(),
+                                        spec.tuning()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(parse(MINIMAL).modifyColumn()).isNull();
+    }
+
+    @Test
+    void parsesTheDemoModifyColumnSpec() {
+        JobSpec spec = JobSpecParser.parse(Path.of("conf/jobs/demo-modify-column.yaml"));
+
+        assertThat(spec.reorgId()).isEqualTo("demo-orders-amount-bigint");
+        assertThat(spec.database().isEmbedded()).isTrue();
+        assertThat(spec.database().user()).isEqualTo("postgres");
+        assertThat(spec.database().password()).isNull();
+        assertThat(spec.database().demoRows()).isEqualTo(1_000_000);
+        assertThat(spec.schema()).isEqualTo("demo");
+        assertThat(spec.table()).isEqualTo("orders");
+        assertThat(spec.operation()).isEqualTo(JobSpec.Operation.MODIFY_COLUMN);
+        assertThat(spec.addIndex()).isNull();
+        ModifyColumnSpec m = spec.modifyColumn();
+        assertThat(m.column()).isEqualTo("amount");
+        assertThat(m.type()).isEqualTo("bigint");
+        assertThat(m.using()).isNull();
+        assertThat(m.converter()).isNull();
+        assertThat(m.converterOptions()).isEmpty();
+        assertThat(m.cutover()).isEqualTo(Cutover.AUTO);
+        // Tuned like conf/jobs/demo.yaml.
+        JobSpec demo = JobSpecParser.parse(Path.of("conf/jobs/demo.yaml"));
+        assertThat(spec.tuning().toString()).isEqualTo(demo.tuning().toString());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // modify-column: bad specs
+    // ---------------------------------------------------------------------------------------
+
+    @Test
+    void rejectsUsingAndConverterTogether() {
+        assertError(
+                MODIFY + "  using: amount::numeric\n  converter: numeric\n",
+                8,
+                "modify-column.converter",
+                "either using (line 7) or converter (line 8), not both");
+        // Reported at the converter's line whichever comes first.
+        assertError(
+                MODIFY + "  converter: numeric\n  using: amount::numeric\n",
+                7,
+                "modify-column.converter",
+                "either using (line 8) or converter (line 7), not both");
+    }
+
+    @Test
+    void rejectsConverterOptionsWithoutConverter() {
+        assertError(
+                MODIFY + "  converter-options:\n    format: yyyy-MM-dd\n",
+                7,
+                "modify-column.converter-options",
+                "only applies with converter",
+                "integer, numeric, timestamptz, jsonb");
+        assertError(
+                MODIFY + "  using: amount::numeric\n  converter-options: {scale: 2}\n",
+                8,
+                "modify-column.converter-options",
+                "only applies with converter",
+                "using expression at line 7 takes none");
+    }
+
+    @Test
+    void rejectsBadConverterOptions() {
+        assertError(
+                MODIFY + "  converter: timestamptz\n  converter-options: yyyy-MM-dd\n",
+                8,
+                "modify-column.converter-options",
+                "expected a map of option names to values",
+                "got \"yyyy-MM-dd\"");
+        assertError(
+                MODIFY + "  converter: timestamptz\n  converter-options:\n    format: [a, b]\n",
+                9,
+                "modify-column.converter-options.format",
+                "expected a value for converter option format, got a list");
+        assertError(
+                MODIFY + "  converter: timestamptz\n  converter-options:\n    zone:\n",
+                9,
+                "modify-column.converter-options.zone",
+                "got nothing");
+    }
+
+    @Test
+    void rejectsUnknownConverter() {
+        assertError(
+                MODIFY + "  converter: money\n",
+                7,
+                "modify-column.converter",
+                "unknown converter \"money\"",
+                "integer, numeric, timestamptz, jsonb");
+        assertError(
+                MODIFY + "  converter: [numeric]\n",
+                7,
+                "modify-column.converter",
+                "expected a converter: integer, numeric, timestamptz, jsonb",
+                "got a list");
+    }
+
+    @Test
+    void rejectsBadCutover() {
+        assertError(
+                MODIFY + "  cutover: later\n",
+                7,
+                "modify-column.cutover",
+                "must be auto",
+                "or manual",
+                "got \"later\"");
+        assertError(MODIFY + "  cutover: AUTO\n", 7, "modify-column.cutover", "got \"AUTO\"");
+    }
+
+    @Test
+    void rejectsMissingOrBadColumn() {
+        assertError(
+                MODIFY.replace("  column: amount\n", ""),
+                4,
+                "modify-column.column",
+                "missing",
+                "a column name");
+        assertError(
+                MODIFY.replace("column: amount", "column:"), 5, "modify-column.column", "is empty");
+        assertError(
+                MODIFY.replace("column: amount", "column: orders.amount"),
+                5,
+                "modify-column.column",
+                "expected a column name",
+                "2 dot-separated parts");
+        assertError(
+                MODIFY.replace("column: amount", "column: [amount]"),
+                5,
+                "modify-column.column",
+                "got a list");
+        assertError(
+                MODIFY.replace("column: amount", "column: " + "a".repeat(64)),
+                5,
+                "modify-column.column",
+                "longer than PostgreSQL's limit of 63 bytes");
+    }
+
+    @Test
+    void rejectsMissingOrBadType() {
+        assertError(
+                MODIFY.replace("  type: numeric(12,2)\n", ""),
+                4,
+                "modify-column.type",
+                "missing",
+                "a PostgreSQL type");
+        assertError(
+                MODIFY.replace("type: numeric(12,2)", "type: ''"),
+                6,
+                "modify-column.type",
+                "is empty");
+        assertError(
+                MODIFY.replace("type: numeric(12,2)", "type: \"bigint; DROP TABLE x\""),
+                6,
+                "modify-column.type",
+                "must not contain ';'");
+    }
+
+    @Test
+    void rejectsEmptyUsing() {
+        assertError(MODIFY + "  using: '  '\n", 7, "modify-column.using", "is empty");
+    }
+
+    @Test
+    void rejectsUnknownKeyInModifyColumn() {
+        assertError(
+                MODIFY + "  converter_options: {}\n",
+                7,
+                "modify-column.converter_options",
+                "unknown key",
+                "in modify-column are column, type, using, converter, converter-options, cutover",
+                "did you mean converter-options?");
+        assertError(
+                MODIFY + "  default: 0\n",
+                7,
+                "modify-column.default",
+                "unknown key",
+                "column, type, using, converter, converter-options, cutover");
+    }
+
+    @Test
+    void rejectsModifyColumnThatIsNotAMap() {
+        assertError(
+                MODIFY.replace(
+                        "modify-column:\n  column: amount\n  type: numeric(12,2)\n",
+                        "modify-column:\n"),
+                4,
+                "modify-column",
+                "expected a map with the keys column, type",
+                "got nothing");
+        assertError(
+                MODIFY.replace(
+                        "modify-column:\n  column: amount\n  type: numeric(12,2)\n",
+                        "modify-column: amount\n"),
+                4,
+                "modify-column",
+                "got \"amount\"");
+    }
+
+    // ---------------------------------------------------------------------------------------
     // Bad specs: each names the file, the line and the field
     // ---------------------------------------------------------------------------------------
 
@@ -255,7 +647,7 @@ class JobSpecParserTest {
                 7,
                 "colour",
                 "unknown key",
-                "reorg, database, table, add-index, tuning");
+                "reorg, database, table, add-index, modify-column, tuning");
     }
 
     @Test
@@ -463,22 +855,25 @@ class JobSpecParserTest {
     }
 
     @Test
+    void rejectsBothOperationsModifyColumnFirst() {
+        assertError(
+                MODIFY + "add-index:\n  name: orders_amount\n  columns: [amount]\n",
+                7,
+                "add-index",
+                "exactly one operation",
+                "modify-column is also given at line 4");
+    }
+
+    @Test
     void rejectsNoOperation() {
         assertError(
                 "database:\n  url: embedded\ntable: demo.orders\n",
                 1,
-                "add-index",
-                "missing",
-                "exactly one operation");
-    }
-
-    @Test
-    void rejectsModifyColumnAsNotBuiltYet() {
-        assertError(
-                "database:\n  url: embedded\ntable: demo.orders\nmodify-column:\n  column: x\n",
-                4,
-                "modify-column",
-                "not built yet");
+                JobSpecParser.TOP_LEVEL,
+                "no operation",
+                "exactly one operation",
+                "add-index (",
+                "modify-column (");
     }
 
     @Test

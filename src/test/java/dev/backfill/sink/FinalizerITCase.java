@@ -188,7 +188,7 @@ class FinalizerITCase {
                                             ds,
                                             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'backfill:"
                                                     + spec.reorgId()
-                                                    + "' AND query LIKE '%FROM pg_stat_activity%'")
+                                                    + "' AND query LIKE '%JOIN pg_stat_activity%'")
                                     > 0);
             assertThat(done.isDone()).isFalse();
             assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state)
