@@ -28,7 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -214,7 +213,7 @@ class AbortITCase {
         ReorgSetup.Outcome setup = ReorgSetup.run(spec);
         JobClient job = start(setup.plan);
         try {
-            await(
+            TestingReorgs.await(
                     "a split is done",
                     Duration.ofSeconds(30),
                     () ->
@@ -287,7 +286,7 @@ class AbortITCase {
             }
             JobClient job = start(setup.plan);
             try {
-                await(
+                TestingReorgs.await(
                         "the reorg is verifying",
                         Duration.ofSeconds(60),
                         () -> state(ds, spec) == Catalog.State.VERIFYING);
@@ -654,17 +653,6 @@ class AbortITCase {
             }
         } catch (Exception e) {
             // already gone
-        }
-    }
-
-    private static void await(String what, Duration timeout, Callable<Boolean> condition)
-            throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + timeout.toSeconds() + " s waiting until " + what);
-            }
-            Thread.sleep(50); // polling interval
         }
     }
 

@@ -490,20 +490,10 @@ class FailureRecoveryITCase {
         await("job " + job.getJobID() + " ended", () -> job.getJobStatus().get().isTerminalState());
     }
 
-    @FunctionalInterface
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    /** Polls {@code condition} every {@link #POLL} until it holds; fails after the job timeout. */
-    private static void await(String what, Condition condition) throws Exception {
-        long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
-        while (!condition.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + JOB_TIMEOUT + " waiting for " + what);
-            }
-            Thread.sleep(POLL.toMillis()); // polling the condition, not synchronisation by time
-        }
+    /** Waits for {@code condition}, failing after the job timeout. */
+    private static void await(String what, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
+        TestingReorgs.await(what, JOB_TIMEOUT, condition);
     }
 
     private static long doneSplits(DataSource ds, String id) throws Exception {

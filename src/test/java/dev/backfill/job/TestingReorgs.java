@@ -107,6 +107,23 @@ public final class TestingReorgs {
         return count(ds, "SELECT count(*) FROM (" + a + " EXCEPT " + b + ") d");
     }
 
+    /**
+     * Polls {@code condition} every 50 ms until it holds; fails naming {@code what} after {@code
+     * timeout}. The one wait helper of the tests: it waits for a condition, never for a time.
+     */
+    public static void await(
+            String what, Duration timeout, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(
+                        "timed out after " + timeout.toSeconds() + " s waiting until " + what);
+            }
+            Thread.sleep(50); // the polling interval
+        }
+    }
+
     static Duration timeout() {
         return Duration.ofMinutes(3);
     }

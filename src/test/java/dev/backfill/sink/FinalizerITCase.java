@@ -182,7 +182,9 @@ class FinalizerITCase {
             }
             Future<Verifier.Result> done = pool.submit(() -> Finalizer.finish(out.plan));
             // The finalizer is verifying and polling pg_stat_activity for older transactions.
-            awaitCondition(
+            TestingReorgs.await(
+                    "the finalizer is waiting for the older transaction",
+                    java.time.Duration.ofSeconds(30),
                     () ->
                             TestingReorgs.count(
                                             ds,
@@ -220,20 +222,6 @@ class FinalizerITCase {
                 .isZero();
         assertThat(TestingReorgs.except(ds, "SELECT v, id FROM t_v", "SELECT v, id FROM t"))
                 .isZero();
-    }
-
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitCondition(Condition condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not reached within 30 s");
-            }
-            Thread.sleep(50); // polling the condition
-        }
     }
 
     private static void exec(DataSource ds, String... sql) throws Exception {

@@ -31,7 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static dev.backfill.job.TestingReorgs.count;
@@ -105,7 +104,8 @@ class KnobsITCase {
         JobSpec spec = spec("knobs_it_paused", 10_000, 10_000, "500ms");
         JobClient job = start(spec);
         try {
-            await("rows are scanned", Duration.ofSeconds(30), () -> scanned(ds, spec) >= 5000);
+            TestingReorgs.await(
+                    "rows are scanned", Duration.ofSeconds(30), () -> scanned(ds, spec) >= 5000);
 
             knob(ds, spec, "paused = true");
             long pausedAt = System.nanoTime();
@@ -148,7 +148,7 @@ class KnobsITCase {
                 Thread.sleep(100); // sampling interval
             }
             assertThat(sessionsSeen).as("Backfill sessions seen in pg_stat_activity").isPositive();
-            await(
+            TestingReorgs.await(
                     "two checkpoints complete while paused",
                     Duration.ofSeconds(10),
                     () ->
@@ -167,7 +167,8 @@ class KnobsITCase {
             knob(ds, spec, "paused = false");
             long resumedAt = System.nanoTime();
             long stoppedAt = stable;
-            await("progress resumes", Duration.ofSeconds(5), () -> scanned(ds, spec) > stoppedAt);
+            TestingReorgs.await(
+                    "progress resumes", Duration.ofSeconds(5), () -> scanned(ds, spec) > stoppedAt);
             System.out.println(
                     "KnobsITCase: paused: progress resumed "
                             + (System.nanoTime() - resumedAt) / 1_000_000
@@ -189,7 +190,8 @@ class KnobsITCase {
         JobSpec spec = spec("knobs_it_rate", 5000, 1000, "1s");
         JobClient job = start(spec);
         try {
-            await("rows are scanned", Duration.ofSeconds(30), () -> scanned(ds, spec) > 0);
+            TestingReorgs.await(
+                    "rows are scanned", Duration.ofSeconds(30), () -> scanned(ds, spec) > 0);
 
             knob(ds, spec, "max_rows_per_second = 4000");
             Thread.sleep(3000); // the measurement starts 3 s after the change (test definition)
@@ -408,17 +410,6 @@ class KnobsITCase {
             }
         } catch (Exception e) {
             // already gone
-        }
-    }
-
-    private static void await(String what, Duration timeout, Callable<Boolean> condition)
-            throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + timeout.toSeconds() + " s waiting until " + what);
-            }
-            Thread.sleep(50); // polling interval
         }
     }
 }
