@@ -611,6 +611,351 @@ public final class SqlBuilder {
         return out;
     }
 
+    // ---------------------------------------------------------------- modify-column (#4)
+
+    /**
+     * Checks a modify-column reorg's {@code using} expression without touching a row, after {@link
+     * #addShadowColumn} in the prepare transaction: {@code UPDATE table AS "name" SET shadow =
+     * (using) WHERE false}. It fails as the batch and the offline {@code ALTER TABLE ... TYPE ...
+     * USING} would: on a syntax error, an unknown column, or an expression whose type has no
+     * assignment cast to the new type (42804). Called by the modify-column prepare.
+     */
+    public static String checkUsing(ShadowColumn sc) {
+        TableInfo t = sc.table();
+        return "UPDATE "
+                + t.quotedName()
+                + " AS "
+                + Identifiers.quote(t.name())
+                + " SET "
+                + Identifiers.quote(sc.shadowName())
+                + " = "
+                + sc.usingSql()
+                + " WHERE false";
+    }
+
+    /**
+     * {@code ALTER TABLE t ADD COLUMN "_backfill_new_<column>" <type>}: nullable and without a
+     * default, so PostgreSQL only adds it to the catalog and rewrites nothing (the table keeps its
+     * relfilenode; existing rows read it as NULL). Run by the modify-column prepare, in its one DDL
+     * transaction, before {@link #checkUsing} and {@link #createShadowTrigger}.
+     */
+    public static String addShadowColumn(ShadowColumn sc) {
+        return "ALTER TABLE "
+                + sc.table().quotedName()
+                + " ADD COLUMN "
+                + Identifiers.quote(sc.shadowName())
+                + " "
+                + sc.type();
+    }
+
+    /**
+     * The trigger function and the {@code BEFORE INSERT OR UPDATE} row trigger that keep the shadow
+     * column equal to the {@code using} expression over the row being written, from the moment the
+     * modify-column prepare commits them: the write-only state of issue #4.
+     *
+     * <p>How the expression is evaluated: it refers to the row's columns by name, so the function
+     * evaluates it in a one-row subquery that exposes {@code NEW}'s fields as columns under the
+     * table's name, {@code NEW."_backfill_new_x" := (SELECT (using) FROM (SELECT NEW.*) AS
+     * "table")}. This works for any expression over any of the row's columns (also qualified with
+     * the table's name), without parsing or rewriting it, and is static SQL, so PL/pgSQL plans it
+     * once per session. With {@code #variable_conflict use_column}, a column named like a PL/pgSQL
+     * variable ({@code found}, {@code new}...) means the column. The result is assigned with
+     * PostgreSQL's assignment coercion, as the batch's {@code SET} and an offline {@code ALTER
+     * TABLE ... TYPE ... USING} do ({@link #checkUsing} makes sure an assignment cast exists); a
+     * value that does not convert raises its error (e.g. 22P02) and fails the application's
+     * statement, as a real column of the new type would.
+     *
+     * <p>It fires on every INSERT and every UPDATE, whatever columns changed: the expression may
+     * read any column, and an UPDATE that leaves them all unchanged only recomputes the same value.
+     * The backfill's own batch UPDATE ({@link #modifyColumnBatch}) fires it too and gets the value
+     * it set itself, computed by the same expression over the same row. The trigger's name sorts
+     * after the usual names, so it fires after the application's own BEFORE triggers and sees their
+     * changes (see {@link ShadowColumn#trigger()}).
+     */
+    public static List<String> createShadowTrigger(ShadowColumn sc) {
+        TableInfo t = sc.table();
+        String body =
+                "#variable_conflict use_column\nBEGIN\n  NEW."
+                        + Identifiers.quote(sc.shadowName())
+                        + " := (SELECT "
+                        + sc.usingSql()
+                        + " FROM (SELECT NEW.*) AS "
+                        + Identifiers.quote(t.name())
+                        + ");\n  RETURN NEW;\nEND\n";
+        if (body.contains(BODY_TAG)) {
+            throw new IllegalArgumentException(
+                    "the using expression or a name contains " + BODY_TAG);
+        }
+        String fn = Identifiers.qualified("backfill", sc.triggerFunction());
+        return List.of(
+                "CREATE FUNCTION "
+                        + fn
+                        + "() RETURNS trigger LANGUAGE plpgsql AS "
+                        + BODY_TAG
+                        + "\n"
+                        + body
+                        + BODY_TAG,
+                "CREATE TRIGGER "
+                        + Identifiers.quote(sc.trigger())
+                        + " BEFORE INSERT OR UPDATE ON "
+                        + t.quotedName()
+                        + " FOR EACH ROW EXECUTE FUNCTION "
+                        + fn
+                        + "()");
+    }
+
+    /**
+     * The modify-column batch write (the sink of issue #4, pushdown with {@code using}): one
+     * statement that sets the shadow column to the {@code using} expression, computed in SQL over
+     * the current row, for the rows of a batch. Parameters: one {@code text[]} per key column, then
+     * one {@code text[]} of the source column's values as they were read (text form, NULL for
+     * NULL). It updates a row only when
+     *
+     * <ul>
+     *   <li>its source column still has the value that was read (compare-and-set, {@code IS NOT
+     *       DISTINCT FROM}): a row changed since it was read was written under the trigger, which
+     *       already set its shadow; a deleted row is simply not found; and
+     *   <li>its shadow is not already equal to the expression ({@code IS DISTINCT FROM CAST(using
+     *       AS type)}): rows the trigger already wrote, and rows of a replayed batch, are skipped
+     *       without a write (no dead tuple).
+     * </ul>
+     *
+     * The UPDATE takes each row's lock; a concurrent writer waits for the batch's short
+     * transaction, or the batch waits for it and re-checks both conditions on the newest version
+     * (READ COMMITTED). The BEFORE trigger fires on this UPDATE too and computes the same value
+     * from the same row, so the outcome is the expression's value either way. The update count is
+     * the number of rows written. A value that does not convert fails the statement with its error;
+     * the sink then fails the reorg naming the row. {@code scanSource} is the physical table as the
+     * reader read it ({@link TableInfo#scanSource}); it is aliased to the table's name so that the
+     * expression may qualify columns with it.
+     */
+    public static String modifyColumnBatch(ShadowColumn sc, String scanSource) {
+        TableInfo t = sc.table();
+        List<Column> key = t.keyColumns();
+        String alias = Identifiers.quote(t.name());
+        String shadow = alias + "." + Identifiers.quote(sc.shadowName());
+        StringJoiner params = new StringJoiner(", ");
+        StringJoiner aliases = new StringJoiner(", ");
+        StringJoiner match = new StringJoiner(" AND ");
+        for (int i = 0; i < key.size(); i++) {
+            params.add("?::text[]");
+            aliases.add("_backfill_k" + i);
+            match.add(
+                    alias
+                            + "."
+                            + Identifiers.quote(key.get(i).name())
+                            + " = _backfill_batch._backfill_k"
+                            + i
+                            + "::"
+                            + key.get(i).type());
+        }
+        params.add("?::text[]");
+        aliases.add("_backfill_v");
+        match.add(
+                alias
+                        + "."
+                        + Identifiers.quote(sc.column().name())
+                        + " IS NOT DISTINCT FROM _backfill_batch._backfill_v::"
+                        + sc.column().type());
+        return "UPDATE "
+                + scanSource
+                + " AS "
+                + alias
+                + " SET "
+                + Identifiers.quote(sc.shadowName())
+                + " = "
+                + sc.usingSql()
+                + " FROM unnest("
+                + params
+                + ") AS _backfill_batch("
+                + aliases
+                + ") WHERE "
+                + match
+                + " AND "
+                + shadow
+                + " IS DISTINCT FROM CAST("
+                + sc.usingSql()
+                + " AS "
+                + sc.type()
+                + ")";
+    }
+
+    /**
+     * Verification of a modify-column reorg (its finalizer, in a REPEATABLE READ snapshot): the
+     * rows whose shadow is distinct from {@code CAST(using AS type)} over the current row, or whose
+     * shadow is NULL while the source column is not (so a {@code using} expression that maps a
+     * non-NULL value to NULL fails verification, as issue #4 specifies). Returns the first {@code
+     * limit} keys in key order, as text, each with the total count. Parameters: the lower bound
+     * (when {@code hasLower}) and the upper bound (when {@code hasUpper}), as in {@link #keyRange}.
+     * Reads the table with its partitions (see {@link #verificationSource}).
+     */
+    public static String shadowDifference(
+            ShadowColumn sc, int limit, boolean hasLower, boolean hasUpper) {
+        TableInfo t = sc.table();
+        List<Column> key = t.keyColumns();
+        String alias = Identifiers.quote(t.name());
+        String shadow = alias + "." + Identifiers.quote(sc.shadowName());
+        String range = keyRange(alias, key, hasLower, hasUpper);
+        return "SELECT "
+                + keyTextExpr(alias, key)
+                + ", count(*) OVER () FROM "
+                + verificationSource(t)
+                + " AS "
+                + alias
+                + (range.isEmpty() ? " WHERE " : range + " AND ")
+                + "("
+                + shadow
+                + " IS DISTINCT FROM CAST("
+                + sc.usingSql()
+                + " AS "
+                + sc.type()
+                + ") OR ("
+                + shadow
+                + " IS NULL AND "
+                + alias
+                + "."
+                + Identifiers.quote(sc.column().name())
+                + " IS NOT NULL)) ORDER BY "
+                + orderBy(alias, key, false)
+                + " LIMIT "
+                + limit;
+    }
+
+    /**
+     * {@link #shadowDifference(ShadowColumn, int, boolean, boolean)} over the whole table, 5 keys.
+     */
+    public static String shadowDifference(ShadowColumn sc) {
+        return shadowDifference(sc, 5, false, false);
+    }
+
+    /**
+     * Abort of a modify-column reorg in any state before {@code public}: drops the trigger, its
+     * function, the NOT NULL check constraint and the shadow column. Each statement is idempotent
+     * ({@code IF EXISTS}), so an abort after a partial prepare, or a second abort, succeeds. The
+     * table's columns, constraints and triggers are then as before prepare; its data was never
+     * changed. Dropping a column only marks it dropped: PostgreSQL keeps an {@code attisdropped}
+     * entry in {@code pg_attribute} (and the column's space in rows written meanwhile) until the
+     * table is next rewritten; no query, {@code \d} or {@code SELECT *} sees it. Called by the
+     * modify-column abort.
+     */
+    public static List<String> dropShadow(ShadowColumn sc) {
+        String t = sc.table().quotedName();
+        return List.of(
+                "DROP TRIGGER IF EXISTS " + Identifiers.quote(sc.trigger()) + " ON " + t,
+                "DROP FUNCTION IF EXISTS "
+                        + Identifiers.qualified("backfill", sc.triggerFunction())
+                        + "()",
+                "ALTER TABLE "
+                        + t
+                        + " DROP CONSTRAINT IF EXISTS "
+                        + Identifiers.quote(sc.notNullConstraint()),
+                "ALTER TABLE "
+                        + t
+                        + " DROP COLUMN IF EXISTS "
+                        + Identifiers.quote(sc.shadowName()));
+    }
+
+    /**
+     * The current default of the column being changed, for {@link #cutOver}: one row with {@code
+     * pg_get_expr} of its default (none when it has no default). Parameters: {@code
+     * table.quotedName()} and the column's name. Read by the modify-column finalizer inside the
+     * cut-over transaction, after its lock, so that it cannot change before the cut-over uses it.
+     */
+    public static String columnDefault() {
+        return "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a JOIN pg_attrdef d"
+                + " ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+                + " WHERE a.attrelid = ?::regclass AND a.attname = ? AND NOT a.attisdropped";
+    }
+
+    /**
+     * Prepares carrying NOT NULL over without a long lock (modify-column finalizer, before the
+     * cut-over, only when the column is NOT NULL): {@code ADD CONSTRAINT "<prefix>_notnull" CHECK
+     * (shadow IS NOT NULL) NOT VALID} (a brief lock, no scan; from then on writes are checked),
+     * then {@code VALIDATE CONSTRAINT}, which scans the table under a lock that does not block
+     * reads or writes. Run each in its own transaction. The cut-over's {@code SET NOT NULL} then
+     * uses the validated constraint instead of scanning.
+     */
+    public static List<String> prepareNotNull(ShadowColumn sc) {
+        String t = sc.table().quotedName();
+        String con = Identifiers.quote(sc.notNullConstraint());
+        return List.of(
+                "ALTER TABLE "
+                        + t
+                        + " ADD CONSTRAINT "
+                        + con
+                        + " CHECK ("
+                        + Identifiers.quote(sc.shadowName())
+                        + " IS NOT NULL) NOT VALID",
+                "ALTER TABLE " + t + " VALIDATE CONSTRAINT " + con);
+    }
+
+    /**
+     * The cut-over of a modify-column reorg: statements to run in order in one short transaction
+     * under {@code lock_timeout} (the modify-column finalizer, or {@code scripts/backfill cutover},
+     * retried with backoff). It takes the table's ACCESS EXCLUSIVE lock first (so no lock is
+     * upgraded half way), drops the trigger and its function, takes the default and NOT NULL off
+     * the old column (nothing writes it any more), renames it to {@code _backfill_old_<column>} and
+     * the shadow column to the column's name, puts the default on it ({@code defaultExpr}: as read
+     * by {@link #columnDefault}, or null for none; PostgreSQL coerces it to the new type, as {@code
+     * ALTER TABLE ... TYPE} does), and, when the column was NOT NULL, sets NOT NULL (proved by the
+     * constraint of {@link #prepareNotNull}, so without a scan) and drops that constraint. Nothing
+     * here reads or rewrites rows. Rebuilding the column's indexes and swapping their names is not
+     * part of this list.
+     */
+    public static List<String> cutOver(ShadowColumn sc, String defaultExpr) {
+        String t = sc.table().quotedName();
+        String col = Identifiers.quote(sc.column().name());
+        boolean notNull = sc.column().notNull();
+        List<String> out = new ArrayList<>();
+        out.add("LOCK TABLE " + t + " IN ACCESS EXCLUSIVE MODE");
+        out.add("DROP TRIGGER " + Identifiers.quote(sc.trigger()) + " ON " + t);
+        out.add("DROP FUNCTION " + Identifiers.qualified("backfill", sc.triggerFunction()) + "()");
+        if (notNull) {
+            out.add("ALTER TABLE " + t + " ALTER COLUMN " + col + " DROP NOT NULL");
+        }
+        if (defaultExpr != null) {
+            out.add("ALTER TABLE " + t + " ALTER COLUMN " + col + " DROP DEFAULT");
+        }
+        out.add(
+                "ALTER TABLE "
+                        + t
+                        + " RENAME COLUMN "
+                        + col
+                        + " TO "
+                        + Identifiers.quote(sc.oldName()));
+        out.add(
+                "ALTER TABLE "
+                        + t
+                        + " RENAME COLUMN "
+                        + Identifiers.quote(sc.shadowName())
+                        + " TO "
+                        + col);
+        if (defaultExpr != null) {
+            out.add("ALTER TABLE " + t + " ALTER COLUMN " + col + " SET DEFAULT " + defaultExpr);
+        }
+        if (notNull) {
+            out.add("ALTER TABLE " + t + " ALTER COLUMN " + col + " SET NOT NULL");
+            out.add(
+                    "ALTER TABLE "
+                            + t
+                            + " DROP CONSTRAINT "
+                            + Identifiers.quote(sc.notNullConstraint()));
+        }
+        return out;
+    }
+
+    /**
+     * {@code scripts/backfill cleanup}: drops {@code _backfill_old_<column>} after a cut-over
+     * (idempotent). Like any DROP COLUMN it only marks the column dropped; its space is reclaimed
+     * as rows are rewritten.
+     */
+    public static String dropOldColumn(ShadowColumn sc) {
+        return "ALTER TABLE "
+                + sc.table().quotedName()
+                + " DROP COLUMN IF EXISTS "
+                + Identifiers.quote(sc.oldName());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     static List<String> names(List<Column> cols) {

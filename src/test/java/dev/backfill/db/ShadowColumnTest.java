@@ -89,7 +89,8 @@ class ShadowColumnTest {
 
     @Test
     void survivesJavaSerialization() throws Exception {
-        ShadowColumn sc = new ShadowColumn(TABLE, AMOUNT, "bigint", "\"Amount \"\"x\"\"\" * 2", "r");
+        ShadowColumn sc =
+                new ShadowColumn(TABLE, AMOUNT, "bigint", "\"Amount \"\"x\"\"\" * 2", "r");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(sc);

@@ -1,0 +1,179 @@
+package dev.backfill.db;
+
+import dev.backfill.db.TableInfo.Column;
+
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The shadow column a modify-column reorg (issue #4) fills: {@code _backfill_new_<column>} of the
+ * new type, next to the column it replaces, in the same table. Like {@link IndexTable} for
+ * add-index, it is resolved once on the client and shipped to the Flink job with the graph.
+ *
+ * <p>Holds the table, the column being changed, the new type (as the spec wrote it, e.g. {@code
+ * bigint} or {@code numeric(12,2)}), the {@code using} expression that computes the new value from
+ * the row (the spec's {@code using}, or {@code CAST("column" AS type)} by default), and the names
+ * derived from the reorg id: the trigger function (in schema {@code backfill}), the trigger, and
+ * the NOT NULL check constraint of the cut-over.
+ *
+ * <p>The {@code using} expression is SQL written by the operator, over the row's columns by bare
+ * name (or qualified with the table's name, never with its schema); it is put into SQL text as it
+ * is, in parentheses and followed by a newline (so a trailing {@code --} comment cannot swallow the
+ * rest of the statement). It must be deterministic over the row: verification recomputes it.
+ */
+public final class ShadowColumn implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
+    static final int MAX_IDENTIFIER_BYTES = 63;
+
+    static final String NEW_PREFIX = "_backfill_new_";
+    static final String OLD_PREFIX = "_backfill_old_";
+
+    private final TableInfo table;
+    private final Column column;
+    private final String type;
+    private final String using; // null: CAST(column AS type)
+    private final String objectPrefix;
+
+    /**
+     * @param using the spec's {@code using} expression, or null for {@code CAST("column" AS type)}
+     * @throws IllegalArgumentException when the type or the expression is blank, or the column's
+     *     name is too long for {@code _backfill_new_<column>} to be a PostgreSQL identifier
+     */
+    public ShadowColumn(TableInfo table, Column column, String type, String using, String reorgId) {
+        this.table = Objects.requireNonNull(table, "table");
+        this.column = Objects.requireNonNull(column, "column");
+        this.type = Objects.requireNonNull(type, "type").strip();
+        if (this.type.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "the new type of column " + column.name() + " is empty");
+        }
+        if (using != null && using.isBlank()) {
+            throw new IllegalArgumentException(
+                    "the using expression of column " + column.name() + " is empty");
+        }
+        this.using = using == null ? null : using.strip();
+        this.objectPrefix = IndexTable.objectPrefix(Objects.requireNonNull(reorgId, "reorgId"));
+        for (String n : new String[] {shadowName(), oldName()}) {
+            if (n.getBytes(StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
+                // PostgreSQL would silently truncate it, and two columns could collide.
+                throw new IllegalArgumentException(
+                        "column name "
+                                + column.name()
+                                + " is too long: "
+                                + n
+                                + " exceeds PostgreSQL's "
+                                + MAX_IDENTIFIER_BYTES
+                                + "-byte identifier limit");
+            }
+        }
+    }
+
+    /**
+     * Resolves the column against the table. Fails naming the column and the table's columns when
+     * it does not exist, and when the name is too long to be shadowed.
+     */
+    public static ShadowColumn resolve(
+            TableInfo table, String column, String type, String using, String reorgId)
+            throws TableInfo.TableException {
+        Column c =
+                table.column(column)
+                        .orElseThrow(
+                                () ->
+                                        new TableInfo.TableException(
+                                                "column "
+                                                        + column
+                                                        + " does not exist in table "
+                                                        + table.displayName()
+                                                        + "; its columns are "
+                                                        + table.columns().stream()
+                                                                .map(Column::name)
+                                                                .toList()));
+        try {
+            return new ShadowColumn(table, c, type, using, reorgId);
+        } catch (IllegalArgumentException e) {
+            throw new TableInfo.TableException(e.getMessage());
+        }
+    }
+
+    public TableInfo table() {
+        return table;
+    }
+
+    /** The column being changed, as it was when the reorg was prepared. */
+    public Column column() {
+        return column;
+    }
+
+    /** The new type, as the spec wrote it. */
+    public String type() {
+        return type;
+    }
+
+    /** The spec's using expression, or null when the default cast applies. */
+    public String specUsing() {
+        return using;
+    }
+
+    /**
+     * The expression computing the new value from a row: the spec's {@code using}, or {@code
+     * CAST("column" AS type)}. Raw SQL text, not parenthesized: see {@link #usingSql()}.
+     */
+    public String using() {
+        return using != null
+                ? using
+                : "CAST(" + Identifiers.quote(column.name()) + " AS " + type + ")";
+    }
+
+    /**
+     * {@link #using()} as it goes into a statement: in parentheses, with a newline before the
+     * closing one so that a trailing line comment in it ends there.
+     */
+    public String usingSql() {
+        return "(" + using() + "\n)";
+    }
+
+    /** {@code _backfill_new_<column>}: the shadow column, nullable, without a default. */
+    public String shadowName() {
+        return NEW_PREFIX + column.name();
+    }
+
+    /** {@code _backfill_old_<column>}: the old column's name after the cut-over, until cleanup. */
+    public String oldName() {
+        return OLD_PREFIX + column.name();
+    }
+
+    /** The trigger function that sets the shadow column, in schema {@code backfill}. */
+    public String triggerFunction() {
+        return objectPrefix + "_shadow";
+    }
+
+    /**
+     * The BEFORE INSERT OR UPDATE trigger. Its name starts with {@code zz_} so that it fires after
+     * the application's own BEFORE row triggers (PostgreSQL fires them in name order) and sees
+     * their changes to the row.
+     */
+    public String trigger() {
+        return "zz_" + objectPrefix + "_shadow";
+    }
+
+    /** The {@code CHECK (shadow IS NOT NULL)} constraint that carries NOT NULL over. */
+    public String notNullConstraint() {
+        return objectPrefix + "_notnull";
+    }
+
+    @Override
+    public String toString() {
+        return table.displayName()
+                + "."
+                + column.name()
+                + " -> "
+                + type
+                + " using "
+                + using()
+                + " into "
+                + shadowName();
+    }
+}
