@@ -113,12 +113,8 @@ public final class SqlBuilder {
     public static String addIndexBatch(IndexTable index, String quotedPhysical) {
         List<Column> key = index.table().keyColumns();
         List<Column> vals = index.indexed();
-        StringJoiner params = new StringJoiner(", ");
-        StringJoiner aliases = new StringJoiner(", ");
         StringJoiner match = new StringJoiner(" AND ");
         for (int i = 0; i < key.size(); i++) {
-            params.add("?::text[]");
-            aliases.add("k" + i);
             match.add(
                     "t."
                             + Identifiers.quote(key.get(i).name())
@@ -128,8 +124,6 @@ public final class SqlBuilder {
                             + key.get(i).type());
         }
         for (int i = 0; i < vals.size(); i++) {
-            params.add("?::text[]");
-            aliases.add("v" + i);
             match.add(
                     "t."
                             + Identifiers.quote(vals.get(i).name())
@@ -139,11 +133,8 @@ public final class SqlBuilder {
                             + vals.get(i).type());
         }
         List<String> entry = names(index.entryColumns());
-        return "WITH b AS (SELECT * FROM unnest("
-                + params
-                + ") AS b("
-                + aliases
-                + ")), l AS (SELECT "
+        return batchCte(index)
+                + ", l AS (SELECT "
                 + Identifiers.list("t", entry)
                 + " FROM "
                 + quotedPhysical
@@ -168,12 +159,6 @@ public final class SqlBuilder {
     public static String addIndexDuplicates(IndexTable index) {
         List<Column> key = index.table().keyColumns();
         List<Column> vals = index.indexed();
-        StringJoiner params = new StringJoiner(", ");
-        StringJoiner aliases = new StringJoiner(", ");
-        for (int i = 0; i < key.size(); i++) {
-            params.add("?::text[]");
-            aliases.add("k" + i);
-        }
         StringJoiner valsEq = new StringJoiner(" AND ");
         StringJoiner valsNotNull = new StringJoiner(" AND ");
         StringJoiner valsEqBatch = new StringJoiner(" AND ");
@@ -181,8 +166,6 @@ public final class SqlBuilder {
         StringJoiner keyCast = new StringJoiner(", ");
         StringJoiner keyCast2 = new StringJoiner(", ");
         for (int i = 0; i < vals.size(); i++) {
-            params.add("?::text[]");
-            aliases.add("v" + i);
             valsEq.add(
                     "i."
                             + Identifiers.quote(vals.get(i).name())
@@ -209,11 +192,8 @@ public final class SqlBuilder {
         String bKey = key.size() == 1 ? keyCast.toString() : "ROW(" + keyCast + ")";
         String b2Key = key.size() == 1 ? keyCast2.toString() : "ROW(" + keyCast2 + ")";
         String iKey = keyTuple("i", key);
-        return "WITH b AS (SELECT * FROM unnest("
-                + params
-                + ") AS b("
-                + aliases
-                + ")) SELECT "
+        return batchCte(index)
+                + " SELECT "
                 + valsText
                 + ", "
                 + bKey
@@ -244,6 +224,24 @@ public final class SqlBuilder {
                 + " WHERE "
                 + valsNotNull
                 + " LIMIT 1";
+    }
+
+    /**
+     * {@code WITH b AS (SELECT * FROM unnest(?::text[], ...) AS b(k0.., v0..))}: an add-index batch
+     * as a relation, one {@code text[]} parameter per key column, then per indexed column.
+     */
+    private static String batchCte(IndexTable index) {
+        StringJoiner params = new StringJoiner(", ");
+        StringJoiner aliases = new StringJoiner(", ");
+        for (int i = 0; i < index.table().keyColumns().size(); i++) {
+            params.add("?::text[]");
+            aliases.add("k" + i);
+        }
+        for (int i = 0; i < index.indexed().size(); i++) {
+            params.add("?::text[]");
+            aliases.add("v" + i);
+        }
+        return "WITH b AS (SELECT * FROM unnest(" + params + ") AS b(" + aliases + "))";
     }
 
     // ---------------------------------------------------------------- verification
