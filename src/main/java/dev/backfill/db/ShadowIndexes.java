@@ -1,0 +1,361 @@
+package dev.backfill.db;
+
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * The indexes of a modify-column reorg (issue #4, section 4, "before the cut-over"): every index of
+ * the table that covers the column being changed is rebuilt on the shadow column with {@code CREATE
+ * INDEX CONCURRENTLY} under a temporary name, {@code _backfill_<short hash>_<n>}, and swapped in at
+ * the cut-over. Called by modify-column's finalizer (plan, {@link #dropInvalid}, then each {@link
+ * Planned#create()}) and by its cut-over ({@link Planned#dropOld()} and {@link Planned#promote()}).
+ *
+ * <p>The new definition is rebuilt from {@code pg_index} (key and INCLUDE columns, {@code
+ * indoption} for DESC and NULLS FIRST/LAST, {@code indcollation}, {@code indclass}, the access
+ * method, NULLS NOT DISTINCT, storage parameters and tablespace), never by rewriting the text of
+ * {@code pg_get_indexdef}. So a covering expression index or partial index is refused (future
+ * work), as are exclusion constraints, deferrable constraints and indexes on partitioned tables. An
+ * operator class is written out only when it is not a default one (e.g. {@code text_pattern_ops});
+ * a default one is left out so that the new type's default applies (an {@code integer} index's
+ * {@code int4_ops} becomes {@code int8_ops} on {@code bigint}). A collation is written out only
+ * when it differs from the column's own.
+ */
+public final class ShadowIndexes {
+    private ShadowIndexes() {}
+
+    /**
+     * One index to rebuild: its statement and what the cut-over must do with it.
+     *
+     * @param indexName the existing index (in the table's schema)
+     * @param tempName its temporary replacement on the shadow column
+     * @param constraintName the PRIMARY KEY or UNIQUE constraint the index backs, or null
+     * @param create {@code CREATE [UNIQUE] INDEX CONCURRENTLY}: run outside a transaction block,
+     *     before the cut-over
+     * @param dropOld the cut-over's first step for this index, right after it locks the table and
+     *     before it touches the columns: drop the old constraint, or the old index (a primary key
+     *     must go before the old column's NOT NULL can be dropped)
+     * @param promote the cut-over's last step, after the shadow column has its name and NOT NULL:
+     *     {@code ADD CONSTRAINT ... USING INDEX} (which renames the index to the constraint's
+     *     name), or rename the index to the old name; then its comment, replica identity and
+     *     clustering
+     */
+    public record Planned(
+            String indexName,
+            String tempName,
+            String constraintName,
+            String create,
+            List<String> dropOld,
+            List<String> promote)
+            implements Serializable {
+        public Planned {
+            dropOld = List.copyOf(dropOld);
+            promote = List.copyOf(promote);
+        }
+    }
+
+    /**
+     * {@code _backfill_<short hash>_}: the start of every temporary index name of a reorg, from the
+     * same hash of the reorg id as its other objects.
+     */
+    public static String tempPrefix(ShadowColumn sc) {
+        String fn = sc.triggerFunction(); // backfill_<hash>_shadow
+        return "_" + fn.substring(0, fn.length() - "shadow".length());
+    }
+
+    /** The temporary name of the {@code n}th planned index (from 1), at most 63 bytes. */
+    public static String tempName(ShadowColumn sc, int n) {
+        return tempPrefix(sc) + n;
+    }
+
+    // When integrated, these queries belong in SqlBuilder (modify-column section).
+
+    /** Covering indexes. Parameters: the table (regclass text), the column's name. */
+    private static String coveringIndexes(boolean nullsNotDistinct) {
+        return "WITH target AS (SELECT attrelid AS rel, attnum AS num FROM pg_attribute"
+                + " WHERE attrelid = ?::regclass AND attname = ? AND attnum > 0"
+                + " AND NOT attisdropped)"
+                + " SELECT i.indexrelid, ic.relname, i.indisunique, i.indisprimary,"
+                + " i.indisexclusion, i.indexprs IS NOT NULL OR i.indpred IS NOT NULL,"
+                + " i.indnkeyatts, am.amname, am.amname = 'btree',"
+                + (nullsNotDistinct ? " i.indnullsnotdistinct," : " false,")
+                + " ic.reloptions::text[], ts.spcname, con.conname, con.contype,"
+                + " con.condeferrable, i.indisreplident, i.indisclustered,"
+                + " obj_description(i.indexrelid, 'pg_class')"
+                + " FROM target t JOIN pg_index i ON i.indrelid = t.rel"
+                + " JOIN pg_class ic ON ic.oid = i.indexrelid"
+                + " JOIN pg_am am ON am.oid = ic.relam"
+                + " LEFT JOIN pg_tablespace ts ON ts.oid = ic.reltablespace"
+                + " LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid"
+                + " AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')"
+                + " WHERE t.num = ANY (i.indkey::int2[]) OR EXISTS (SELECT 1 FROM pg_depend d"
+                + " WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid"
+                + " AND d.refclassid = 'pg_class'::regclass AND d.refobjid = t.rel"
+                + " AND d.refobjsubid = t.num)"
+                + " ORDER BY ic.relname";
+    }
+
+    /**
+     * The columns of one index, in order. Parameter: the index's oid. Per column: its name, DESC,
+     * NULLS FIRST, the collation when it differs from the column's (schema, name), the operator
+     * class when it is not a default one (schema, name).
+     */
+    private static final String INDEX_COLUMNS =
+            "SELECT a.attname, (i.indoption[k.ord - 1] & 1) <> 0, (i.indoption[k.ord - 1] & 2) <> 0,"
+                    + " cn.nspname, co.collname, CASE WHEN NOT oc.opcdefault THEN on_.nspname END,"
+                    + " CASE WHEN NOT oc.opcdefault THEN oc.opcname END"
+                    + " FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[])"
+                    + " WITH ORDINALITY AS k(attnum, ord)"
+                    + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+                    + " LEFT JOIN pg_collation co ON co.oid = i.indcollation[k.ord - 1]"
+                    + " AND i.indcollation[k.ord - 1] <> a.attcollation"
+                    + " LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace"
+                    + " LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k.ord - 1]"
+                    + " LEFT JOIN pg_namespace on_ ON on_.oid = oc.opcnamespace"
+                    + " WHERE i.indexrelid = ? ORDER BY k.ord";
+
+    /**
+     * Plans the rebuild of every index of the table that covers {@code sc}'s column, in its key
+     * columns, INCLUDE columns, expressions or predicate, in the order of their names; the {@code
+     * n}th gets {@link #tempName tempName(sc, n)}. Indexes that do not cover the column are left
+     * alone. Called by modify-column's finalizer before the cut-over, and again by the cut-over to
+     * get the same names (issue #4).
+     *
+     * @throws TableInfo.TableException naming the index, for a covering index it cannot rebuild
+     *     yet: an expression or partial index, an exclusion constraint, a deferrable constraint, or
+     *     any index of a partitioned table
+     */
+    public static List<Planned> plan(Connection c, ShadowColumn sc) throws SQLException {
+        TableInfo t = sc.table();
+        String column = sc.column().name();
+        boolean pg15 = c.getMetaData().getDatabaseMajorVersion() >= 15;
+        List<Planned> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(coveringIndexes(pg15))) {
+            ps.setString(1, t.quotedName());
+            ps.setString(2, column);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(planOne(c, sc, rs, out.size() + 1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Planned planOne(Connection c, ShadowColumn sc, ResultSet rs, int n)
+            throws SQLException {
+        TableInfo t = sc.table();
+        long oid = rs.getLong(1);
+        String name = rs.getString(2);
+        boolean unique = rs.getBoolean(3);
+        boolean primary = rs.getBoolean(4);
+        boolean exclusion = rs.getBoolean(5);
+        boolean exprOrPartial = rs.getBoolean(6);
+        int keyAtts = rs.getInt(7);
+        String am = rs.getString(8);
+        boolean ordered = rs.getBoolean(9);
+        boolean nullsNotDistinct = rs.getBoolean(10);
+        java.sql.Array relopts = rs.getArray(11);
+        String tablespace = rs.getString(12);
+        String constraint = rs.getString(13);
+        String contype = rs.getString(14);
+        boolean deferrable = rs.getBoolean(15);
+        boolean replident = rs.getBoolean(16);
+        boolean clustered = rs.getBoolean(17);
+        String comment = rs.getString(18);
+        String what = "index " + name + " on " + t.displayName();
+        String future =
+                " covers column "
+                        + sc.column().name()
+                        + " and cannot be rebuilt on the new column yet (future work)";
+        if (t.partitioned()) {
+            throw new TableInfo.TableException(what + " is on a partitioned table and" + future);
+        }
+        if (exprOrPartial) {
+            throw new TableInfo.TableException(
+                    what + " is an expression or partial index and" + future);
+        }
+        if (exclusion) {
+            throw new TableInfo.TableException(
+                    what + " backs exclusion constraint " + constraint + " and" + future);
+        }
+        if (constraint != null && deferrable) {
+            throw new TableInfo.TableException(
+                    what + " backs deferrable constraint " + constraint + " and" + future);
+        }
+
+        StringJoiner keys = new StringJoiner(", ");
+        StringJoiner include = new StringJoiner(", ");
+        try (PreparedStatement ps = c.prepareStatement(INDEX_COLUMNS)) {
+            ps.setLong(1, oid);
+            try (ResultSet cols = ps.executeQuery()) {
+                int i = 0;
+                while (cols.next()) {
+                    String col = cols.getString(1);
+                    String ref =
+                            Identifiers.quote(
+                                    col.equals(sc.column().name()) ? sc.shadowName() : col);
+                    if (i++ >= keyAtts) {
+                        include.add(ref);
+                        continue;
+                    }
+                    StringBuilder k = new StringBuilder(ref);
+                    if (cols.getString(5) != null) {
+                        k.append(" COLLATE ")
+                                .append(
+                                        Identifiers.qualified(
+                                                cols.getString(4), cols.getString(5)));
+                    }
+                    if (cols.getString(7) != null) {
+                        k.append(' ')
+                                .append(
+                                        Identifiers.qualified(
+                                                cols.getString(6), cols.getString(7)));
+                    }
+                    boolean desc = cols.getBoolean(2);
+                    boolean nullsFirst = cols.getBoolean(3);
+                    if (ordered) {
+                        if (desc) {
+                            k.append(" DESC");
+                            if (!nullsFirst) {
+                                k.append(" NULLS LAST");
+                            }
+                        } else if (nullsFirst) {
+                            k.append(" NULLS FIRST");
+                        }
+                    }
+                    keys.add(k);
+                }
+            }
+        }
+        String temp = tempName(sc, n);
+        StringBuilder create = new StringBuilder("CREATE ");
+        if (unique) {
+            create.append("UNIQUE ");
+        }
+        create.append("INDEX CONCURRENTLY ")
+                .append(Identifiers.quote(temp))
+                .append(" ON ")
+                .append(t.quotedName())
+                .append(" USING ")
+                .append(Identifiers.quote(am))
+                .append(" (")
+                .append(keys)
+                .append(')');
+        if (include.length() > 0) {
+            create.append(" INCLUDE (").append(include).append(')');
+        }
+        if (nullsNotDistinct) {
+            create.append(" NULLS NOT DISTINCT");
+        }
+        if (relopts != null) {
+            StringJoiner with = new StringJoiner(", ");
+            for (Object o : (Object[]) relopts.getArray()) {
+                String opt = (String) o;
+                int eq = opt.indexOf('=');
+                with.add(
+                        Identifiers.quote(opt.substring(0, eq))
+                                + " = "
+                                + Identifiers.literal(opt.substring(eq + 1)));
+            }
+            create.append(" WITH (").append(with).append(')');
+        }
+        if (tablespace != null) {
+            create.append(" TABLESPACE ").append(Identifiers.quote(tablespace));
+        }
+
+        String table = t.quotedName();
+        String oldIndex = Identifiers.qualified(t.schema(), name);
+        List<String> dropOld = new ArrayList<>();
+        List<String> promote = new ArrayList<>();
+        if (constraint != null) {
+            dropOld.add(
+                    "ALTER TABLE " + table + " DROP CONSTRAINT " + Identifiers.quote(constraint));
+            promote.add(
+                    "ALTER TABLE "
+                            + table
+                            + " ADD CONSTRAINT "
+                            + Identifiers.quote(constraint)
+                            + ("p".equals(contype) ? " PRIMARY KEY" : " UNIQUE")
+                            + " USING INDEX "
+                            + Identifiers.quote(temp));
+            if (!constraint.equals(name)) {
+                promote.add(
+                        "ALTER INDEX "
+                                + Identifiers.qualified(t.schema(), constraint)
+                                + " RENAME TO "
+                                + Identifiers.quote(name));
+            }
+        } else {
+            dropOld.add("DROP INDEX " + oldIndex);
+            promote.add(
+                    "ALTER INDEX "
+                            + Identifiers.qualified(t.schema(), temp)
+                            + " RENAME TO "
+                            + Identifiers.quote(name));
+        }
+        if (comment != null) {
+            promote.add("COMMENT ON INDEX " + oldIndex + " IS " + Identifiers.literal(comment));
+        }
+        if (replident) {
+            promote.add(
+                    "ALTER TABLE "
+                            + table
+                            + " REPLICA IDENTITY USING INDEX "
+                            + Identifiers.quote(name));
+        }
+        if (clustered) {
+            promote.add("ALTER TABLE " + table + " CLUSTER ON " + Identifiers.quote(name));
+        }
+        return new Planned(name, temp, constraint, create.toString(), dropOld, promote);
+    }
+
+    /**
+     * Drops every INVALID index on the table under {@code sc}'s temporary names ({@link
+     * #tempPrefix}): what a failed or interrupted {@code CREATE INDEX CONCURRENTLY} leaves behind
+     * (e.g. a unique build over duplicate values). Each with {@code DROP INDEX CONCURRENTLY IF
+     * EXISTS}, so {@code c} must be in autocommit mode. Returns the names dropped. Called by
+     * modify-column's finalizer before it (re)builds the planned indexes, and by its abort (issue
+     * #4).
+     */
+    public static List<String> dropInvalid(Connection c, ShadowColumn sc) throws SQLException {
+        TableInfo t = sc.table();
+        List<String> names = new ArrayList<>();
+        // When integrated, this query belongs in SqlBuilder.
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+                                + " WHERE i.indrelid = ?::regclass AND NOT i.indisvalid"
+                                + " AND starts_with(ic.relname, ?) ORDER BY ic.relname")) {
+            ps.setString(1, t.quotedName());
+            ps.setString(2, tempPrefix(sc));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        if (names.isEmpty()) {
+            return names;
+        }
+        if (!c.getAutoCommit()) {
+            // CONCURRENTLY cannot run in a transaction block; committing the caller's would be a
+            // surprise.
+            throw new IllegalArgumentException("dropInvalid needs a connection in autocommit mode");
+        }
+        try (Statement s = c.createStatement()) {
+            for (String n : names) {
+                s.execute(
+                        "DROP INDEX CONCURRENTLY IF EXISTS "
+                                + Identifiers.qualified(t.schema(), n));
+            }
+        }
+        return names;
+    }
+}
