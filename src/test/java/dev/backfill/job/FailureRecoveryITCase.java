@@ -298,6 +298,11 @@ class FailureRecoveryITCase {
             terminated += n;
             killedAt.add(last);
         }
+        // The kills also ended the enumerator's runner-lock session: it takes the lock again.
+        // (Throttled meanwhile, so that the job is still running to do it.)
+        setKnob(ds, id, "max_rows_per_second = 500");
+        await("the runner lock is held again", () -> runnerLockHeld(ds, id));
+        setKnob(ds, id, "max_rows_per_second = 0");
         awaitFinished(job);
 
         assertExact(ds, spec, "t4", "t4_grp", "grp", rows);
@@ -494,6 +499,29 @@ class FailureRecoveryITCase {
     private static void await(String what, java.util.concurrent.Callable<Boolean> condition)
             throws Exception {
         TestingReorgs.await(what, JOB_TIMEOUT, condition);
+    }
+
+    private static void setKnob(DataSource ds, String id, String assignment) throws Exception {
+        try (var c = ds.getConnection();
+                var st = c.createStatement()) {
+            st.executeUpdate(
+                    "UPDATE backfill.reorgs SET " + assignment + " WHERE id = '" + id + "'");
+        }
+    }
+
+    /** True when a live Backfill session of reorg {@code id} holds its runner lock. */
+    private static boolean runnerLockHeld(DataSource ds, String id) throws Exception {
+        return count(
+                        ds,
+                        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                                + " WHERE l.locktype = 'advisory' AND l.granted"
+                                + " AND ((l.classid::bigint << 32) | l.objid::bigint)"
+                                + " = hashtextextended('backfill:"
+                                + id
+                                + "', 0) AND a.application_name = 'backfill:"
+                                + id
+                                + "'")
+                == 1;
     }
 
     private static long doneSplits(DataSource ds, String id) throws Exception {

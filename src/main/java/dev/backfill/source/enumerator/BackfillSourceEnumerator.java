@@ -89,6 +89,9 @@ public final class BackfillSourceEnumerator
         context.callAsync(
                 this::refreshProgress,
                 (rows, err) -> {
+                    if (err instanceof ReorgFailedException) {
+                        throw (ReorgFailedException) err;
+                    }
                     if (err != null) {
                         LOG.warn(
                                 "reorg {}: could not refresh rows_done: {}",
@@ -173,6 +176,35 @@ public final class BackfillSourceEnumerator
             }
             Thread.sleep(200); // waiting for a predecessor to release the lock
         }
+    }
+
+    private void keepRunnerLock() throws SQLException, InterruptedException {
+        Connection held = runnerLock;
+        if (held == null) {
+            return; // not taken yet: initialize() takes it
+        }
+        if (held.isValid(5)) {
+            return;
+        }
+        LOG.warn(
+                "reorg {}: the runner lock's session is gone; taking the lock again",
+                plan.reorgId());
+        Connections.closeQuietly(held);
+        runnerLock = null;
+        Connection c =
+                retry.call(
+                        "reconnecting for the runner lock of reorg " + plan.reorgId(),
+                        () -> plan.dataSource().getConnection());
+        if (!Catalog.tryLockRunner(c, plan.reorgId())) {
+            String holder = Catalog.runnerLockHolder(c, plan.reorgId());
+            Connections.closeQuietly(c);
+            throw new ReorgFailedException(
+                    "reorg "
+                            + plan.reorgId()
+                            + " lost its runner lock and another job holds it now: "
+                            + holder);
+        }
+        runnerLock = c;
     }
 
     /** Work on the enumerator's connection, one transaction. */
@@ -340,7 +372,12 @@ public final class BackfillSourceEnumerator
         assignPending();
     }
 
+    /**
+     * Every few seconds: keeps the runner lock (its session may have been terminated; then it is
+     * taken again, or the job fails when another job has it meanwhile) and refreshes rows_done.
+     */
     private long refreshProgress() throws SQLException, InterruptedException {
+        keepRunnerLock();
         return inTransaction(
                 "refreshing rows_done of reorg " + plan.reorgId(),
                 c -> Catalog.refreshRowsDone(c, plan.reorgId()));
