@@ -510,12 +510,4 @@ public final class Catalog {
             return ps.executeUpdate() == 1;
         }
     }
-
-    /** Removes the reorg's catalog rows (progress rows go with it). */
-    public static void delete(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + REORGS + " WHERE id = ?")) {
-            ps.setString(1, id);
-            ps.executeUpdate();
-        }
-    }
 }

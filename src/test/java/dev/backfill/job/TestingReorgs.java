@@ -123,8 +123,4 @@ public final class TestingReorgs {
             Thread.sleep(50); // the polling interval
         }
     }
-
-    static Duration timeout() {
-        return Duration.ofMinutes(3);
-    }
 }

@@ -66,11 +66,6 @@ public final class BackfillSplit implements SourceSplit, Serializable {
         return watermark;
     }
 
-    /** Where reading resumes: strictly after this key, or from the beginning when null. */
-    public Key resumeAfter() {
-        return watermark != null ? watermark : start;
-    }
-
     public BackfillSplit withWatermark(Key newWatermark) {
         return new BackfillSplit(physicalTable, index, start, end, newWatermark);
     }
