@@ -38,4 +38,31 @@ public interface Converter extends Serializable {
      *     truncation, or a bad format
      */
     String convert(String value);
+
+    /**
+     * The converter's SQL counterpart: a PostgreSQL expression over the old column that computes
+     * the new value in SQL, for the rows the application writes while the reorg runs (the
+     * write-only trigger) and for the final verification ({@code shadow IS DISTINCT FROM
+     * CAST((expr) AS type)}).
+     *
+     * <p>For every value that {@link #convert} accepts, the expression returns exactly the value
+     * {@code convert} returns, compared as values of {@link #targetType()} ({@code IS NOT DISTINCT
+     * FROM}); NULL gives NULL. For a value that {@code convert} rejects it may raise an error or
+     * return some value (each converter documents which). The expression does not depend on the
+     * session's settings ({@code TimeZone}, {@code DateStyle}, {@code IntervalStyle}, {@code
+     * timezone_abbreviations}, {@code standard_conforming_strings}): the trigger runs in the
+     * application's sessions. It reads the column's text form, cast with {@code CAST(... AS text)}
+     * where the converter reads text, so it works from any old type whose text form the converter
+     * reads; that text form must itself not depend on the session (true for integer, numeric, text,
+     * varchar and json columns; not for {@code real}, {@code double precision} and {@code money},
+     * whose text depends on {@code extra_float_digits} and {@code lc_monetary}).
+     *
+     * @param quotedColumn the old column's quoted identifier, e.g. {@code "amount"}; it appears in
+     *     the expression as is
+     * @return raw SQL text without a trailing semicolon, e.g. {@code CAST(CAST("amount" AS text) AS
+     *     bigint)}
+     * @throws IllegalArgumentException if this converter's configuration has no exact SQL
+     *     counterpart; the message names the converter and the option
+     */
+    String sqlUsing(String quotedColumn);
 }

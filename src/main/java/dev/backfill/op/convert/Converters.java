@@ -1,5 +1,7 @@
 package dev.backfill.op.convert;
 
+import dev.backfill.db.Identifiers;
+
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +27,7 @@ import java.util.TreeSet;
  *       <td>{@code rounding}: {@code none} (default) or {@code half-up}</td></tr>
  *   <tr><td>{@code timestamptz}</td><td>timestamp with time zone, timestamp(p) with time zone</td>
  *       <td>{@code format}, {@code zone}, {@code gap}: {@code fail} (default) or {@code shift},
- *       {@code overlap}: {@code earlier} (default) or {@code later}</td></tr>
+ *       {@code overlap}: {@code later} (default) or {@code earlier}</td></tr>
  *   <tr><td>{@code jsonb}</td><td>jsonb</td><td>none</td></tr>
  * </table>
  *
@@ -132,6 +134,32 @@ public final class Converters {
                         "option '" + key + "' of converter '" + name + "' has no value");
             }
         }
+    }
+
+    /**
+     * {@code CAST(<quotedColumn> AS text)}: how the SQL counterparts ({@link Converter#sqlUsing})
+     * read the old column's text form.
+     */
+    static String columnText(String quotedColumn) {
+        if (quotedColumn == null || quotedColumn.isBlank()) {
+            throw new IllegalArgumentException("the SQL counterpart needs the quoted column");
+        }
+        return "CAST(" + quotedColumn + " AS text)";
+    }
+
+    /**
+     * An SQL string literal for {@code value} that reads the same whatever the session's {@code
+     * standard_conforming_strings}: {@link Identifiers#literal}, or an {@code E'...'} literal with
+     * doubled backslashes when the value contains a backslash.
+     */
+    static String sqlString(String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("an SQL string cannot contain a NUL character");
+        }
+        if (value.indexOf('\\') < 0) {
+            return Identifiers.literal(value);
+        }
+        return "E" + Identifiers.literal(value.replace("\\", "\\\\"));
     }
 
     /** The error for a target type that converter {@code name} cannot produce. */

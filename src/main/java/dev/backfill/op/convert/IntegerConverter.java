@@ -78,6 +78,18 @@ final class IntegerConverter implements Converter {
         return Long.toString(parsed);
     }
 
+    /**
+     * {@code CAST(CAST(<column> AS text) AS <type>)}. PostgreSQL's integer input reads every value
+     * this converter accepts as the same number. Of the values this converter rejects, it raises an
+     * error for most (out of range, a decimal point, an exponent, the empty string) and reads some
+     * (surrounding whitespace and, from PostgreSQL 16, underscores and hexadecimal, octal and
+     * binary forms). Through text, a numeric column's {@code 1.5} fails instead of rounding.
+     */
+    @Override
+    public String sqlUsing(String quotedColumn) {
+        return "CAST(" + Converters.columnText(quotedColumn) + " AS " + type + ")";
+    }
+
     private ConversionException outOfRange(String value) {
         return new ConversionException(value, "is out of range for type " + type);
     }

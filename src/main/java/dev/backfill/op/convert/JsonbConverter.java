@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 
 /**
  * Converter {@code jsonb}: text to {@code jsonb} for the modify-column operation (issue 4).
@@ -24,6 +25,12 @@ import java.io.UncheckedIOException;
  * Jackson's default size limits (PostgreSQL has none of them); like PostgreSQL's jsonb it also
  * rejects the escape <code>&#92;u0000</code> and unpaired surrogate escapes. Duplicate keys are
  * valid (PostgreSQL keeps the last). The database is assumed to be UTF-8.
+ *
+ * <p>jsonb stores numbers as {@code numeric}, so a number that {@code numeric} cannot hold fails
+ * with {@code is out of range for type jsonb: number at line L, column C does not fit type
+ * numeric}: more than 131072 integer digits, more than 16383 fractional digits once the exponent is
+ * applied ({@code 1e-16384}), or an exponent beyond &plusmn;1073741823 (see {@link
+ * NumericConverter}).
  */
 final class JsonbConverter implements Converter {
 
@@ -81,6 +88,9 @@ final class JsonbConverter implements Converter {
             while (token != null) {
                 if (escapes && (token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME)) {
                     checkString(value, parser);
+                } else if (token == JsonToken.VALUE_NUMBER_INT
+                        || token == JsonToken.VALUE_NUMBER_FLOAT) {
+                    checkNumber(value, parser);
                 }
                 if (parser.getParsingContext().inRoot()) {
                     break; // the root value is complete
@@ -128,6 +138,37 @@ final class JsonbConverter implements Converter {
         }
     }
 
+    /** Rejects what PostgreSQL's numeric input rejects: numbers beyond numeric's limits. */
+    private static void checkNumber(String value, JsonParser parser) throws IOException {
+        String text = parser.getText();
+        if (text.length() <= NumericConverter.MAX_FRACTION_DIGITS
+                && text.indexOf('e') < 0
+                && text.indexOf('E') < 0) {
+            return; // too short to overflow
+        }
+        boolean fits;
+        try {
+            BigDecimal number = new BigDecimal(text);
+            fits =
+                    NumericConverter.readable(text, number)
+                            && (number.signum() == 0
+                                    || (long) number.precision() - number.scale()
+                                            <= NumericConverter.MAX_INTEGER_DIGITS);
+        } catch (NumberFormatException e) {
+            fits = false; // an exponent beyond the int range
+        }
+        if (!fits) {
+            JsonLocation at = parser.currentTokenLocation();
+            throw new ConversionException(
+                    value,
+                    "is out of range for type jsonb: number at line "
+                            + at.getLineNr()
+                            + ", column "
+                            + at.getColumnNr()
+                            + " does not fit type numeric");
+        }
+    }
+
     private static String shorten(String message) {
         if (message == null) {
             return "syntax error";
@@ -150,6 +191,19 @@ final class JsonbConverter implements Converter {
                         ? ""
                         : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
         return new ConversionException(value, "is not valid JSON: " + problem + where);
+    }
+
+    /**
+     * {@code CAST(CAST(<column> AS text) AS jsonb)}: this converter returns the text unchanged and
+     * the sink casts it the same way, so both give the same jsonb value. PostgreSQL's jsonb input
+     * raises an error for the values this converter rejects (it is as strict as RFC 8259 and shares
+     * numeric's limits); it may also raise one for a value this converter accepts that is nested
+     * deeper than the server's {@code max_stack_depth} allows (between 12,000 and 20,000 levels
+     * with the default 2MB), which fails the Java backfill's own write too.
+     */
+    @Override
+    public String sqlUsing(String quotedColumn) {
+        return "CAST(" + Converters.columnText(quotedColumn) + " AS jsonb)";
     }
 
     @Override

@@ -36,6 +36,12 @@ import java.util.regex.Pattern;
  * output is plain (no exponent) with exactly {@code s} decimals. For unconstrained {@code numeric}
  * the value keeps its own scale ({@code 1.50} stays {@code 1.50}, {@code 1e3} gives {@code 1000}),
  * within PostgreSQL's limits of 131072 integer and 16383 fractional digits.
+ *
+ * <p>Whatever the target type and the rounding, a number that PostgreSQL's numeric input cannot
+ * read fails with {@code is out of range for type <t>}, so that the {@linkplain #sqlUsing SQL
+ * counterpart} reads every value this converter accepts: an exponent beyond &plusmn;1073741823, or
+ * more than 16383 fractional digits once the exponent is applied, trailing zeros included ({@code
+ * 1e-16384}, {@code 0.50e-16382}, {@code 1.000...} with 16384 zeros).
  */
 final class NumericConverter implements Converter {
 
@@ -52,10 +58,15 @@ final class NumericConverter implements Converter {
     private static final int MIN_SCALE = -1000;
     private static final int MAX_SCALE = 1000;
 
-    /** PostgreSQL's limits for unconstrained numeric values. */
-    private static final int MAX_INTEGER_DIGITS = 131072;
+    /** PostgreSQL's limits for numeric values (integer digits: unconstrained numeric only). */
+    static final int MAX_INTEGER_DIGITS = 131072;
 
-    private static final int MAX_FRACTION_DIGITS = 16383;
+    static final int MAX_FRACTION_DIGITS = 16383;
+
+    /**
+     * The largest exponent magnitude PostgreSQL's numeric input reads (PostgreSQL 16 and later).
+     */
+    static final long MAX_EXPONENT = Integer.MAX_VALUE / 2;
 
     private final String type;
 
@@ -154,7 +165,43 @@ final class NumericConverter implements Converter {
         } catch (NumberFormatException e) {
             throw outOfRange(value); // the syntax is checked above: the exponent is too large
         }
+        if (!readable(value, number)) {
+            throw outOfRange(value);
+        }
         return precision == null ? unconstrained(value, number) : constrained(value, number);
+    }
+
+    /**
+     * Whether PostgreSQL's numeric input reads {@code text} (a number in {@link BigDecimal}'s
+     * syntax, {@code number} its value) without "value overflows numeric format", before any
+     * typmod: its exponent is within &plusmn;{@value #MAX_EXPONENT} and its scale (fractional
+     * digits minus exponent, trailing zeros included) at most {@value #MAX_FRACTION_DIGITS}. The
+     * integer digits are not checked here (a typmod's range check comes first).
+     */
+    static boolean readable(String text, BigDecimal number) {
+        if (number.scale() > MAX_FRACTION_DIGITS) {
+            return false;
+        }
+        int e = Math.max(text.indexOf('e'), text.indexOf('E'));
+        if (e < 0) {
+            return true;
+        }
+        String digits = text.substring(e + 1).replaceFirst("^[+-]?0*", "");
+        return digits.length() <= 10 && Long.parseLong("0" + digits) <= MAX_EXPONENT;
+    }
+
+    /**
+     * {@code CAST(CAST(<column> AS text) AS <type>)}, e.g. {@code CAST(CAST("amount" AS text) AS
+     * numeric(12,2))}. PostgreSQL's numeric input reads every value this converter accepts as the
+     * same number with the same scale, and its typmod rounds half away from zero, as {@code
+     * rounding: half-up} does. Of the values this converter rejects, it raises an error for those
+     * out of the type's range or not a number, but reads some: with {@code rounding: none} it
+     * rounds a value with too many fractional digits; it stores {@code NaN} in {@code
+     * numeric(p,s)}; it accepts surrounding whitespace and, from PostgreSQL 16, underscores.
+     */
+    @Override
+    public String sqlUsing(String quotedColumn) {
+        return "CAST(" + Converters.columnText(quotedColumn) + " AS " + type + ")";
     }
 
     private String unconstrained(String value, BigDecimal number) {
@@ -162,8 +209,8 @@ final class NumericConverter implements Converter {
             return BigDecimal.ZERO.setScale(Math.max(0, number.scale())).toPlainString();
         }
         long integerDigits = (long) number.precision() - number.scale();
-        if (integerDigits > MAX_INTEGER_DIGITS || number.scale() > MAX_FRACTION_DIGITS) {
-            throw outOfRange(value);
+        if (integerDigits > MAX_INTEGER_DIGITS) {
+            throw outOfRange(value); // the fractional digits are checked by readable()
         }
         return number.setScale(Math.max(0, number.scale())).toPlainString();
     }

@@ -1,5 +1,7 @@
 package dev.backfill.op.convert;
 
+import dev.backfill.db.Identifiers;
+
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -16,8 +18,14 @@ import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
 import java.time.temporal.TemporalQueries;
 import java.time.zone.ZoneOffsetTransition;
+import java.time.zone.ZoneOffsetTransitionRule;
+import java.time.zone.ZoneRules;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,14 +55,22 @@ import java.util.regex.Pattern;
  *       fails with {@code does not exist in zone Europe/Berlin}; option {@code gap: shift} instead
  *       reads it with the offset before the gap (03:30+02:00), which is what PostgreSQL does;
  *   <li>a local time in an <b>overlap</b> (fall back, e.g. 02:30 on 2024-10-27 in Europe/Berlin)
- *       takes the earlier offset, the one before the transition (02:30+02:00); option {@code
- *       overlap: later} takes the later one (02:30+01:00), which is what PostgreSQL does.
+ *       takes the later offset, the one after the transition (02:30+01:00), which is what
+ *       PostgreSQL does, so that the Java backfill and the SQL trigger agree by default; option
+ *       {@code overlap: earlier} takes the offset before the transition (02:30+02:00).
  * </ul>
  *
- * <p>{@code infinity} and {@code -infinity} (any case) pass through. Instants outside PostgreSQL's
- * range (4714-11-24 BC to 294276 AD, UTC) fail with {@code is out of range for type timestamp with
- * time zone}; sub-microsecond digits, or more fractional digits than the type's precision, fail
- * with {@code has more than 6 fractional digits of seconds for type ...} (PostgreSQL would round).
+ * <p>{@code infinity} and {@code -infinity} (any case of the ASCII letters) pass through. Instants
+ * outside PostgreSQL's range (4714-11-24 BC to 294276 AD, UTC) fail with {@code is out of range for
+ * type timestamp with time zone}; sub-microsecond digits, or more fractional digits than the type's
+ * precision, fail with {@code has more than 6 fractional digits of seconds for type ...}
+ * (PostgreSQL would round). So does a local date and time resolved in option {@code zone} that is
+ * outside the range of {@code timestamp without time zone} (4714-11-24 00:00 BC to 294276-12-31
+ * 23:59:59.999999), even where the zone's offset would bring the instant into range ({@code
+ * 294277-01-01 00:30} in Europe/Berlin): PostgreSQL cannot read it as a local time, so the
+ * {@linkplain #sqlUsing SQL counterpart} could not either. An offset in the text of 16 hours or
+ * more, which PostgreSQL's timestamptz cannot read, fails with {@code has a UTC offset out of range
+ * for type ...}, and option {@code zone} must be within that range too.
  *
  * <p>The output is {@code yyyy-MM-dd HH:mm:ss.SSSSSS+hh:mm} in the zone's offset at that instant
  * ({@code +hh:mm:ss} for historical offsets with seconds, at least four year digits, a {@code BC}
@@ -79,6 +95,14 @@ final class TimestamptzConverter implements Converter {
 
     private static final Instant END =
             LocalDateTime.of(294277, 1, 1, 0, 0).toInstant(ZoneOffset.UTC);
+
+    /** PostgreSQL's timestamp range, the same in local time: [MIN_LOCAL, END_LOCAL). */
+    private static final LocalDateTime MIN_LOCAL = LocalDateTime.of(-4713, 11, 24, 0, 0);
+
+    private static final LocalDateTime END_LOCAL = LocalDateTime.of(294277, 1, 1, 0, 0);
+
+    /** PostgreSQL's timestamptz reads UTC offsets of less than 16 hours. */
+    private static final int OFFSET_LIMIT = 16 * 3600;
 
     private final String type;
     private final int precision;
@@ -145,10 +169,19 @@ final class TimestamptzConverter implements Converter {
             throw Converters.badOption(
                     "timestamptz", "gap", gap, "'fail' (the default) or 'shift'");
         }
-        String overlap = options.getOrDefault("overlap", "earlier");
+        if (zone.getRules().isFixedOffset()
+                && Math.abs(zone.getRules().getOffset(Instant.EPOCH).getTotalSeconds())
+                        >= OFFSET_LIMIT) {
+            throw new IllegalArgumentException(
+                    "option 'zone' of converter 'timestamptz' is out of PostgreSQL's range of UTC"
+                            + " offsets (less than 16 hours): '"
+                            + zoneId
+                            + "'");
+        }
+        String overlap = options.getOrDefault("overlap", "later");
         if (!overlap.equals("earlier") && !overlap.equals("later")) {
             throw Converters.badOption(
-                    "timestamptz", "overlap", overlap, "'earlier' (the default) or 'later'");
+                    "timestamptz", "overlap", overlap, "'later' (the default) or 'earlier'");
         }
         TimestamptzConverter converter =
                 new TimestamptzConverter(
@@ -241,10 +274,19 @@ final class TimestamptzConverter implements Converter {
         if (value == null) {
             return null;
         }
-        if (value.equalsIgnoreCase("infinity") || value.equalsIgnoreCase("-infinity")) {
+        if (isInfinity(value)) {
             return value.toLowerCase(Locale.ROOT);
         }
         return format == null ? fromTimestamp(value) : fromText(value);
+    }
+
+    /**
+     * {@code infinity} or {@code -infinity} in any case of the ASCII letters; not {@code
+     * equalsIgnoreCase}, which also matches a dotless {@code ı} that PostgreSQL does not read.
+     */
+    private static boolean isInfinity(String value) {
+        String lower = value.toLowerCase(Locale.ROOT);
+        return lower.equals("infinity") || lower.equals("-infinity");
     }
 
     private String fromTimestamp(String value) {
@@ -278,7 +320,7 @@ final class TimestamptzConverter implements Converter {
         } catch (DateTimeException e) {
             throw new ConversionException(value, "is not a timestamp");
         }
-        return toText(value, local, zone);
+        return toText(value, local, zone, true);
     }
 
     private String fromText(String value) {
@@ -297,15 +339,21 @@ final class TimestamptzConverter implements Converter {
         return toText(
                 value,
                 LocalDateTime.of(date, time == null ? LocalTime.MIDNIGHT : time),
-                parsedZone == null ? zone : parsedZone);
+                parsedZone == null ? zone : parsedZone,
+                !(parsedZone instanceof ZoneOffset));
     }
 
     private ConversionException noMatch(String value) {
         return new ConversionException(value, "does not match format '" + format + "'");
     }
 
-    /** Resolves {@code local} in {@code localZone} and prints the instant as PostgreSQL input. */
-    private String toText(String value, LocalDateTime local, ZoneId localZone) {
+    /**
+     * Resolves {@code local} in {@code localZone} and prints the instant as PostgreSQL input;
+     * {@code inZone}: whether {@code localZone} is a zone (option {@code zone} or a zone id in the
+     * text) rather than an offset in the text; the SQL counterpart then reads the local time as a
+     * {@code timestamp}, so it must be within that type's range.
+     */
+    private String toText(String value, LocalDateTime local, ZoneId localZone, boolean inZone) {
         int unit = 1;
         for (int i = precision; i < 9; i++) {
             unit *= 10;
@@ -319,6 +367,9 @@ final class TimestamptzConverter implements Converter {
                             + " of seconds for type "
                             + type);
         }
+        if (inZone && (local.isBefore(MIN_LOCAL) || !local.isBefore(END_LOCAL))) {
+            throw new ConversionException(value, "is out of range for type " + type);
+        }
         ZoneOffset offset;
         ZoneOffsetTransition transition = localZone.getRules().getTransition(local);
         if (transition == null) {
@@ -330,6 +381,9 @@ final class TimestamptzConverter implements Converter {
             offset = transition.getOffsetBefore();
         } else {
             offset = overlapLater ? transition.getOffsetAfter() : transition.getOffsetBefore();
+        }
+        if (Math.abs(offset.getTotalSeconds()) >= OFFSET_LIMIT) {
+            throw new ConversionException(value, "has a UTC offset out of range for type " + type);
         }
         Instant instant = local.toInstant(offset);
         if (instant.isBefore(MIN) || !instant.isBefore(END)) {
@@ -369,6 +423,212 @@ final class TimestamptzConverter implements Converter {
             out.append('0');
         }
         return out.append(digits);
+    }
+
+    /**
+     * The SQL counterpart, exact for every value this converter accepts and independent of the
+     * session's settings.
+     *
+     * <p><b>Timestamp mode</b> (option {@code zone}, no {@code format}): {@code CAST(CAST("c" AS
+     * timestamp) AT TIME ZONE 'Europe/Berlin' AS timestamp with time zone)}. PostgreSQL reads the
+     * local time in the zone as this converter does by default: a time in an overlap with the later
+     * offset, a time in a gap with the offset before it (the values that {@code gap: fail} rejects
+     * get that shifted instant). A zone with a fixed offset (such as {@code UTC} or {@code +05:30})
+     * becomes {@code AT TIME ZONE INTERVAL '+05:30'}, since PostgreSQL reads a text {@code
+     * '+05:30'} as a POSIX zone (sign inverted) and may read names such as {@code CET} as
+     * abbreviations with a fixed offset; a region without a {@code /} in its id ({@code CET},
+     * {@code Japan}) is written as the first region (in id order) with the same rules in the JDK's
+     * zone rules ({@code Asia/Tokyo} for {@code Japan}). The old column is cast to {@code
+     * timestamp} directly (for a text column: ISO text, read the same in every {@code DateStyle}).
+     *
+     * <p>With {@code overlap: earlier}, the later instant {@code a} is moved back by the first
+     * overlap length {@code d} of the zone (from its rules, largest first) for which {@code (a - d)
+     * AT TIME ZONE zone} is the same local time: the earlier of the two instants that have that
+     * local time, which is the one this converter takes.
+     *
+     * <p><b>Format mode</b> (option {@code format}): the pattern becomes a {@code to_timestamp}
+     * format ({@link ToTimestampFormat}; a pattern with letters it does not support is refused).
+     * Without an offset in the pattern, the text is read with an explicit UTC offset, {@code
+     * to_timestamp(text || ' +00:00', format || ' TZH:TZM')}, and the local time {@code AT TIME
+     * ZONE INTERVAL '+00:00'} is then resolved in the zone as in timestamp mode: {@code
+     * to_timestamp} alone would read it in the session's TimeZone and shift its gaps. With a
+     * fixed-offset zone the offset is appended directly. A pattern with an offset gives the
+     * instant. {@code infinity} and {@code -infinity} are tested first, as the converter does.
+     *
+     * <p>The zone rules are PostgreSQL's there and the JDK's here: where their tzdata differ (a
+     * recent rule change, or history before 1970), so do the two.
+     *
+     * @throws IllegalArgumentException for a format with pattern letters that {@link
+     *     ToTimestampFormat} does not support, or a region whose id has no {@code /} and no
+     *     equivalent region with one
+     */
+    @Override
+    public String sqlUsing(String quotedColumn) {
+        String text = Converters.columnText(quotedColumn);
+        if (format == null) {
+            return "CAST("
+                    + atZone("CAST(" + quotedColumn + " AS timestamp)")
+                    + " AS "
+                    + type
+                    + ")";
+        }
+        ToTimestampFormat pg;
+        try {
+            pg = ToTimestampFormat.translate(format);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "option 'format' of converter 'timestamptz' has no SQL counterpart for the"
+                            + " write-only trigger: '"
+                            + format
+                            + "': "
+                            + e.getMessage(),
+                    e);
+        }
+        String input = pg.input(text);
+        String instant;
+        if (pg.hasOffset()) {
+            instant = "to_timestamp(" + input + ", " + Converters.sqlString(pg.format()) + ")";
+        } else {
+            ZoneRules rules = zone.getRules();
+            int fixed = rules.getOffset(Instant.EPOCH).getTotalSeconds();
+            if (rules.isFixedOffset() && fixed % 60 == 0) {
+                // TZH:TZM reads the zone's offset itself
+                instant = toTimestamp(input, offset(fixed), pg);
+            } else {
+                // the local time, whatever the session's TimeZone, then resolved in the zone
+                instant =
+                        atZone(
+                                "("
+                                        + toTimestamp(input, "+00:00", pg)
+                                        + " AT TIME ZONE INTERVAL '+00:00')");
+            }
+        }
+        return "CAST(CASE WHEN translate("
+                + text
+                + ", 'INFTY', 'infty') IN ('infinity', '-infinity') THEN CAST("
+                + text
+                + " AS timestamp with time zone) ELSE "
+                + instant
+                + " END AS "
+                + type
+                + ")";
+    }
+
+    /** {@code to_timestamp(input || ' <offset>', '<format> TZH:TZM')}. */
+    private static String toTimestamp(String input, String offset, ToTimestampFormat pg) {
+        return "to_timestamp("
+                + input
+                + " || "
+                + Converters.sqlString(" " + offset)
+                + ", "
+                + Converters.sqlString(pg.format() + " TZH:TZM")
+                + ")";
+    }
+
+    /**
+     * The instant of {@code local} (an SQL expression of type timestamp, atomic: a function call or
+     * in parentheses) in the zone, resolved as {@link #toText} does.
+     */
+    private String atZone(String local) {
+        ZoneRules rules = zone.getRules();
+        if (rules.isFixedOffset()) {
+            return local
+                    + " AT TIME ZONE INTERVAL '"
+                    + offset(rules.getOffset(Instant.EPOCH).getTotalSeconds())
+                    + "'";
+        }
+        String name = Identifiers.literal(regionName(zone, ZoneId.getAvailableZoneIds()));
+        if (overlapLater) {
+            return local + " AT TIME ZONE " + name;
+        }
+        // the lengths of the zone's overlaps, largest first, and the year of the first one
+        TreeSet<Integer> overlaps = new TreeSet<>(Comparator.reverseOrder());
+        int since = Integer.MAX_VALUE;
+        List<ZoneOffsetTransition> history = rules.getTransitions();
+        for (ZoneOffsetTransition t : history) {
+            if (t.isOverlap()) {
+                overlaps.add(seconds(t.getOffsetBefore()) - seconds(t.getOffsetAfter()));
+                since = Math.min(since, t.getDateTimeAfter().getYear());
+            }
+        }
+        for (ZoneOffsetTransitionRule r : rules.getTransitionRules()) {
+            if (seconds(r.getOffsetBefore()) > seconds(r.getOffsetAfter())) {
+                overlaps.add(seconds(r.getOffsetBefore()) - seconds(r.getOffsetAfter()));
+                int last =
+                        history.isEmpty()
+                                ? 1
+                                : history.get(history.size() - 1).getDateTimeAfter().getYear();
+                since = Math.min(since, last);
+            }
+        }
+        if (overlaps.isEmpty()) {
+            return local + " AT TIME ZONE " + name;
+        }
+        // the earlier instant of a local time in an overlap: the later one (a, PostgreSQL's),
+        // moved back by an overlap length d of the zone where that gives the same local time;
+        // guarded by a year before the first overlap, since a - d may underflow near 4714 BC
+        StringBuilder earlier = new StringBuilder("(SELECT CASE WHEN _backfill_l >= TIMESTAMP '");
+        earlier.append(String.format(Locale.ROOT, "%04d", Math.max(1, since - 1)))
+                .append("-01-01 00:00:00' THEN CASE");
+        for (int length : overlaps) {
+            String moved = "_backfill_a - INTERVAL '" + length + " seconds'";
+            earlier.append(" WHEN (")
+                    .append(moved)
+                    .append(") AT TIME ZONE ")
+                    .append(name)
+                    .append(" = _backfill_l THEN ")
+                    .append(moved);
+        }
+        earlier.append(" ELSE _backfill_a END ELSE _backfill_a END FROM (SELECT _backfill_l,")
+                .append(" _backfill_l AT TIME ZONE ")
+                .append(name)
+                .append(" AS _backfill_a FROM (SELECT ")
+                .append(local)
+                .append(" AS _backfill_l) AS _backfill_s) AS _backfill_t)");
+        return earlier.toString();
+    }
+
+    /**
+     * The zone's id for {@code AT TIME ZONE}: a region id with a {@code /}, which PostgreSQL cannot
+     * take for a time zone abbreviation; an id without one is replaced by the first region (in id
+     * order) of {@code regions} with the same rules (the JDK's {@link ZoneId#getAvailableZoneIds()}
+     * in {@link #sqlUsing}).
+     *
+     * @throws IllegalArgumentException if the id has no {@code /} and no region has its rules
+     */
+    static String regionName(ZoneId zone, Collection<String> regions) {
+        String id = zone.getId();
+        if (id.contains("/")) {
+            return id;
+        }
+        ZoneRules rules = zone.getRules();
+        for (String other : new TreeSet<>(regions)) {
+            if (other.contains("/") && ZoneId.of(other).getRules().equals(rules)) {
+                return other;
+            }
+        }
+        throw new IllegalArgumentException(
+                "option 'zone' of converter 'timestamptz' has no SQL counterpart for the"
+                        + " write-only trigger: '"
+                        + id
+                        + "': PostgreSQL may read the name as a time zone abbreviation, and no"
+                        + " region with a '/' has the same rules");
+    }
+
+    private static int seconds(ZoneOffset offset) {
+        return offset.getTotalSeconds();
+    }
+
+    /** {@code +hh:mm} or {@code +hh:mm:ss}, the form of interval and {@code TZH:TZM} input. */
+    private static String offset(int totalSeconds) {
+        StringBuilder out = new StringBuilder(9).append(totalSeconds < 0 ? '-' : '+');
+        int seconds = Math.abs(totalSeconds);
+        pad(out, seconds / 3600, 2).append(':');
+        pad(out, seconds / 60 % 60, 2);
+        if (seconds % 60 != 0) {
+            pad(out.append(':'), seconds % 60, 2);
+        }
+        return out.toString();
     }
 
     @Override

@@ -9,6 +9,7 @@ import static dev.backfill.op.convert.ConverterAssertions.assertFails;
 import static dev.backfill.op.convert.ConverterAssertions.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Tests for converter {@code numeric}: text and integers to numeric, and scale changes. */
 class NumericConverterTest {
@@ -48,7 +49,10 @@ class NumericConverterTest {
                     numeric(5,2)  | half-up | 999.994     | 999.99
                     numeric(5,2)  | half-up | -0.001      | 0.00
                     numeric(5,2)  | half-up | 0.005       | 0.01
-                    numeric(5,2)  | half-up | 1e-999999999 | 0.00
+                    numeric(5,2)  | half-up | 1e-16383    | 0.00
+                    numeric(5,2)  | half-up | 0.00e-16381 | 0.00
+                    numeric(5,2)  | NULL    | 0e1073741823 | 0.00
+                    numeric(5,2)  | NULL    | 0e-16383    | 0.00
                     numeric(5,2)  | half-up | NULL        | NULL
                     numeric(12,2) | NULL    | 9999999999.99 | 9999999999.99
                     numeric(12,2) | NULL    | 2147483647  | 2147483647.00
@@ -63,6 +67,7 @@ class NumericConverterTest {
                     numeric       | NULL    | 1.50        | 1.50
                     numeric       | NULL    | 1e3         | 1000
                     numeric       | NULL    | 0e5         | 0
+                    numeric       | NULL    | 0e1073741823 | 0
                     numeric       | NULL    | -0.00       | 0.00
                     numeric       | NULL    | 123456789012345678901234567890.123456789 | 123456789012345678901234567890.123456789
                     numeric       | NULL    | NaN         | NaN
@@ -94,7 +99,13 @@ class NumericConverterTest {
                     numeric(5,2)  | NULL    | 1.005         | has more than 2 fractional digits for type numeric(5,2)
                     numeric(5,2)  | none    | 1.005         | has more than 2 fractional digits for type numeric(5,2)
                     numeric(5,2)  | NULL    | 0.001         | has more than 2 fractional digits for type numeric(5,2)
-                    numeric(5,2)  | NULL    | 1e-999999999  | has more than 2 fractional digits for type numeric(5,2)
+                    numeric(5,2)  | NULL    | 1e-16383      | has more than 2 fractional digits for type numeric(5,2)
+                    numeric(5,2)  | NULL    | 1e-999999999  | is out of range for type numeric(5,2)
+                    numeric(5,2)  | half-up | 1e-999999999  | is out of range for type numeric(5,2)
+                    numeric(5,2)  | half-up | 1e-16384      | is out of range for type numeric(5,2)
+                    numeric(5,2)  | half-up | 0.000e-16381  | is out of range for type numeric(5,2)
+                    numeric(5,2)  | NULL    | 0e1073741824  | is out of range for type numeric(5,2)
+                    numeric(5,2)  | NULL    | 1e+1073741823 | is out of range for type numeric(5,2)
                     numeric(12,2) | NULL    | 0.125         | has more than 2 fractional digits for type numeric(12,2)
                     numeric(5,0)  | NULL    | 0.5           | has more than 0 fractional digits for type numeric(5,0)
                     numeric(5)    | NULL    | 100000        | is out of range for type numeric(5,0)
@@ -122,6 +133,11 @@ class NumericConverterTest {
                     numeric       | NULL    | ''            | is not a number
                     numeric       | NULL    | 1e200000      | is out of range for type numeric
                     numeric       | NULL    | 1e-20000      | is out of range for type numeric
+                    numeric       | NULL    | 1e-16384      | is out of range for type numeric
+                    numeric       | NULL    | 0e-16384      | is out of range for type numeric
+                    numeric       | NULL    | 0.50e-16382   | is out of range for type numeric
+                    numeric       | NULL    | 1e131072      | is out of range for type numeric
+                    numeric       | NULL    | 0e1073741824  | is out of range for type numeric
                     """)
     void fails(String type, String rounding, String value, String reason) {
         assertFails(numeric(type, rounding), value, reason);
@@ -165,6 +181,41 @@ class NumericConverterTest {
         assertThatThrownBy(() -> numeric(type, rounding))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(message);
+    }
+
+    /**
+     * PostgreSQL's numeric input reads at most 16383 fractional digits (trailing zeros included)
+     * and 131072 integer digits, whatever the typmod; what it cannot read fails here too.
+     */
+    @Test
+    void limitsOfPostgresqlsNumericInput() {
+        String fraction16383 = "1." + "0".repeat(16383);
+        String fraction16384 = "1." + "0".repeat(16384);
+        assertConverts(numeric("numeric", null), fraction16383, fraction16383);
+        assertConverts(numeric("numeric(5,2)", null), fraction16383, "1.00");
+        assertConverts(numeric("numeric(5,2)", "half-up"), "0." + "0".repeat(16382) + "5", "0.00");
+        assertOutOfRange(numeric("numeric", null), fraction16384);
+        assertOutOfRange(numeric("numeric(5,2)", null), fraction16384);
+        assertOutOfRange(numeric("numeric(5,2)", "half-up"), "0." + "0".repeat(16383) + "5");
+        String integer131072 = "1" + "0".repeat(131071);
+        assertConverts(numeric("numeric", null), integer131072, integer131072);
+        assertConverts(numeric("numeric", null), "1e131071", integer131072);
+        assertOutOfRange(numeric("numeric", null), integer131072 + "0");
+    }
+
+    /** For values too long to appear whole in the message. */
+    private static void assertOutOfRange(Converter converter, String value) {
+        ConversionException e =
+                catchThrowableOfType(ConversionException.class, () -> converter.convert(value));
+        assertThat(e).as("%s of a %d-character value", converter, value.length()).isNotNull();
+        assertThat(e.value()).isEqualTo(value);
+        assertThat(e.reason()).isEqualTo("is out of range for type " + converter.targetType());
+        assertThat(Converters.message("amount", "(42)", e))
+                .isEqualTo(
+                        "cannot convert column 'amount' of row (42): value '"
+                                + value.substring(0, 200)
+                                + "...' is out of range for type "
+                                + converter.targetType());
     }
 
     @Test

@@ -57,13 +57,15 @@ class TimestamptzConverterTest {
                     Europe/Berlin    | 2024-03-31 01:59:59.999999   | 2024-03-31 01:59:59.999999+01:00
                     Europe/Berlin    | 2024-03-31 03:00:00          | 2024-03-31 03:00:00.000000+02:00
                     Europe/Berlin    | 2024-10-27 01:59:59          | 2024-10-27 01:59:59.000000+02:00
-                    Europe/Berlin    | 2024-10-27 02:00:00          | 2024-10-27 02:00:00.000000+02:00
-                    Europe/Berlin    | 2024-10-27 02:30:00          | 2024-10-27 02:30:00.000000+02:00
-                    Europe/Berlin    | 2024-10-27 02:59:59.999999   | 2024-10-27 02:59:59.999999+02:00
+                    Europe/Berlin    | 2024-10-27 01:59:59.999999   | 2024-10-27 01:59:59.999999+02:00
+                    Europe/Berlin    | 2024-10-27 02:00:00          | 2024-10-27 02:00:00.000000+01:00
+                    Europe/Berlin    | 2024-10-27 02:30:00          | 2024-10-27 02:30:00.000000+01:00
+                    Europe/Berlin    | 2024-10-27 02:59:59.999999   | 2024-10-27 02:59:59.999999+01:00
                     Europe/Berlin    | 2024-10-27 03:00:00          | 2024-10-27 03:00:00.000000+01:00
                     America/New_York | 2024-03-10 01:59:59          | 2024-03-10 01:59:59.000000-05:00
                     America/New_York | 2024-03-10 03:00:00          | 2024-03-10 03:00:00.000000-04:00
-                    America/New_York | 2024-11-03 01:30:00          | 2024-11-03 01:30:00.000000-04:00
+                    America/New_York | 2024-11-03 00:59:59          | 2024-11-03 00:59:59.000000-04:00
+                    America/New_York | 2024-11-03 01:30:00          | 2024-11-03 01:30:00.000000-05:00
                     America/New_York | 2024-11-03 02:00:00          | 2024-11-03 02:00:00.000000-05:00
                     Europe/Berlin    | 1800-01-01 00:00:00          | 1800-01-01 00:00:00.000000+00:53:28
                     UTC              | 0044-03-15 12:00:00 BC       | 0044-03-15 12:00:00.000000+00:00 BC
@@ -92,10 +94,14 @@ class TimestamptzConverterTest {
                     Europe/Berlin    | overlap=later | 2024-10-27 02:30:00 | 2024-10-27 02:30:00.000000+01:00
                     America/New_York | overlap=later | 2024-11-03 01:30:00 | 2024-11-03 01:30:00.000000-05:00
                     Europe/Berlin    | overlap=earlier | 2024-10-27 02:30:00 | 2024-10-27 02:30:00.000000+02:00
+                    Europe/Berlin    | overlap=earlier | 2024-10-27 02:00:00 | 2024-10-27 02:00:00.000000+02:00
+                    Europe/Berlin    | overlap=earlier | 2024-10-27 03:00:00 | 2024-10-27 03:00:00.000000+01:00
+                    America/New_York | overlap=earlier | 2024-11-03 01:30:00 | 2024-11-03 01:30:00.000000-04:00
+                    Europe/Berlin    | overlap=earlier,gap=shift | 2024-03-31 02:30:00 | 2024-03-31 03:30:00.000000+02:00
                     America/New_York | overlap=later | 2024-07-01 12:00:00 | 2024-07-01 12:00:00.000000-04:00
                     """)
     void gapAndOverlapOptions(String zone, String option, String value, String expected) {
-        assertConverts(fromTimestamp(zone, option), value, expected);
+        assertConverts(fromTimestamp(zone, option.split(",")), value, expected);
     }
 
     @ParameterizedTest(name = "{0}: ''{1}'' {2}")
@@ -125,6 +131,8 @@ class TimestamptzConverterTest {
                     UTC              | 4714-11-23 23:59:59.999999 BC | is out of range for type timestamp with time zone
                     UTC              | 294277-01-01 00:00:00     | is out of range for type timestamp with time zone
                     America/New_York | 294276-12-31 23:00:00     | is out of range for type timestamp with time zone
+                    Europe/Berlin    | 294277-01-01 00:30:00     | is out of range for type timestamp with time zone
+                    America/New_York | 4714-11-23 23:30:00 BC    | is out of range for type timestamp with time zone
                     """)
     void failsForTimestamps(String zone, String value, String reason) {
         assertFails(fromTimestamp(zone), value, reason);
@@ -141,7 +149,7 @@ class TimestamptzConverterTest {
                     yyyy-MM-dd                      | Europe/Berlin    | 2024-07-01                | 2024-07-01 00:00:00.000000+02:00
                     uuuu-MM-dd                      | NULL             | 2024-02-29                | 2024-02-29 00:00:00.000000+00:00
                     yyyy-MM-dd HH:mm:ss             | Europe/Berlin    | 2024-01-02 03:04:05       | 2024-01-02 03:04:05.000000+01:00
-                    yyyy-MM-dd HH:mm:ss             | America/New_York | 2024-11-03 01:30:00       | 2024-11-03 01:30:00.000000-04:00
+                    yyyy-MM-dd HH:mm:ss             | America/New_York | 2024-11-03 01:30:00       | 2024-11-03 01:30:00.000000-05:00
                     dd.MM.yyyy HH:mm                | Europe/Berlin    | 02.01.2024 03:04          | 2024-01-02 03:04:00.000000+01:00
                     MM/dd/yyyy hh:mm a              | America/New_York | 01/02/2024 03:04 PM       | 2024-01-02 15:04:00.000000-05:00
                     dd MMM yyyy                     | UTC              | 02 Jan 2024               | 2024-01-02 00:00:00.000000+00:00
@@ -151,8 +159,9 @@ class TimestamptzConverterTest {
                     yyyy-MM-dd'T'HH:mm:ssXXX        | Europe/Berlin    | 2024-01-02T03:04:05+05:30 | 2024-01-02 03:04:05.000000+05:30
                     yyyy-MM-dd'T'HH:mm:ssXXX        | Europe/Berlin    | 2024-01-02T03:04:05Z      | 2024-01-02 03:04:05.000000+00:00
                     yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX | NULL             | 2024-01-02T03:04:05.123456-08:00 | 2024-01-02 03:04:05.123456-08:00
-                    yyyy-MM-dd HH:mm VV             | UTC              | 2024-10-27 02:30 Europe/Berlin | 2024-10-27 02:30:00.000000+02:00
+                    yyyy-MM-dd HH:mm VV             | UTC              | 2024-10-27 02:30 Europe/Berlin | 2024-10-27 02:30:00.000000+01:00
                     yyyy-MM-dd HH:mm VV             | UTC              | 2024-10-27 03:30 Europe/Berlin | 2024-10-27 03:30:00.000000+01:00
+                    yyyy-MM-dd HH:mm:ssXXX          | Europe/Berlin    | +294277-01-01 00:00:00+01:00 | 294277-01-01 00:00:00.000000+01:00
                     yyyy-MM-dd                      | UTC              | infinity                  | infinity
                     yyyy-MM-dd                      | UTC              | -Infinity                 | -infinity
                     yyyy-MM-dd                      | UTC              | NULL                      | NULL
@@ -182,6 +191,7 @@ class TimestamptzConverterTest {
                     yyyy-MM-dd HH:mm:ss          | Europe/Berlin | 2024-03-31 02:30:00  | does not exist in zone Europe/Berlin
                     yyyy-MM-dd HH:mm VV          | UTC           | 2024-03-10 02:30 America/New_York | does not exist in zone America/New_York
                     yyyy-MM-dd HH:mm:ss.SSSSSSSSS | UTC         | 2024-01-02 03:04:05.123456789 | has more than 6 fractional digits of seconds for type timestamp with time zone
+                    yyyy-MM-dd HH:mm:ss          | Europe/Berlin | +294277-01-01 00:00:00 | is out of range for type timestamp with time zone
                     """)
     void failsForText(String format, String zone, String value, String reason) {
         assertFails(fromText(format, zone), value, reason);
@@ -218,7 +228,7 @@ class TimestamptzConverterTest {
                 OffsetDateTime.parse(
                                 out, DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx"))
                         .toInstant();
-        assertThat(instant).isEqualTo(Instant.parse("2024-10-27T00:30:00.25Z"));
+        assertThat(instant).isEqualTo(Instant.parse("2024-10-27T01:30:00.25Z"));
     }
 
     @ParameterizedTest(name = "{0} is {1}")
@@ -250,7 +260,7 @@ class TimestamptzConverterTest {
                     timestamptz(7)              | zone=UTC      | NULL      | converter 'timestamptz' cannot convert to type 'timestamptz(7)' (supported: timestamp with time zone, timestamp(p) with time zone)
                     timestamptz                 | zone=Mars/Olympus | NULL  | option 'zone' of converter 'timestamptz' is not a known time zone: 'Mars/Olympus'
                     timestamptz                 | zone=UTC      | gap=skip  | option 'gap' of converter 'timestamptz' is 'skip' but must be 'fail' (the default) or 'shift'
-                    timestamptz                 | zone=UTC      | overlap=first | option 'overlap' of converter 'timestamptz' is 'first' but must be 'earlier' (the default) or 'later'
+                    timestamptz                 | zone=UTC      | overlap=first | option 'overlap' of converter 'timestamptz' is 'first' but must be 'later' (the default) or 'earlier'
                     timestamptz                 | format=HH:mm  | NULL      | option 'format' of converter 'timestamptz' has no complete date: 'HH:mm'
                     timestamptz                 | format=yyyy-MM | NULL     | option 'format' of converter 'timestamptz' has no complete date: 'yyyy-MM'
                     timestamptz                 | format=yyyy-MM-dd hh:mm | NULL | option 'format' of converter 'timestamptz' has no complete time of day (use HH, or hh with a): 'yyyy-MM-dd hh:mm'
