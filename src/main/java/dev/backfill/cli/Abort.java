@@ -6,6 +6,7 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
+import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.job.JobSpec;
@@ -20,12 +21,13 @@ import java.util.List;
 
 /**
  * {@code scripts/backfill abort --job FILE}: rolls a reorg back in any state before {@code public},
- * {@code failed} included, like TiDB's rollback of a cancelled add-index job. It first marks the
- * reorg {@code aborted}, so that a running Flink job sees it and stops within seconds, then drops
- * the triggers, their functions and the index table in one short DDL transaction under {@code
- * lock_timeout} (retried), and removes the reorg's split rows. Afterwards the table's definition
- * and data are exactly as before the reorg. The reorg's catalog row stays, {@code aborted}, as a
- * record.
+ * {@code failed} and {@code ready} included, like TiDB's rollback of a cancelled DDL job. It first
+ * marks the reorg {@code aborted}, so that a running Flink job sees it and stops within seconds,
+ * then drops what the reorg added in one short DDL transaction under {@code lock_timeout}
+ * (retried): for add-index the triggers, their functions and the index table; for modify-column the
+ * trigger, its function, the NOT NULL check and the shadow column with the indexes rebuilt on it.
+ * Then it removes the reorg's split rows. Afterwards the table's definition and data are exactly as
+ * before the reorg. The reorg's catalog row stays, {@code aborted}, as a record.
  */
 public final class Abort {
     private static final Logger LOG = LoggerFactory.getLogger(Abort.class);
@@ -58,8 +60,13 @@ public final class Abort {
                 throw new TableInfo.TableException(
                         "reorg "
                                 + spec.reorgId()
-                                + " is public; abort works only before public (drop the index"
-                                + " table yourself if you no longer want it)");
+                                + " is public; abort works only before public"
+                                + (spec.operation() == JobSpec.Operation.MODIFY_COLUMN
+                                        ? " (the old column stays as _backfill_old_"
+                                                + spec.modifyColumn().column()
+                                                + " until scripts/backfill cleanup)"
+                                        : " (drop the index table yourself if you no longer want"
+                                                + " it)"));
             }
             boolean already = r.state == State.ABORTED;
             if (!already) {
@@ -105,8 +112,11 @@ public final class Abort {
         }
     }
 
-    /** The drops; when the table itself is gone, only the index table and the functions. */
+    /** The drops; when the table itself is gone, only what does not hang off it. */
     private static List<String> dropStatements(Connection c, JobSpec spec) throws SQLException {
+        if (spec.operation() == JobSpec.Operation.MODIFY_COLUMN) {
+            return dropShadowStatements(c, spec);
+        }
         TableInfo table;
         try {
             table = TableInfo.load(c, spec.schema(), spec.table());
@@ -128,5 +138,33 @@ public final class Abort {
             return SqlBuilder.dropAll(index);
         }
         return SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId());
+    }
+
+    /**
+     * A modify-column's drops: the trigger, its function, the NOT NULL check and the shadow column
+     * (which takes the indexes rebuilt on it along). When the table is gone, only the function.
+     */
+    private static List<String> dropShadowStatements(Connection c, JobSpec spec)
+            throws SQLException {
+        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        TableInfo table;
+        try {
+            table = TableInfo.load(c, spec.schema(), spec.table());
+        } catch (TableInfo.TableException e) {
+            LOG.warn(
+                    "reorg {}: {}; dropping only the trigger function",
+                    spec.reorgId(),
+                    e.getMessage());
+            return List.of(SqlBuilder.dropShadowFunction(spec.reorgId()));
+        }
+        TableInfo.Column column =
+                table.column(m.column())
+                        .orElse(new TableInfo.Column(m.column(), m.type(), false, false));
+        try {
+            return SqlBuilder.dropShadow(
+                    new ShadowColumn(table, column, m.type(), null, spec.reorgId()));
+        } catch (IllegalArgumentException e) {
+            throw new TableInfo.TableException(e.getMessage());
+        }
     }
 }

@@ -30,6 +30,8 @@ public final class Catalog {
         WRITE_ONLY("write-only"),
         BACKFILLING("backfilling"),
         VERIFYING("verifying"),
+        /** modify-column with {@code cutover: manual}: verified, waiting for the cut-over. */
+        READY("ready"),
         PUBLIC("public"),
         FAILED("failed"),
         ABORTED("aborted");
@@ -115,8 +117,9 @@ public final class Catalog {
                             + " spec_hash text NOT NULL,"
                             + " table_name text NOT NULL,"
                             + " operation text NOT NULL,"
-                            + " state text NOT NULL CHECK (state IN ('write-only', 'backfilling',"
-                            + " 'verifying', 'public', 'failed', 'aborted')),"
+                            + " state text NOT NULL CONSTRAINT reorgs_state_check CHECK ("
+                            + STATE_CHECK
+                            + "),"
                             + " rows_done bigint NOT NULL DEFAULT 0,"
                             + " rows_estimated bigint NOT NULL DEFAULT 0,"
                             + " error text,"
@@ -145,10 +148,60 @@ public final class Catalog {
                             + " done boolean NOT NULL DEFAULT false,"
                             + " updated_at timestamptz NOT NULL DEFAULT now(),"
                             + " PRIMARY KEY (reorg_id, split_id))");
+            upgradeStateCheck(c);
         } catch (SQLException e) {
             // Two clients creating the catalog at once can collide on the pg_type unique index.
             if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
                 throw e;
+            }
+        }
+    }
+
+    /** The allowed states; {@code ready} came with modify-column. */
+    private static final String STATE_CHECK =
+            "state IN ('write-only', 'backfilling', 'verifying', 'ready', 'public', 'failed',"
+                    + " 'aborted')";
+
+    /**
+     * A catalog created before state {@code ready} existed gets the new CHECK constraint, in the
+     * caller's transaction; a current one is left alone (no lock taken).
+     */
+    private static void upgradeStateCheck(Connection c) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                                + " WHERE conrelid = ?::regclass AND conname = 'reorgs_state_check'")) {
+            ps.setString(1, REORGS);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getString(1).contains("'ready'")) {
+                    return;
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute(
+                    "ALTER TABLE "
+                            + REORGS
+                            + " DROP CONSTRAINT IF EXISTS reorgs_state_check,"
+                            + " ADD CONSTRAINT reorgs_state_check CHECK ("
+                            + STATE_CHECK
+                            + ")");
+        }
+    }
+
+    /**
+     * The reorg's row, locked FOR UPDATE until the caller's transaction ends (the cut-over holds it
+     * so that an abort cannot interleave). Fails when the reorg is not in the catalog.
+     */
+    public static Reorg lock(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT * FROM " + REORGS + " WHERE id = ? FOR UPDATE")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new TableInfo.TableException("there is no reorg " + id + " in " + REORGS);
+                }
+                return new Reorg(rs);
             }
         }
     }

@@ -37,16 +37,27 @@ public final class Prepare {
      * change between runs.
      */
     public static String definitionHash(ReorgPlan plan) {
-        String def =
-                plan.table().displayName()
-                        + "\n"
-                        + plan.spec().operation().key()
-                        + "\n"
-                        + plan.index().name()
-                        + "\n"
-                        + plan.index().indexedNames()
-                        + "\n"
-                        + plan.index().unique();
+        String def = plan.table().displayName() + "\n" + plan.spec().operation().key() + "\n";
+        if (plan.isModifyColumn()) {
+            var m = plan.spec().modifyColumn();
+            def +=
+                    m.column()
+                            + "\n"
+                            + m.type()
+                            + "\n"
+                            + m.using()
+                            + "\n"
+                            + m.converter()
+                            + "\n"
+                            + m.converterOptions();
+        } else {
+            def +=
+                    plan.index().name()
+                            + "\n"
+                            + plan.index().indexedNames()
+                            + "\n"
+                            + plan.index().unique();
+        }
         try {
             return HexFormat.of()
                     .formatHex(
@@ -59,7 +70,7 @@ public final class Prepare {
 
     /** Runs prepare. The reorg must not be in the catalog yet. */
     public static void run(Connection c, ReorgPlan plan) throws SQLException, InterruptedException {
-        String indexName = plan.index().displayName();
+        String target = plan.target();
         Retry.defaults()
                 .call(
                         "preparing reorg "
@@ -77,20 +88,11 @@ public final class Prepare {
                                                             .lockTimeout()
                                                             .toMillis());
                                 }
-                                if (relationExists(c, plan.index().quotedName())) {
-                                    throw new TableInfo.TableException(
-                                            "cannot create index table "
-                                                    + indexName
-                                                    + ": a relation of that name already exists");
-                                }
                                 long estimate = estimateRows(c, plan.table());
-                                try (Statement st = c.createStatement()) {
-                                    for (String sql : SqlBuilder.createIndexTable(plan.index())) {
-                                        st.execute(sql);
-                                    }
-                                    for (String sql : SqlBuilder.createTriggers(plan.index())) {
-                                        st.execute(sql);
-                                    }
+                                if (plan.isModifyColumn()) {
+                                    createShadow(c, plan);
+                                } else {
+                                    createIndexTable(c, plan);
                                 }
                                 Catalog.insert(
                                         c,
@@ -107,10 +109,69 @@ public final class Prepare {
                                 throw e;
                             }
                         });
-        LOG.info(
-                "reorg {}: write-only: index table {} and its triggers are in place",
-                plan.reorgId(),
-                indexName);
+        LOG.info("reorg {}: write-only: {} and its triggers are in place", plan.reorgId(), target);
+    }
+
+    private static void createIndexTable(Connection c, ReorgPlan plan) throws SQLException {
+        if (relationExists(c, plan.index().quotedName())) {
+            throw new TableInfo.TableException(
+                    "cannot create index table "
+                            + plan.index().displayName()
+                            + ": a relation of that name already exists");
+        }
+        try (Statement st = c.createStatement()) {
+            for (String sql : SqlBuilder.createIndexTable(plan.index())) {
+                st.execute(sql);
+            }
+            for (String sql : SqlBuilder.createTriggers(plan.index())) {
+                st.execute(sql);
+            }
+        }
+    }
+
+    /**
+     * The shadow column (no rewrite), the check of the {@code using} expression, and the BEFORE
+     * trigger that keeps the shadow equal to it from this commit on.
+     */
+    private static void createShadow(Connection c, ReorgPlan plan) throws SQLException {
+        ShadowColumn sc = plan.shadow();
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+            ps.setString(1, sc.table().quotedName());
+            ps.setString(2, sc.shadowName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    throw new TableInfo.TableException(
+                            "cannot add column "
+                                    + sc.shadowName()
+                                    + " to "
+                                    + sc.table().displayName()
+                                    + ": a column of that name already exists (left by another"
+                                    + " reorg of this column? abort it first)");
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute(SqlBuilder.addShadowColumn(sc));
+            try {
+                st.execute(SqlBuilder.checkUsing(sc));
+            } catch (SQLException e) {
+                if (e.getSQLState() != null
+                        && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {
+                    throw new TableInfo.TableException(
+                            "modify-column: the new value "
+                                    + sc.using()
+                                    + " cannot be stored as "
+                                    + sc.type()
+                                    + ": "
+                                    + e.getMessage());
+                }
+                throw e;
+            }
+            for (String sql : SqlBuilder.createShadowTrigger(sc, plan.converter() != null)) {
+                st.execute(sql);
+            }
+        }
     }
 
     /** Checks that an existing reorg of the same id builds the same thing. */

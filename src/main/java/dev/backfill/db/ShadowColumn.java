@@ -30,6 +30,7 @@ public final class ShadowColumn implements Serializable {
 
     static final String NEW_PREFIX = "_backfill_new_";
     static final String OLD_PREFIX = "_backfill_old_";
+    static final String FUNCTION_SUFFIX = "_shadow";
 
     private final TableInfo table;
     private final Column column;
@@ -147,7 +148,7 @@ public final class ShadowColumn implements Serializable {
 
     /** The trigger function that sets the shadow column, in schema {@code backfill}. */
     public String triggerFunction() {
-        return objectPrefix + "_shadow";
+        return objectPrefix + FUNCTION_SUFFIX;
     }
 
     /**

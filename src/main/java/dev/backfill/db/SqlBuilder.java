@@ -632,6 +632,26 @@ public final class SqlBuilder {
     }
 
     /**
+     * Why a column cannot be changed online, or NULL: {@code an identity column}, {@code a
+     * generated column}. Parameters: the table (regclass text), the column's name.
+     */
+    public static String columnKind() {
+        return "SELECT CASE WHEN attidentity <> '' THEN 'an identity column'"
+                + " WHEN attgenerated <> '' THEN 'a generated column' END"
+                + " FROM pg_attribute WHERE attrelid = ?::regclass AND attname = ?"
+                + " AND NOT attisdropped";
+    }
+
+    /**
+     * Whether a column of that name exists (not dropped). Parameters: the table (regclass text),
+     * the column's name.
+     */
+    public static String columnExists() {
+        return "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ?::regclass"
+                + " AND attname = ? AND NOT attisdropped)";
+    }
+
+    /**
      * {@code ALTER TABLE t ADD COLUMN "_backfill_new_<column>" <type>}: nullable and without a
      * default, so PostgreSQL only adds it to the catalog and rewrites nothing (the table keeps its
      * relfilenode; existing rows read it as NULL). Run by the modify-column prepare, in its one DDL
@@ -671,15 +691,39 @@ public final class SqlBuilder {
      * changes (see {@link ShadowColumn#trigger()}).
      */
     public static List<String> createShadowTrigger(ShadowColumn sc) {
+        return createShadowTrigger(sc, false);
+    }
+
+    /**
+     * {@link #createShadowTrigger(ShadowColumn)}, or with {@code columnOnly} the trigger of a Java
+     * converter, whose value depends on the column alone: it sets the shadow (with the converter's
+     * SQL counterpart as {@code using}) on INSERT and on an UPDATE that changes the column, and
+     * otherwise keeps the shadow as it is, so the value the backfill wrote (converted in Java) is
+     * not recomputed by its own UPDATE.
+     */
+    public static List<String> createShadowTrigger(ShadowColumn sc, boolean columnOnly) {
         TableInfo t = sc.table();
-        String body =
-                "#variable_conflict use_column\nBEGIN\n  NEW."
+        String assign =
+                "NEW."
                         + Identifiers.quote(sc.shadowName())
                         + " := (SELECT "
                         + sc.usingSql()
                         + " FROM (SELECT NEW.*) AS "
                         + Identifiers.quote(t.name())
-                        + ");\n  RETURN NEW;\nEND\n";
+                        + ");\n";
+        String col = Identifiers.quote(sc.column().name());
+        String body =
+                "#variable_conflict use_column\nBEGIN\n"
+                        + (columnOnly
+                                ? "  IF TG_OP = 'INSERT' OR NEW."
+                                        + col
+                                        + " IS DISTINCT FROM OLD."
+                                        + col
+                                        + " THEN\n    "
+                                        + assign
+                                        + "  END IF;\n"
+                                : "  " + assign)
+                        + "  RETURN NEW;\nEND\n";
         if (body.contains(BODY_TAG)) {
             throw new IllegalArgumentException(
                     "the using expression or a name contains " + BODY_TAG);
@@ -728,6 +772,19 @@ public final class SqlBuilder {
      * expression may qualify columns with it.
      */
     public static String modifyColumnBatch(ShadowColumn sc, String scanSource) {
+        return modifyColumnBatch(sc, scanSource, false);
+    }
+
+    /**
+     * {@link #modifyColumnBatch(ShadowColumn, String)}, or with {@code converted} the batch of a
+     * Java converter: then a last {@code text[]} parameter holds each row's new value (in the new
+     * type's text form, as the converter produced it) and the statement writes that value, {@code
+     * SET shadow = new::type}, under the same two conditions (the source value is the one read, the
+     * shadow is not already the new value). The BEFORE trigger fires on this UPDATE too, but only
+     * writes the shadow when the source column changes (see {@link
+     * #createShadowTrigger(ShadowColumn, boolean)}), which this UPDATE never does.
+     */
+    public static String modifyColumnBatch(ShadowColumn sc, String scanSource, boolean converted) {
         TableInfo t = sc.table();
         List<Column> key = t.keyColumns();
         String alias = Identifiers.quote(t.name());
@@ -755,6 +812,17 @@ public final class SqlBuilder {
                         + Identifiers.quote(sc.column().name())
                         + " IS NOT DISTINCT FROM _backfill_batch._backfill_v::"
                         + sc.column().type());
+        String value;
+        if (converted) {
+            params.add("?::text[]");
+            aliases.add("_backfill_n");
+            value = "_backfill_batch._backfill_n::" + sc.type();
+        } else {
+            value = "CAST(" + sc.usingSql() + " AS " + sc.type() + ")";
+        }
+        // The comparison with the new value is guarded by the row match inside one CASE: the
+        // planner may not evaluate it on rows outside the batch (a value elsewhere in the table
+        // that does not convert must not fail this batch).
         return "UPDATE "
                 + scanSource
                 + " AS "
@@ -762,20 +830,48 @@ public final class SqlBuilder {
                 + " SET "
                 + Identifiers.quote(sc.shadowName())
                 + " = "
-                + sc.usingSql()
+                + (converted ? value : sc.usingSql())
                 + " FROM unnest("
                 + params
                 + ") AS _backfill_batch("
                 + aliases
                 + ") WHERE "
                 + match
-                + " AND "
+                + " AND CASE WHEN "
+                + match
+                + " THEN "
                 + shadow
-                + " IS DISTINCT FROM CAST("
+                + " IS DISTINCT FROM "
+                + value
+                + " ELSE false END";
+    }
+
+    /**
+     * One row's value and its new value, both as text: {@code SELECT column::text, CAST(using AS
+     * type)::text FROM scanSource AS "table" WHERE key = ?}. Parameters: the key. Run row by row by
+     * the sink after a pushdown batch failed on a value that does not convert, to name the row and
+     * the value in the reorg's error.
+     */
+    public static String convertRow(ShadowColumn sc, String scanSource) {
+        TableInfo t = sc.table();
+        String alias = Identifiers.quote(t.name());
+        List<Column> key = t.keyColumns();
+        return "SELECT "
+                + alias
+                + "."
+                + Identifiers.quote(sc.column().name())
+                + "::text, CAST("
                 + sc.usingSql()
                 + " AS "
                 + sc.type()
-                + ")";
+                + ")::text FROM "
+                + scanSource
+                + " AS "
+                + alias
+                + " WHERE "
+                + keyTuple(alias, key)
+                + " = "
+                + keyParams(key);
     }
 
     /**
@@ -789,6 +885,17 @@ public final class SqlBuilder {
      */
     public static String shadowDifference(
             ShadowColumn sc, int limit, boolean hasLower, boolean hasUpper) {
+        return shadowDifference(sc, limit, hasLower, hasUpper, true);
+    }
+
+    /**
+     * {@link #shadowDifference(ShadowColumn, int, boolean, boolean)}, with the second condition
+     * (NULL shadow, non-NULL source) only when {@code nullCheck}: the finalizer leaves it out for a
+     * custom {@code using} expression, which may turn a value into NULL on purpose (e.g. {@code
+     * NULLIF(code, '')::integer}); the first condition alone is then exact.
+     */
+    public static String shadowDifference(
+            ShadowColumn sc, int limit, boolean hasLower, boolean hasUpper, boolean nullCheck) {
         TableInfo t = sc.table();
         List<Column> key = t.keyColumns();
         String alias = Identifiers.quote(t.name());
@@ -807,13 +914,17 @@ public final class SqlBuilder {
                 + sc.usingSql()
                 + " AS "
                 + sc.type()
-                + ") OR ("
-                + shadow
-                + " IS NULL AND "
-                + alias
-                + "."
-                + Identifiers.quote(sc.column().name())
-                + " IS NOT NULL)) ORDER BY "
+                + ")"
+                + (nullCheck
+                        ? " OR ("
+                                + shadow
+                                + " IS NULL AND "
+                                + alias
+                                + "."
+                                + Identifiers.quote(sc.column().name())
+                                + " IS NOT NULL)"
+                        : "")
+                + ") ORDER BY "
                 + orderBy(alias, key, false)
                 + " LIMIT "
                 + limit;
@@ -840,9 +951,7 @@ public final class SqlBuilder {
         String t = sc.table().quotedName();
         return List.of(
                 "DROP TRIGGER IF EXISTS " + Identifiers.quote(sc.trigger()) + " ON " + t,
-                "DROP FUNCTION IF EXISTS "
-                        + Identifiers.qualified("backfill", sc.triggerFunction())
-                        + "()",
+                dropShadowFunction(sc),
                 "ALTER TABLE "
                         + t
                         + " DROP CONSTRAINT IF EXISTS "
@@ -851,6 +960,24 @@ public final class SqlBuilder {
                         + t
                         + " DROP COLUMN IF EXISTS "
                         + Identifiers.quote(sc.shadowName()));
+    }
+
+    /** {@code DROP FUNCTION IF EXISTS} of a modify-column's trigger function. */
+    static String dropShadowFunction(ShadowColumn sc) {
+        return "DROP FUNCTION IF EXISTS "
+                + Identifiers.qualified("backfill", sc.triggerFunction())
+                + "()";
+    }
+
+    /**
+     * {@code DROP FUNCTION IF EXISTS} of reorg {@code reorgId}'s modify-column trigger function,
+     * for an abort whose table is gone (the trigger went with it).
+     */
+    public static String dropShadowFunction(String reorgId) {
+        return "DROP FUNCTION IF EXISTS "
+                + Identifiers.qualified(
+                        "backfill", IndexTable.objectPrefix(reorgId) + ShadowColumn.FUNCTION_SUFFIX)
+                + "()";
     }
 
     /**
@@ -940,6 +1067,104 @@ public final class SqlBuilder {
                             + Identifiers.quote(sc.notNullConstraint()));
         }
         return out;
+    }
+
+    /**
+     * What the cut-over carries from the old column to the new one besides the default and NOT
+     * NULL, read inside the cut-over transaction after its lock: one row per item, {@code (kind, a,
+     * b, c)}: {@code ('comment', text)}, {@code ('grant', privilege, grantee role or NULL for
+     * PUBLIC, grantable)} per column privilege, {@code ('sequence', sequence as regclass text)} per
+     * sequence owned by the column (a serial's). Parameters: the table (regclass text) and the
+     * column's name, three times.
+     */
+    public static String columnCarryOver() {
+        String col =
+                " FROM pg_attribute a WHERE a.attrelid = ?::regclass AND a.attname = ?"
+                        + " AND NOT a.attisdropped";
+        return "SELECT 'comment', col_description(a.attrelid, a.attnum), NULL, NULL"
+                + col
+                + " AND col_description(a.attrelid, a.attnum) IS NOT NULL"
+                + " UNION ALL SELECT 'grant', x.privilege_type, r.rolname,"
+                + " CASE WHEN x.is_grantable THEN 'yes' END"
+                + " FROM pg_attribute a CROSS JOIN LATERAL aclexplode(a.attacl) x"
+                + " LEFT JOIN pg_roles r ON r.oid = x.grantee"
+                + " WHERE a.attrelid = ?::regclass AND a.attname = ? AND NOT a.attisdropped"
+                + " UNION ALL SELECT 'sequence', d.objid::regclass::text, NULL, NULL"
+                + " FROM pg_attribute a JOIN pg_depend d ON d.refobjid = a.attrelid"
+                + " AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass"
+                + " AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'"
+                + " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+                + " WHERE a.attrelid = ?::regclass AND a.attname = ? AND NOT a.attisdropped";
+    }
+
+    /** {@code COMMENT ON COLUMN t."column" IS '<comment>'}: the old column's comment. */
+    public static String commentColumn(ShadowColumn sc, String comment) {
+        return "COMMENT ON COLUMN "
+                + sc.table().quotedName()
+                + "."
+                + Identifiers.quote(sc.column().name())
+                + " IS "
+                + Identifiers.literal(comment);
+    }
+
+    /**
+     * {@code GRANT <privilege> ("column") ON t TO <grantee> [WITH GRANT OPTION]}: one of the old
+     * column's privileges; {@code grantee} null means PUBLIC.
+     */
+    public static String grantColumn(
+            ShadowColumn sc, String privilege, String grantee, boolean grantable) {
+        if (!privilege.matches("[A-Z ]+")) {
+            throw new IllegalArgumentException("not a privilege: " + privilege);
+        }
+        return "GRANT "
+                + privilege
+                + " ("
+                + Identifiers.quote(sc.column().name())
+                + ") ON "
+                + sc.table().quotedName()
+                + " TO "
+                + (grantee == null ? "PUBLIC" : Identifiers.quote(grantee))
+                + (grantable ? " WITH GRANT OPTION" : "");
+    }
+
+    /**
+     * {@code ALTER SEQUENCE <seq> OWNED BY t."column"}: a serial's sequence follows the column, so
+     * that cleanup's drop of the old column does not drop it. {@code sequence} is regclass text
+     * (already quoted by PostgreSQL).
+     */
+    public static String ownSequence(ShadowColumn sc, String sequence) {
+        return "ALTER SEQUENCE "
+                + sequence
+                + " OWNED BY "
+                + sc.table().quotedName()
+                + "."
+                + Identifiers.quote(sc.column().name());
+    }
+
+    /**
+     * Whether a constraint of that name exists on the table: one row, or none. Parameters: the
+     * table (regclass text), the constraint's name.
+     */
+    public static String constraintExists() {
+        return "SELECT 1 FROM pg_constraint WHERE conrelid = ?::regclass AND conname = ?";
+    }
+
+    /**
+     * Whether an index exists and is valid: one row {@code (indisvalid)}, none when absent.
+     * Parameter: the index (regclass text).
+     */
+    public static String indexValid() {
+        return "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(?)";
+    }
+
+    /**
+     * A table's size in bytes (heap and TOAST, no indexes) and its dead tuples from the statistics
+     * (0 when unknown): what a modify-column's in-place update costs until VACUUM. Parameters: the
+     * table (regclass text), twice.
+     */
+    public static String tableSize() {
+        return "SELECT pg_table_size(?::regclass), coalesce((SELECT n_dead_tup FROM"
+                + " pg_stat_all_tables WHERE relid = ?::regclass), 0)";
     }
 
     /**

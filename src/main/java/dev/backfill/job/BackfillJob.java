@@ -1,13 +1,16 @@
 package dev.backfill.job;
 
 import dev.backfill.cli.Abort;
+import dev.backfill.cli.ColumnCommands;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.db.DemoData;
 import dev.backfill.db.DemoLoad;
 import dev.backfill.db.EmbeddedPostgresServer;
+import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.job.JobSpec.DatabaseSpec;
+import dev.backfill.sink.Cutover;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -24,6 +27,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +59,8 @@ public final class BackfillJob {
     private static final String USAGE =
             "usage: backfill --job FILE [--local] [--webui-port N] [--no-demo-load]\n"
                     + "       backfill abort --job FILE   (rolls the reorg back, in any state before public)\n"
+                    + "       backfill cutover --job FILE   (modify-column, cutover: manual: swaps the columns)\n"
+                    + "       backfill cleanup --job FILE   (modify-column, after public: drops the old column)\n"
                     + "       backfill stop-db   (stops the embedded PostgreSQL left up by a run)\n"
                     + "  --job FILE        the job spec (YAML), see README.md\n"
                     + "  --local           run in this JVM with the Flink web UI (scripts/backfill does this)\n"
@@ -65,16 +73,17 @@ public final class BackfillJob {
         boolean local;
         int webUiPort = 8081;
         boolean demoLoad = true;
-        boolean abort;
+        String command = "run";
 
         static Args parse(String[] argv) {
             Args a = new Args();
             for (int i = 0; i < argv.length; i++) {
                 switch (argv[i]) {
                     case "run":
-                        break;
                     case "abort":
-                        a.abort = true;
+                    case "cutover":
+                    case "cleanup":
+                        a.command = argv[i];
                         break;
                     case "--job":
                         a.job = Path.of(value(argv, ++i, "--job"));
@@ -157,7 +166,20 @@ public final class BackfillJob {
         }
         List<AutoCloseable> resources = new ArrayList<>();
         try {
-            int code = args.abort ? abort(spec) : runReorg(args, spec, resources);
+            int code;
+            switch (args.command) {
+                case "abort":
+                    code = abort(spec);
+                    break;
+                case "cutover":
+                    code = cutover(spec);
+                    break;
+                case "cleanup":
+                    code = cleanup(spec);
+                    break;
+                default:
+                    code = runReorg(args, spec, resources);
+            }
             if (embeddedHint != null) {
                 out.println(embeddedHint);
             }
@@ -226,10 +248,52 @@ public final class BackfillJob {
                                 + " was already aborted; checked that nothing is left"
                         : "backfill: reorg "
                                 + spec.reorgId()
-                                + " aborted: its triggers and "
-                                + spec.tableName().replaceAll("[^.]*$", "")
-                                + spec.addIndex().name()
+                                + " aborted: "
+                                + (spec.operation() == JobSpec.Operation.MODIFY_COLUMN
+                                        ? "its trigger and the shadow column of "
+                                                + spec.modifyColumn().column()
+                                        : "its triggers and "
+                                                + spec.tableName().replaceAll("[^.]*$", "")
+                                                + spec.addIndex().name())
                                 + " are dropped; the table is as it was before the reorg");
+        return EXIT_OK;
+    }
+
+    private int cutover(JobSpec spec) throws Exception {
+        spec = resolveDatabase(spec, false);
+        ColumnCommands.Outcome o = ColumnCommands.cutover(spec);
+        out.println(
+                o == ColumnCommands.Outcome.NOTHING_TO_DO
+                        ? "backfill: reorg " + spec.reorgId() + " is already public"
+                        : "backfill: reorg "
+                                + spec.reorgId()
+                                + " is public: "
+                                + spec.tableName()
+                                + "."
+                                + spec.modifyColumn().column()
+                                + " is "
+                                + spec.modifyColumn().type()
+                                + " now; the old column is kept as _backfill_old_"
+                                + spec.modifyColumn().column()
+                                + " until scripts/backfill cleanup");
+        return EXIT_OK;
+    }
+
+    private int cleanup(JobSpec spec) throws Exception {
+        spec = resolveDatabase(spec, false);
+        ColumnCommands.Outcome o = ColumnCommands.cleanup(spec);
+        out.println(
+                "backfill: reorg "
+                        + spec.reorgId()
+                        + ": "
+                        + (o == ColumnCommands.Outcome.NOTHING_TO_DO
+                                ? "_backfill_old_"
+                                        + spec.modifyColumn().column()
+                                        + " is already gone; nothing to do"
+                                : "dropped _backfill_old_"
+                                        + spec.modifyColumn().column()
+                                        + " (its space is reclaimed as rows are rewritten; VACUUM"
+                                        + " FULL or pg_repack reclaims it at once)"));
         return EXIT_OK;
     }
 
@@ -243,6 +307,8 @@ public final class BackfillJob {
                         + spec.operation().key()
                         + " on "
                         + spec.tableName());
+        long[] sizeBefore =
+                spec.operation() == JobSpec.Operation.MODIFY_COLUMN ? tableSize(spec) : null;
         ReorgSetup.Outcome setup = ReorgSetup.run(spec);
         if (setup.status == ReorgSetup.Status.ALREADY_PUBLIC) {
             out.println(
@@ -256,11 +322,22 @@ public final class BackfillJob {
             return EXIT_OK;
         }
         ReorgPlan plan = setup.plan;
+        if (setup.status == ReorgSetup.Status.READY) {
+            return ready(args, spec, plan);
+        }
         out.println(
                 setup.status == ReorgSetup.Status.PREPARED
-                        ? "backfill: write-only: created "
-                                + plan.index().displayName()
-                                + " and its triggers on "
+                        ? "backfill: write-only: "
+                                + (plan.isModifyColumn()
+                                        ? "added "
+                                                + plan.shadow().shadowName()
+                                                + " "
+                                                + plan.shadow().type()
+                                                + " and its trigger"
+                                        : "created "
+                                                + plan.index().displayName()
+                                                + " and its triggers")
+                                + " on "
                                 + plan.table().displayName()
                         : "backfill: resuming reorg "
                                 + spec.reorgId()
@@ -305,13 +382,26 @@ public final class BackfillJob {
         try (Connection c = ds.getConnection()) {
             r = Catalog.find(c, spec.reorgId()).orElseThrow();
         }
+        if (r.state == Catalog.State.READY) {
+            return ready(args, spec, plan);
+        }
         if (r.state == Catalog.State.PUBLIC) {
             out.println(
-                    "backfill: verified: every one of "
-                            + r.rowsDone
-                            + " rows has its entry in "
-                            + plan.index().displayName()
-                            + " and no entry lacks its row");
+                    plan.isModifyColumn()
+                            ? "backfill: verified "
+                                    + r.rowsDone
+                                    + " rows and cut over: "
+                                    + plan.target()
+                                    + " is public; the old column is kept as "
+                                    + plan.shadow().oldName()
+                                    + " until scripts/backfill cleanup --job "
+                                    + args.job
+                                    + sizeNote(spec, sizeBefore)
+                            : "backfill: verified: every one of "
+                                    + r.rowsDone
+                                    + " rows has its entry in "
+                                    + plan.index().displayName()
+                                    + " and no entry lacks its row");
             out.println(
                     "backfill: reorg "
                             + spec.reorgId()
@@ -337,6 +427,80 @@ public final class BackfillJob {
                                 + " abort it: scripts/backfill abort --job "
                                 + args.job);
         return EXIT_FAILED;
+    }
+
+    /**
+     * A modify-column in state {@code ready}: with {@code cutover: auto} (a job that stopped after
+     * verification) the cut-over runs here; with {@code manual} it waits for {@code cutover}.
+     */
+    private int ready(Args args, JobSpec spec, ReorgPlan plan) throws Exception {
+        if (spec.modifyColumn().cutover() == JobSpec.ModifyColumnSpec.Cutover.AUTO) {
+            try (Connection c = Connections.open(plan.dataSource())) {
+                Cutover.run(c, plan);
+            }
+            out.println(
+                    "backfill: reorg "
+                            + spec.reorgId()
+                            + " is public: cut over "
+                            + plan.target()
+                            + "; the old column is kept as "
+                            + plan.shadow().oldName()
+                            + " until scripts/backfill cleanup --job "
+                            + args.job);
+            return EXIT_OK;
+        }
+        out.println(
+                "backfill: reorg "
+                        + spec.reorgId()
+                        + " is ready: verified, indexes rebuilt on "
+                        + plan.shadow().shadowName()
+                        + "; the trigger keeps it in step. Swap the columns (a short lock) with:"
+                        + " scripts/backfill cutover --job "
+                        + args.job);
+        return EXIT_OK;
+    }
+
+    /**
+     * The table's size in bytes (with TOAST, without indexes) and its dead tuples, or null when it
+     * cannot be read (e.g. the table does not exist; the setup reports that).
+     */
+    private static long[] tableSize(JobSpec spec) {
+        try (Connection c =
+                        Connections.open(Connections.dataSource(spec.database(), spec.reorgId()));
+                PreparedStatement ps = c.prepareStatement(SqlBuilder.tableSize())) {
+            ps.setString(1, spec.tableName());
+            ps.setString(2, spec.tableName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2)};
+            } finally {
+                c.commit();
+            }
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The in-place update's cost in table size: every backfilled row was updated once, leaving a
+     * dead tuple, until VACUUM makes the space reusable.
+     */
+    private static String sizeNote(JobSpec spec, long[] before) {
+        long[] after = tableSize(spec);
+        if (before == null || after == null) {
+            return "";
+        }
+        return "\nbackfill: "
+                + spec.tableName()
+                + " is "
+                + after[0] / (1024 * 1024)
+                + " MB now ("
+                + before[0] / (1024 * 1024)
+                + " MB before the reorg), with about "
+                + after[1]
+                + " dead tuples from the in-place update: run VACUUM (ANALYZE) "
+                + spec.tableName()
+                + " (autovacuum will too)";
     }
 
     private static StreamExecutionEnvironment environment(Args args, JobSpec spec)

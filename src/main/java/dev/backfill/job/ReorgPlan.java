@@ -2,9 +2,12 @@ package dev.backfill.job;
 
 import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
+import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.op.AddIndex;
+import dev.backfill.op.ModifyColumn;
 import dev.backfill.op.Operation;
+import dev.backfill.op.convert.Converter;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -12,24 +15,47 @@ import java.io.Serializable;
 
 /**
  * Everything the Flink job needs to know about one reorg, resolved on the client against the live
- * schema: the spec (with the database URL resolved), the table, the index table and the operation.
- * Built by {@link BackfillJob}, shipped inside the job graph to the source, the sink and the
+ * schema: the spec (with the database URL resolved), the table, and what the reorg builds: the
+ * index table of an add-index, or the shadow column (and the converter, if any) of a modify-column.
+ * Built by {@link ReorgSetup}, shipped inside the job graph to the source, the sink and the
  * finalizer.
  */
 public final class ReorgPlan implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private final JobSpec spec;
     private final TableInfo table;
-    private final IndexTable index;
+    private final IndexTable index; // add-index only
+    private final ShadowColumn shadow; // modify-column only
+    private final Converter converter; // modify-column with a converter only
 
+    /** An add-index plan. */
     public ReorgPlan(JobSpec spec, TableInfo table, IndexTable index) {
+        this(spec, table, index, null, null);
+    }
+
+    /** A modify-column plan; {@code converter} is null when the conversion runs in SQL. */
+    public ReorgPlan(JobSpec spec, TableInfo table, ShadowColumn shadow, Converter converter) {
+        this(spec, table, null, shadow, converter);
+    }
+
+    private ReorgPlan(
+            JobSpec spec,
+            TableInfo table,
+            IndexTable index,
+            ShadowColumn shadow,
+            Converter converter) {
         if (spec.database().isEmbedded()) {
             throw new IllegalArgumentException("resolve the embedded database URL first");
+        }
+        if ((index == null) == (shadow == null)) {
+            throw new IllegalArgumentException("a plan has an index table or a shadow column");
         }
         this.spec = spec;
         this.table = table;
         this.index = index;
+        this.shadow = shadow;
+        this.converter = converter;
     }
 
     public JobSpec spec() {
@@ -44,12 +70,43 @@ public final class ReorgPlan implements Serializable {
         return table;
     }
 
+    public boolean isModifyColumn() {
+        return shadow != null;
+    }
+
+    /** The index table; add-index only. */
     public IndexTable index() {
+        if (index == null) {
+            throw new IllegalStateException("reorg " + reorgId() + " is not an add-index");
+        }
         return index;
     }
 
+    /** The shadow column; modify-column only. */
+    public ShadowColumn shadow() {
+        if (shadow == null) {
+            throw new IllegalStateException("reorg " + reorgId() + " is not a modify-column");
+        }
+        return shadow;
+    }
+
+    /** The Java converter of a modify-column, or null when the conversion runs in SQL. */
+    public Converter converter() {
+        return converter;
+    }
+
+    /** What the reorg builds, for messages: the index table, or the column's change. */
+    public String target() {
+        return index != null
+                ? index.displayName()
+                : table.displayName() + "." + shadow.column().name() + " as " + shadow.type();
+    }
+
     public Operation operation() {
-        return new AddIndex(index.name(), index.indexedNames());
+        if (index != null) {
+            return new AddIndex(index.name(), index.indexedNames());
+        }
+        return new ModifyColumn(shadow.column().name(), shadow.type(), converter);
     }
 
     /** A data source for this reorg's connections (application_name = backfill:<id>). */

@@ -3,14 +3,22 @@ package dev.backfill.job;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
+import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.Connections;
+import dev.backfill.db.Identifiers;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Prepare;
+import dev.backfill.db.ShadowColumn;
+import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
+import dev.backfill.op.convert.Converter;
+import dev.backfill.op.convert.Converters;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
 
@@ -27,7 +35,9 @@ public final class ReorgSetup {
         /** Already in the catalog and not finished: the job resumes it. */
         RESUMING,
         /** Already public: nothing to do. */
-        ALREADY_PUBLIC
+        ALREADY_PUBLIC,
+        /** A modify-column, verified and waiting for the cut-over: no backfill to run. */
+        READY
     }
 
     /** The outcome: the plan (null when already public) and the status. */
@@ -65,6 +75,10 @@ public final class ReorgSetup {
             ReorgPlan plan = resolve(c, spec);
             c.commit();
             Outcome out;
+            if (existing.isPresent() && existing.get().state == State.READY) {
+                Prepare.checkSameDefinition(existing.get(), plan);
+                return new Outcome(plan, Status.READY, existing.get());
+            }
             if (existing.isPresent()) {
                 Prepare.checkSameDefinition(existing.get(), plan);
                 // Fail early, on the client, when a job is running this reorg right now (its
@@ -94,9 +108,8 @@ public final class ReorgSetup {
     /** Resolves the spec against the live schema; changes nothing. */
     public static ReorgPlan resolve(Connection c, JobSpec spec) throws SQLException {
         TableInfo table = TableInfo.load(c, spec.schema(), spec.table());
-        if (spec.operation() != JobSpec.Operation.ADD_INDEX) {
-            throw new TableInfo.TableException(
-                    "operation " + spec.operation().key() + " is not built yet");
+        if (spec.operation() == JobSpec.Operation.MODIFY_COLUMN) {
+            return resolveModifyColumn(c, spec, table);
         }
         IndexTable index =
                 IndexTable.resolve(
@@ -106,5 +119,77 @@ public final class ReorgSetup {
                         spec.addIndex().unique(),
                         spec.reorgId());
         return new ReorgPlan(spec, table, index);
+    }
+
+    /**
+     * A modify-column against the live schema: the column exists and is an ordinary column, the new
+     * type is a type, the converter (if any) accepts the type and options, and nothing that depends
+     * on the column blocks an online change ({@link ColumnDependents}). Changes nothing.
+     */
+    private static ReorgPlan resolveModifyColumn(Connection c, JobSpec spec, TableInfo table)
+            throws SQLException {
+        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        TableInfo.Column column =
+                table.column(m.column())
+                        .orElseThrow(
+                                () ->
+                                        new TableInfo.TableException(
+                                                "modify-column.column: column "
+                                                        + m.column()
+                                                        + " does not exist in table "
+                                                        + table.displayName()
+                                                        + "; its columns are "
+                                                        + table.columns().stream()
+                                                                .map(TableInfo.Column::name)
+                                                                .toList()));
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnKind())) {
+            ps.setString(1, table.quotedName());
+            ps.setString(2, column.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getString(1) != null) {
+                    throw new TableInfo.TableException(
+                            "modify-column.column: column "
+                                    + column.name()
+                                    + " of "
+                                    + table.displayName()
+                                    + " is "
+                                    + rs.getString(1)
+                                    + "; changing it online is future work");
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
+            ps.setString(1, m.type());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    throw new TableInfo.TableException(
+                            "modify-column.type: '"
+                                    + m.type()
+                                    + "' is not a type in this database");
+                }
+            }
+        } catch (SQLException e) {
+            if (e instanceof TableInfo.TableException) {
+                throw e;
+            }
+            c.rollback();
+            throw new TableInfo.TableException(
+                    "modify-column.type: '" + m.type() + "' is not a type: " + e.getMessage());
+        }
+        Converter converter = null;
+        String using = m.using();
+        if (m.converter() != null) {
+            try {
+                converter = Converters.create(m.converter(), m.type(), m.converterOptions());
+                using = converter.sqlUsing(Identifiers.quote(column.name()));
+            } catch (IllegalArgumentException e) {
+                throw new TableInfo.TableException("modify-column.converter: " + e.getMessage());
+            }
+        }
+        ShadowColumn shadow =
+                ShadowColumn.resolve(table, column.name(), m.type(), using, spec.reorgId());
+        ColumnDependents.check(c, table, column.name());
+        return new ReorgPlan(spec, table, shadow, converter);
     }
 }

@@ -3,7 +3,9 @@ package dev.backfill.op;
 import dev.backfill.source.reader.RowBatch;
 import dev.backfill.source.split.Key;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What the sink writes for one {@link RowBatch}, in one transaction: per row, its key, the values
@@ -13,8 +15,13 @@ import java.util.List;
 public final class WriteBatch {
     private final RowBatch source;
     private final List<String[]> output;
+    private final String failure;
 
     public WriteBatch(RowBatch source, List<String[]> output) {
+        this(source, output, null);
+    }
+
+    private WriteBatch(RowBatch source, List<String[]> output, String failure) {
         if (output.size() != source.size()) {
             throw new IllegalArgumentException(
                     "operation produced "
@@ -24,6 +31,24 @@ public final class WriteBatch {
         }
         this.source = source;
         this.output = List.copyOf(output);
+        this.failure = failure;
+    }
+
+    /**
+     * A batch the operation could not build, e.g. {@code cannot convert column 'c' of row 7: value
+     * 'x' is not an integer}: the sink fails the reorg with this message and writes nothing.
+     */
+    public static WriteBatch failed(RowBatch source, String failure) {
+        List<String[]> none = new ArrayList<>();
+        for (int i = 0; i < source.size(); i++) {
+            none.add(new String[0]);
+        }
+        return new WriteBatch(source, none, Objects.requireNonNull(failure));
+    }
+
+    /** Why the operation could not build this batch, or null. */
+    public String failure() {
+        return failure;
     }
 
     public RowBatch source() {

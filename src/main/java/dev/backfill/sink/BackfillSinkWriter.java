@@ -60,7 +60,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
 
     public BackfillSinkWriter(ReorgPlan plan, int subtask, MetricGroup metrics) {
         this.plan = plan;
-        this.index = plan.index();
+        this.index = plan.isModifyColumn() ? null : plan.index();
         this.subtask = subtask;
         KeyCodec.warmUp();
         this.rowsWritten = metrics.counter("rowsWritten");
@@ -101,10 +101,15 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     /** One attempt: one transaction. Returns the entries inserted. */
     private Integer commit(WriteBatch batch) throws SQLException {
         Connection c = connection();
+        if (batch.failure() != null) {
+            failReorg(c, batch.failure());
+            throw new ReorgFailedException(
+                    "reorg " + plan.reorgId() + " failed: " + batch.failure());
+        }
         int inserted = 0;
         try {
             if (batch.size() > 0) {
-                inserted = insertEntries(c, batch);
+                inserted = plan.isModifyColumn() ? writeShadow(c, batch) : insertEntries(c, batch);
             }
             boolean advanced =
                     Catalog.advance(
@@ -131,6 +136,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             Connections.rollbackQuietly(c);
             if (UNIQUE_VIOLATION.equals(e.getSQLState()) && isValuesConstraint(e)) {
                 throw duplicate(batch, e);
+            }
+            if (plan.isModifyColumn() && isConversionError(e)) {
+                throw conversionFailure(batch, e);
             }
             if (!Retry.isRetryable(e)) {
                 throw abortedOr(e);
@@ -160,12 +168,99 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
     }
 
-    /** Binds one text[] per key column, then one per indexed column (the values as read). */
-    private void bindBatch(Connection c, PreparedStatement ps, WriteBatch batch)
+    /**
+     * The modify-column write: the shadow column of the batch's rows, compare-and-set against the
+     * value read ({@link SqlBuilder#modifyColumnBatch}). Returns the rows written; rows whose
+     * shadow already had the value, and rows changed or deleted since they were read, are skipped.
+     */
+    private int writeShadow(Connection c, WriteBatch batch) throws SQLException {
+        String physical = plan.table().scanSource(batch.source().physicalTable());
+        boolean converted = plan.converter() != null;
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        SqlBuilder.modifyColumnBatch(plan.shadow(), physical, converted))) {
+            int p = bindKeys(c, ps, batch, 1);
+            int n = batch.size();
+            String[] read = new String[n];
+            String[] written = new String[n];
+            for (int r = 0; r < n; r++) {
+                read[r] = batch.expected().get(r)[0];
+                written[r] = converted ? batch.output().get(r)[0] : null;
+            }
+            ps.setArray(p++, textArray(c, read));
+            if (converted) {
+                ps.setArray(p, textArray(c, written));
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    /** A data exception (class 22) or a check violation: a value that does not convert. */
+    private static boolean isConversionError(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.equals("23514"));
+    }
+
+    /**
+     * Names the row of a batch whose new value cannot be computed (pushdown: the {@code using}
+     * expression or the cast failed in SQL) and fails the reorg with {@code cannot convert column
+     * '<c>' of row <key>: value '<v>' <error>}. The rows are evaluated one by one, each in its own
+     * statement. When no row fails any more (the row changed meanwhile), asks for a retry.
+     */
+    private SQLException conversionFailure(WriteBatch batch, SQLException cause)
+            throws SQLException {
+        Connection c = connection();
+        String physical = plan.table().scanSource(batch.source().physicalTable());
+        String column = plan.shadow().column().name();
+        String message = null;
+        try (PreparedStatement ps =
+                c.prepareStatement(SqlBuilder.convertRow(plan.shadow(), physical))) {
+            for (int r = 0; r < batch.size() && message == null; r++) {
+                KeyCodec.bind(ps, 1, batch.keys().get(r));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    c.commit();
+                } catch (SQLException e) {
+                    Connections.rollbackQuietly(c);
+                    if (!isConversionError(e)) {
+                        throw e;
+                    }
+                    String v = batch.expected().get(r)[0];
+                    message =
+                            "cannot convert column '"
+                                    + column
+                                    + "' of row "
+                                    + batch.keys().get(r)
+                                    + ": value "
+                                    + (v == null ? "NULL" : "'" + v + "'")
+                                    + " "
+                                    + reason(e);
+                }
+            }
+        }
+        if (message == null) {
+            return new SQLException(
+                    "conversion error that vanished: " + cause.getMessage(), "40001", cause);
+        }
+        failReorg(c, message);
+        throw new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
+    }
+
+    /** PostgreSQL's message without its {@code ERROR: } prefix, for the reorg's error. */
+    private static String reason(SQLException e) {
+        String m = e.getMessage();
+        if (e instanceof PSQLException && ((PSQLException) e).getServerErrorMessage() != null) {
+            m = ((PSQLException) e).getServerErrorMessage().getMessage();
+        }
+        return "does not convert: " + m;
+    }
+
+    /** Binds one text[] per key column from {@code first}; returns the next parameter index. */
+    private int bindKeys(Connection c, PreparedStatement ps, WriteBatch batch, int first)
             throws SQLException {
         int keyCols = plan.table().keyColumns().size();
         int n = batch.size();
-        int p = 1;
+        int p = first;
         for (int k = 0; k < keyCols; k++) {
             String[] col = new String[n];
             for (int r = 0; r < n; r++) {
@@ -173,6 +268,14 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             }
             ps.setArray(p++, textArray(c, col));
         }
+        return p;
+    }
+
+    /** Binds one text[] per key column, then one per indexed column (the values as read). */
+    private void bindBatch(Connection c, PreparedStatement ps, WriteBatch batch)
+            throws SQLException {
+        int n = batch.size();
+        int p = bindKeys(c, ps, batch, 1);
         int valCols = index.indexed().size();
         for (int v = 0; v < valCols; v++) {
             String[] col = new String[n];
@@ -188,7 +291,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     }
 
     private boolean isValuesConstraint(SQLException e) {
-        if (e instanceof PSQLException && ((PSQLException) e).getServerErrorMessage() != null) {
+        if (index != null
+                && e instanceof PSQLException
+                && ((PSQLException) e).getServerErrorMessage() != null) {
             String constraint = ((PSQLException) e).getServerErrorMessage().getConstraint();
             return index.valuesConstraint().equals(constraint);
         }

@@ -71,7 +71,7 @@ public final class Finalizer {
     }
 
     /** Ends the inner retries of one attempt when its connection is gone. */
-    private static final class ConnectionLost extends RuntimeException {
+    static final class ConnectionLost extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final SQLException cause;
 
@@ -100,19 +100,7 @@ public final class Finalizer {
             if (r.state == State.ABORTED || r.state == State.FAILED) {
                 throw stopped(r);
             }
-            retry.call(
-                    "marking reorg " + plan.reorgId() + " verifying",
-                    () -> {
-                        Catalog.transition(
-                                c,
-                                plan.reorgId(),
-                                List.of(State.BACKFILLING, State.WRITE_ONLY),
-                                State.VERIFYING);
-                        c.commit();
-                        return null;
-                    });
-            Timestamp backfillEnd = retry.call("reading the clock", () -> now(c));
-            waitForOlderTransactions(c, backfillEnd, plan);
+            startVerifying(c, retry, plan);
             LOG.info(
                     "reorg {}: backfill complete, verifying {} against {}",
                     plan.reorgId(),
@@ -178,7 +166,29 @@ public final class Finalizer {
         return result;
     }
 
-    private static ReorgFailedException stopped(Reorg r) {
+    /**
+     * Marks the reorg {@code verifying} and waits out the transactions older than that moment (see
+     * {@link #waitForOlderTransactions}): the start of every finalizer, add-index and
+     * modify-column.
+     */
+    static void startVerifying(Connection c, Retry retry, ReorgPlan plan)
+            throws SQLException, InterruptedException {
+        retry.call(
+                "marking reorg " + plan.reorgId() + " verifying",
+                () -> {
+                    Catalog.transition(
+                            c,
+                            plan.reorgId(),
+                            List.of(State.BACKFILLING, State.WRITE_ONLY),
+                            State.VERIFYING);
+                    c.commit();
+                    return null;
+                });
+        Timestamp backfillEnd = retry.call("reading the clock", () -> now(c));
+        waitForOlderTransactions(c, backfillEnd, plan);
+    }
+
+    static ReorgFailedException stopped(Reorg r) {
         return new ReorgFailedException(
                 "reorg "
                         + r.id
@@ -187,7 +197,7 @@ public final class Finalizer {
                         + (r.error != null ? ": " + r.error : ""));
     }
 
-    private static Reorg reorg(Connection c, ReorgPlan plan) throws SQLException {
+    static Reorg reorg(Connection c, ReorgPlan plan) throws SQLException {
         Reorg x =
                 Catalog.find(c, plan.reorgId())
                         .orElseThrow(
@@ -200,7 +210,7 @@ public final class Finalizer {
         return x;
     }
 
-    private static Timestamp now(Connection c) throws SQLException {
+    static Timestamp now(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT clock_timestamp()");
                 ResultSet rs = ps.executeQuery()) {
             rs.next();

@@ -31,6 +31,10 @@ public final class FinalizerOperator extends AbstractStreamOperator<Void>
 
     @Override
     public void endInput() throws Exception {
-        Finalizer.finish(plan);
+        if (plan.isModifyColumn()) {
+            ColumnFinalizer.finish(plan);
+        } else {
+            Finalizer.finish(plan);
+        }
     }
 }

@@ -2,7 +2,9 @@ package dev.backfill.sink;
 
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
+import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.source.split.Key;
 
@@ -122,32 +124,57 @@ public final class Verifier {
     /** Verifies in ranges of about {@code chunkRows} index entries, each in its own snapshot. */
     public static Result verify(Connection c, IndexTable index, long chunkRows)
             throws SQLException {
+        long[] totals = new long[3]; // rows, missing, dangling
+        List<String> missingKeys = new ArrayList<>();
+        List<String> danglingKeys = new ArrayList<>();
+        List<Range> bad = new ArrayList<>();
+        String table = SqlBuilder.verificationSource(index.table());
+        inSnapshots(
+                c,
+                () -> ranges(c, index, chunkRows),
+                r -> {
+                    totals[0] += count(c, index, r);
+                    long m = diff(c, table, index.quotedName(), index, r, missingKeys);
+                    long d = diff(c, index.quotedName(), table, index, r, danglingKeys);
+                    totals[1] += m;
+                    totals[2] += d;
+                    if (m > 0 || d > 0) {
+                        bad.add(r);
+                    }
+                });
+        return new Result(totals[0], totals[1], missingKeys, totals[2], danglingKeys, bad);
+    }
+
+    /** One range's check, run inside its snapshot. */
+    @FunctionalInterface
+    private interface RangeCheck {
+        void run(Range r) throws SQLException;
+    }
+
+    /** The ranges to check, cut once the connection is out of autocommit. */
+    @FunctionalInterface
+    private interface RangeSource {
+        List<Range> get() throws SQLException;
+    }
+
+    /**
+     * Runs {@code check} for each range, each in its own short REPEATABLE READ, READ ONLY
+     * transaction; restores the connection's autocommit and isolation afterwards.
+     */
+    private static void inSnapshots(Connection c, RangeSource ranges, RangeCheck check)
+            throws SQLException {
         boolean auto = c.getAutoCommit();
         int iso = c.getTransactionIsolation();
         c.setAutoCommit(false);
         try {
-            long rows = 0;
-            long missing = 0;
-            long dangling = 0;
-            List<String> missingKeys = new ArrayList<>();
-            List<String> danglingKeys = new ArrayList<>();
-            List<Range> bad = new ArrayList<>();
-            for (Range r : ranges(c, index, chunkRows)) {
+            for (Range r : ranges.get()) {
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 try {
                     try (Statement st = c.createStatement()) {
                         st.execute("SET TRANSACTION READ ONLY");
                     }
-                    rows += count(c, index, r);
-                    String table = SqlBuilder.verificationSource(index.table());
-                    long m = diff(c, table, index.quotedName(), index, r, missingKeys);
-                    long d = diff(c, index.quotedName(), table, index, r, danglingKeys);
+                    check.run(r);
                     c.commit();
-                    missing += m;
-                    dangling += d;
-                    if (m > 0 || d > 0) {
-                        bad.add(r);
-                    }
                 } catch (SQLException e) {
                     c.rollback();
                     throw e;
@@ -155,7 +182,6 @@ public final class Verifier {
                     c.setTransactionIsolation(iso);
                 }
             }
-            return new Result(rows, missing, missingKeys, dangling, danglingKeys, bad);
         } finally {
             c.setAutoCommit(auto);
         }
@@ -167,8 +193,12 @@ public final class Verifier {
      * the last no upper bound, so rows without an entry are covered too.
      */
     static List<Range> ranges(Connection c, IndexTable index, long chunkRows) throws SQLException {
-        List<Column> key = index.table().keyColumns();
-        String source = "ONLY " + index.quotedName();
+        return ranges(c, "ONLY " + index.quotedName(), index.table().keyColumns(), chunkRows);
+    }
+
+    /** Ranges of about {@code chunkRows} rows of {@code source} (a FROM item), by {@code key}. */
+    static List<Range> ranges(Connection c, String source, List<Column> key, long chunkRows)
+            throws SQLException {
         List<Range> out = new ArrayList<>();
         Key lower = null;
         while (true) {
@@ -194,11 +224,15 @@ public final class Verifier {
     }
 
     private static long count(Connection c, IndexTable index, Range r) throws SQLException {
+        return count(c, index.table(), r);
+    }
+
+    private static long count(Connection c, TableInfo table, Range r) throws SQLException {
         String sql =
                 "SELECT count(*) FROM "
-                        + SqlBuilder.verificationSource(index.table())
+                        + SqlBuilder.verificationSource(table)
                         + SqlBuilder.keyRange(
-                                null, index.table().keyColumns(), r.lower != null, r.upper != null);
+                                null, table.keyColumns(), r.lower != null, r.upper != null);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             r.bind(ps, 1);
             try (ResultSet rs = ps.executeQuery()) {
@@ -262,5 +296,84 @@ public final class Verifier {
         } finally {
             c.setAutoCommit(auto);
         }
+    }
+
+    /** The outcome of verifying a modify-column's shadow column. */
+    public static final class ShadowResult {
+        public final long rows;
+        public final long differing;
+        public final List<String> differingKeys;
+        private final String what;
+
+        ShadowResult(long rows, long differing, List<String> differingKeys, String what) {
+            this.rows = rows;
+            this.differing = differing;
+            this.differingKeys = differingKeys;
+            this.what = what;
+        }
+
+        public boolean ok() {
+            return differing == 0;
+        }
+
+        @Override
+        public String toString() {
+            if (ok()) {
+                return "verified: " + rows + " rows, every " + what;
+            }
+            return "verification failed: "
+                    + differing
+                    + " of "
+                    + rows
+                    + " rows break \""
+                    + what
+                    + "\" (first keys: "
+                    + String.join(", ", differingKeys)
+                    + ")";
+        }
+    }
+
+    /**
+     * Verifies a modify-column's shadow column against its {@code using} expression, over the whole
+     * table, in ranges of about {@code chunkRows} rows, each in its own short REPEATABLE READ
+     * snapshot (see {@link SqlBuilder#shadowDifference(ShadowColumn, int, boolean, boolean,
+     * boolean)}). The write-only trigger keeps a row and its shadow in step within every snapshot,
+     * so each range is consistent on its own.
+     */
+    public static ShadowResult verifyShadow(
+            Connection c, ShadowColumn sc, long chunkRows, boolean nullCheck) throws SQLException {
+        TableInfo t = sc.table();
+        String what =
+                sc.shadowName()
+                        + " IS NOT DISTINCT FROM "
+                        + sc.using().replace('\n', ' ')
+                        + (nullCheck
+                                ? ", and no NULL where " + sc.column().name() + " is not"
+                                : "");
+        long[] totals = new long[2]; // rows, differing
+        List<String> keys = new ArrayList<>();
+        inSnapshots(
+                c,
+                () -> ranges(c, SqlBuilder.verificationSource(t), t.keyColumns(), chunkRows),
+                r -> {
+                    totals[0] += count(c, t, r);
+                    String sql =
+                            SqlBuilder.shadowDifference(
+                                    sc, SAMPLE, r.lower != null, r.upper != null, nullCheck);
+                    try (PreparedStatement ps = c.prepareStatement(sql)) {
+                        r.bind(ps, 1);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            long total = 0;
+                            while (rs.next()) {
+                                if (keys.size() < SAMPLE) {
+                                    keys.add(rs.getString(1));
+                                }
+                                total = rs.getLong(2);
+                            }
+                            totals[1] += total;
+                        }
+                    }
+                });
+        return new ShadowResult(totals[0], totals[1], keys, what);
     }
 }

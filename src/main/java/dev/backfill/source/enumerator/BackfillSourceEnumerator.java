@@ -122,8 +122,9 @@ public final class BackfillSourceEnumerator
                                                             "reorg "
                                                                     + plan.reorgId()
                                                                     + " is not in the catalog"));
-                    if (r.state == State.PUBLIC) {
-                        // A restore after the finalizer published: nothing left to do.
+                    if (r.state == State.PUBLIC || r.state == State.READY) {
+                        // A restore after the finalizer published (or, for a modify-column,
+                        // verified and prepared the cut-over): nothing left to backfill.
                         Init done = new Init();
                         done.alreadyPublic = true;
                         return done;

@@ -1,0 +1,185 @@
+package dev.backfill.sink;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Catalog.Reorg;
+import dev.backfill.db.Catalog.State;
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.Retry;
+import dev.backfill.db.ShadowColumn;
+import dev.backfill.db.ShadowIndexes;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo;
+import dev.backfill.job.ReorgPlan;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The cut-over of a modify-column reorg, {@code ready} → {@code public}: ONE short transaction
+ * under {@code lock_timeout}, retried with backoff, that takes the table's ACCESS EXCLUSIVE lock
+ * and swaps the columns and their indexes. Nothing in it reads or rewrites rows, so the lock is
+ * held for milliseconds; while it waits for the lock, {@code lock_timeout} bounds how long it
+ * blocks other sessions queued behind it. Run by the finalizer ({@code cutover: auto}) and by
+ * {@code scripts/backfill cutover} ({@code cutover: manual}).
+ *
+ * <p>In order: lock the table; drop the old column's indexes and constraints that were rebuilt on
+ * the shadow column (a primary key first, so its NOT NULL can go); drop the trigger; move the
+ * default and NOT NULL; rename the old column to {@code _backfill_old_<column>} and the shadow
+ * column to the column's name; promote the rebuilt indexes (constraints {@code USING INDEX}, old
+ * names); carry the comment, the column privileges and a serial's sequence over; mark the reorg
+ * {@code public}.
+ */
+public final class Cutover {
+    private static final Logger LOG = LoggerFactory.getLogger(Cutover.class);
+
+    private Cutover() {}
+
+    /**
+     * Cuts over. Returns false when the reorg was already public. Throws {@link
+     * TableInfo.TableException} when the reorg is not {@code ready}, and the last lock timeout when
+     * the lock could not be had within the retries.
+     */
+    public static boolean run(Connection c, ReorgPlan plan)
+            throws SQLException, InterruptedException {
+        long timeout = plan.spec().tuning().lockTimeout().toMillis();
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            boolean done =
+                    Retry.defaults()
+                            .call(
+                                    "cut-over of reorg "
+                                            + plan.reorgId()
+                                            + " (lock_timeout "
+                                            + timeout
+                                            + " ms)",
+                                    () -> {
+                                        try {
+                                            boolean d = once(c, plan, timeout);
+                                            c.commit();
+                                            return d;
+                                        } catch (SQLException | RuntimeException e) {
+                                            c.rollback();
+                                            throw e;
+                                        }
+                                    });
+            if (done) {
+                LOG.info(
+                        "reorg {}: cut over: {} is {} now; the old column is {} until cleanup",
+                        plan.reorgId(),
+                        plan.shadow().column().name(),
+                        plan.shadow().type(),
+                        plan.shadow().oldName());
+            }
+            return done;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    private static boolean once(Connection c, ReorgPlan plan, long timeout) throws SQLException {
+        ShadowColumn sc = plan.shadow();
+        String table = sc.table().quotedName();
+        String column = sc.column().name();
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL lock_timeout = " + timeout);
+        }
+        Reorg r = Catalog.lock(c, plan.reorgId());
+        if (r.state == State.PUBLIC) {
+            return false;
+        }
+        if (r.state != State.READY) {
+            throw new TableInfo.TableException(
+                    "reorg "
+                            + plan.reorgId()
+                            + " is "
+                            + r.state.value()
+                            + "; the cut-over needs state ready (verified, indexes rebuilt)");
+        }
+        try (Statement st = c.createStatement()) {
+            // The first statement of every cut-over: LOCK TABLE ... IN ACCESS EXCLUSIVE MODE.
+            st.execute(SqlBuilder.cutOver(sc, null).get(0));
+        }
+        String defaultExpr = null;
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnDefault())) {
+            ps.setString(1, table);
+            ps.setString(2, column);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    defaultExpr = rs.getString(1);
+                }
+            }
+        }
+        List<String> carry = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnCarryOver())) {
+            for (int i = 0; i < 3; i++) {
+                ps.setString(2 * i + 1, table);
+                ps.setString(2 * i + 2, column);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    switch (rs.getString(1)) {
+                        case "comment":
+                            carry.add(SqlBuilder.commentColumn(sc, rs.getString(2)));
+                            break;
+                        case "grant":
+                            carry.add(
+                                    SqlBuilder.grantColumn(
+                                            sc,
+                                            rs.getString(2),
+                                            rs.getString(3),
+                                            rs.getString(4) != null));
+                            break;
+                        default:
+                            carry.add(SqlBuilder.ownSequence(sc, rs.getString(2)));
+                    }
+                }
+            }
+        }
+        List<ShadowIndexes.Planned> indexes = ShadowIndexes.plan(c, sc);
+        for (ShadowIndexes.Planned p : indexes) {
+            String temp = Identifiers.qualified(sc.table().schema(), p.tempName());
+            try (PreparedStatement ps = c.prepareStatement(SqlBuilder.indexValid())) {
+                ps.setString(1, temp);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        throw new TableInfo.TableException(
+                                "reorg "
+                                        + plan.reorgId()
+                                        + ": index "
+                                        + p.indexName()
+                                        + " has no valid rebuilt index "
+                                        + p.tempName()
+                                        + " on the new column (was an index added since the"
+                                        + " reorg became ready? run the job again to rebuild)");
+                    }
+                }
+            }
+        }
+        List<String> swap = new ArrayList<>();
+        for (ShadowIndexes.Planned p : indexes) {
+            swap.addAll(p.dropOld());
+        }
+        List<String> columns = SqlBuilder.cutOver(sc, defaultExpr);
+        swap.addAll(columns.subList(1, columns.size()));
+        for (ShadowIndexes.Planned p : indexes) {
+            swap.addAll(p.promote());
+        }
+        swap.addAll(carry);
+        try (Statement st = c.createStatement()) {
+            for (String sql : swap) {
+                st.execute(sql);
+            }
+        }
+        Catalog.setState(c, plan.reorgId(), State.PUBLIC, null, true);
+        return true;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.backfill.db;
+
+import dev.backfill.db.TableInfo.Column;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The modify-column statements of {@link SqlBuilder} as text (their behaviour: the ITCases). */
+class ModifyColumnSqlTest {
+    private static final Column ID = new Column("id", "bigint", true, true);
+    private static final Column CODE = new Column("co\"de", "text", false, false);
+    private static final TableInfo TABLE =
+            new TableInfo(
+                    "shop",
+                    "orders",
+                    false,
+                    List.of(ID, CODE),
+                    List.of(ID),
+                    List.of("shop.orders"),
+                    List.of("\"shop\".\"orders\""));
+    private static final ShadowColumn SC = new ShadowColumn(TABLE, CODE, "integer", null, "r");
+
+    @Test
+    void pushdownBatchComputesTheValueInSqlOnlyForTheBatchRows() {
+        String sql = SqlBuilder.modifyColumnBatch(SC, "ONLY \"shop\".\"orders\"");
+        String match =
+                "\"orders\".\"id\" = _backfill_batch._backfill_k0::bigint AND"
+                        + " \"orders\".\"co\"\"de\" IS NOT DISTINCT FROM"
+                        + " _backfill_batch._backfill_v::text";
+        assertThat(sql)
+                .isEqualTo(
+                        "UPDATE ONLY \"shop\".\"orders\" AS \"orders\" SET \"_backfill_new_co\"\"de\""
+                                + " = (CAST(\"co\"\"de\" AS integer)\n) FROM unnest(?::text[],"
+                                + " ?::text[]) AS _backfill_batch(_backfill_k0, _backfill_v) WHERE "
+                                + match
+                                + " AND CASE WHEN "
+                                + match
+                                + " THEN \"orders\".\"_backfill_new_co\"\"de\" IS DISTINCT FROM"
+                                + " CAST((CAST(\"co\"\"de\" AS integer)\n) AS integer) ELSE false"
+                                + " END");
+    }
+
+    @Test
+    void convertedBatchWritesTheJavaValue() {
+        String sql = SqlBuilder.modifyColumnBatch(SC, "ONLY \"shop\".\"orders\"", true);
+        assertThat(sql)
+                .contains("SET \"_backfill_new_co\"\"de\" = _backfill_batch._backfill_n::integer")
+                .contains("unnest(?::text[], ?::text[], ?::text[])")
+                .contains("(_backfill_k0, _backfill_v, _backfill_n)")
+                .endsWith("IS DISTINCT FROM _backfill_batch._backfill_n::integer ELSE false END");
+    }
+
+    @Test
+    void converterTriggerSetsTheShadowOnlyWhenTheColumnChanges() {
+        List<String> ddl = SqlBuilder.createShadowTrigger(SC, true);
+        assertThat(ddl.get(0))
+                .contains(
+                        "IF TG_OP = 'INSERT' OR NEW.\"co\"\"de\" IS DISTINCT FROM OLD.\"co\"\"de\""
+                                + " THEN");
+        assertThat(SqlBuilder.createShadowTrigger(SC, false).get(0)).doesNotContain("TG_OP");
+    }
+
+    @Test
+    void verificationLeavesTheNullRuleOutOnlyWhenAsked() {
+        assertThat(SqlBuilder.shadowDifference(SC, 5, true, false, true))
+                .contains("IS NULL AND \"orders\".\"co\"\"de\" IS NOT NULL");
+        assertThat(SqlBuilder.shadowDifference(SC, 5, true, false, false))
+                .doesNotContain("IS NULL AND");
+    }
+
+    @Test
+    void convertRowReadsOneRowByKey() {
+        assertThat(SqlBuilder.convertRow(SC, "ONLY \"shop\".\"orders\""))
+                .isEqualTo(
+                        "SELECT \"orders\".\"co\"\"de\"::text, CAST((CAST(\"co\"\"de\" AS"
+                                + " integer)\n) AS integer)::text FROM ONLY \"shop\".\"orders\" AS"
+                                + " \"orders\" WHERE \"orders\".\"id\" = ?::bigint");
+    }
+
+    @Test
+    void carryOverStatementsQuoteNamesAndLiterals() {
+        assertThat(SqlBuilder.commentColumn(SC, "it's"))
+                .isEqualTo("COMMENT ON COLUMN \"shop\".\"orders\".\"co\"\"de\" IS 'it''s'");
+        assertThat(SqlBuilder.grantColumn(SC, "SELECT", "Read\"er", true))
+                .isEqualTo(
+                        "GRANT SELECT (\"co\"\"de\") ON \"shop\".\"orders\" TO \"Read\"\"er\" WITH"
+                                + " GRANT OPTION");
+        assertThat(SqlBuilder.grantColumn(SC, "UPDATE", null, false))
+                .isEqualTo("GRANT UPDATE (\"co\"\"de\") ON \"shop\".\"orders\" TO PUBLIC");
+        assertThatThrownBy(() -> SqlBuilder.grantColumn(SC, "SELECT; DROP", null, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a privilege");
+        assertThat(SqlBuilder.ownSequence(SC, "shop.orders_id_seq"))
+                .isEqualTo(
+                        "ALTER SEQUENCE shop.orders_id_seq OWNED BY"
+                                + " \"shop\".\"orders\".\"co\"\"de\"");
+    }
+
+    @Test
+    void abortOfATableThatIsGoneDropsTheFunctionByTheReorgId() {
+        assertThat(SqlBuilder.dropShadowFunction("r")).isEqualTo(SqlBuilder.dropShadow(SC).get(1));
+    }
+}
