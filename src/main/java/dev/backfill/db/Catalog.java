@@ -25,6 +25,9 @@ public final class Catalog {
     public static final String REORGS = Identifiers.qualified(SCHEMA, "reorgs");
     public static final String PROGRESS = Identifiers.qualified(SCHEMA, "progress");
 
+    /** The column of {@code backfill.reorgs} with the id of the Flink job running it (#5). */
+    public static final String FLINK_JOB_ID = "flink_job_id";
+
     /** The states of a reorg, as stored in {@code backfill.reorgs.state}. */
     public enum State {
         WRITE_ONLY("write-only"),
@@ -70,7 +73,13 @@ public final class Catalog {
         public final Timestamp updatedAt;
         public final Timestamp finishedAt;
 
-        Reorg(ResultSet rs) throws SQLException {
+        /**
+         * The id of the last Flink job that ran the reorg (set by its enumerator), or null: not run
+         * yet, or a catalog read without the column (created before #5, not upgraded yet).
+         */
+        public final String flinkJobId;
+
+        public Reorg(ResultSet rs) throws SQLException {
             id = rs.getString("id");
             specHash = rs.getString("spec_hash");
             tableName = rs.getString("table_name");
@@ -82,6 +91,17 @@ public final class Catalog {
             startedAt = rs.getTimestamp("started_at");
             updatedAt = rs.getTimestamp("updated_at");
             finishedAt = rs.getTimestamp("finished_at");
+            flinkJobId = hasColumn(rs, FLINK_JOB_ID) ? rs.getString(FLINK_JOB_ID) : null;
+        }
+
+        private static boolean hasColumn(ResultSet rs, String name) throws SQLException {
+            java.sql.ResultSetMetaData md = rs.getMetaData();
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                if (md.getColumnName(i).equals(name)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -128,7 +148,10 @@ public final class Catalog {
                             + " finished_at timestamptz,"
                             + " max_rows_per_second bigint NOT NULL DEFAULT 0,"
                             + " batch_size integer,"
-                            + " paused boolean NOT NULL DEFAULT false)");
+                            + " paused boolean NOT NULL DEFAULT false,"
+                            + " "
+                            + Identifiers.quote(FLINK_JOB_ID)
+                            + " text)");
             st.execute(
                     "CREATE TABLE IF NOT EXISTS "
                             + PROGRESS
@@ -149,6 +172,7 @@ public final class Catalog {
                             + " updated_at timestamptz NOT NULL DEFAULT now(),"
                             + " PRIMARY KEY (reorg_id, split_id))");
             upgradeStateCheck(c);
+            upgradeFlinkJobId(c);
         } catch (SQLException e) {
             // Two clients creating the catalog at once can collide on the pg_type unique index.
             if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
@@ -186,6 +210,36 @@ public final class Catalog {
                             + " ADD CONSTRAINT reorgs_state_check CHECK ("
                             + STATE_CHECK
                             + ")");
+        }
+    }
+
+    /**
+     * A catalog created before #5 gets the nullable {@code flink_job_id} column, in the caller's
+     * transaction; a current one is left alone (no lock taken).
+     */
+    private static void upgradeFlinkJobId(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+            ps.setString(1, REORGS);
+            ps.setString(2, FLINK_JOB_ID);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute(SqlBuilder.addFlinkJobIdColumn());
+        }
+    }
+
+    /** Records the id of the Flink job that runs the reorg now (its enumerator calls this). */
+    public static void setFlinkJobId(Connection c, String id, String flinkJobId)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.setFlinkJobId())) {
+            ps.setString(1, flinkJobId);
+            ps.setString(2, id);
+            ps.executeUpdate();
         }
     }
 
@@ -561,6 +615,35 @@ public final class Catalog {
             ps.setString(6, splitId);
             ps.setString(7, KeyCodec.toJson(from));
             return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Splits cut, splits done and rows scanned of a reorg (for the progress metrics). */
+    public static final class SplitCounts {
+        public final long splits;
+        public final long splitsDone;
+        public final long rowsScanned;
+
+        public SplitCounts(long splits, long splitsDone, long rowsScanned) {
+            this.splits = splits;
+            this.splitsDone = splitsDone;
+            this.rowsScanned = rowsScanned;
+        }
+    }
+
+    /** Reads {@link SplitCounts} from {@code backfill.progress}: one aggregate over its rows. */
+    public static SplitCounts splitCounts(Connection c, String reorgId) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT count(*), count(*) FILTER (WHERE done),"
+                                + " coalesce(sum(rows_scanned), 0) FROM "
+                                + PROGRESS
+                                + " WHERE reorg_id = ?")) {
+            ps.setString(1, reorgId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new SplitCounts(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+            }
         }
     }
 }

@@ -1212,4 +1212,83 @@ public final class SqlBuilder {
         }
         return j.toString();
     }
+
+    // ---- status and plan (#5)
+
+    /**
+     * Whether a relation exists: one row {@code (boolean)}. Parameter: its name as regclass text
+     * (quoted). Read-only; used by {@code status} and {@code plan}, which never create the catalog.
+     */
+    public static String relationExists() {
+        return "SELECT to_regclass(?) IS NOT NULL";
+    }
+
+    /**
+     * {@code ALTER TABLE backfill.reorgs ADD COLUMN IF NOT EXISTS flink_job_id text}: the catalog
+     * upgrade for the Flink job id (issue #5), run by {@link Catalog#ensureSchema} only when the
+     * column is missing, so that a current catalog is not locked.
+     */
+    public static String addFlinkJobIdColumn() {
+        return "ALTER TABLE "
+                + Catalog.REORGS
+                + " ADD COLUMN IF NOT EXISTS "
+                + Identifiers.quote(Catalog.FLINK_JOB_ID)
+                + " text";
+    }
+
+    /**
+     * Records the Flink job running a reorg (set by the enumerator when it starts; a restart or a
+     * resumed run overwrites it). Leaves {@code updated_at} alone: status derives rates from it.
+     * Parameters: the job id, the reorg id.
+     */
+    public static String setFlinkJobId() {
+        return "UPDATE "
+                + Catalog.REORGS
+                + " SET "
+                + Identifiers.quote(Catalog.FLINK_JOB_ID)
+                + " = ? WHERE id = ?";
+    }
+
+    /**
+     * {@code scripts/backfill status}: every reorg (or, with {@code one}, the reorg whose id is the
+     * parameter), oldest first, each with its split counters from {@code backfill.progress}: {@code
+     * splits}, {@code splits_done}, {@code rows_scanned} (summed), {@code tables} (physical tables
+     * with a split) and {@code tables_cut} (those whose last split is cut), and the database's
+     * {@code now()} as {@code db_now}. Read-only.
+     */
+    public static String reorgStatus(boolean one) {
+        return "SELECT r.*, p.splits, p.splits_done, p.rows_scanned, p.tables, p.tables_cut,"
+                + " now() AS db_now FROM "
+                + Catalog.REORGS
+                + " r LEFT JOIN LATERAL (SELECT count(*) AS splits,"
+                + " count(*) FILTER (WHERE done) AS splits_done,"
+                + " coalesce(sum(rows_scanned), 0) AS rows_scanned,"
+                + " count(DISTINCT physical_table) AS tables,"
+                + " count(*) FILTER (WHERE last) AS tables_cut FROM "
+                + Catalog.PROGRESS
+                + " p WHERE p.reorg_id = r.id) p ON true"
+                + (one ? " WHERE r.id = ?" : "")
+                + " ORDER BY r.started_at, r.id";
+    }
+
+    /**
+     * The dry-run check of a modify-column's new value for {@code scripts/backfill plan}: {@code
+     * SELECT CAST((using) AS type) FROM t AS "name" WHERE false}, which reads no row and writes
+     * nothing, and fails on a syntax error, an unknown column, or a type without any cast to the
+     * new type. Prepare's {@link #checkUsing} assigns to the shadow column instead, which is
+     * stricter for a custom {@code using} whose type has only an explicit cast; that needs the
+     * shadow column, so the dry run cannot run it.
+     */
+    public static String planCheckUsing(ShadowColumn sc) {
+        TableInfo t = sc.table();
+        return "SELECT CAST("
+                + sc.usingSql()
+                + " AS "
+                + sc.type()
+                + ") FROM "
+                + t.quotedName()
+                + " AS "
+                + Identifiers.quote(t.name())
+                + " WHERE false";
+    }
 }

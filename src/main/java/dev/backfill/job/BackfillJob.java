@@ -2,6 +2,8 @@ package dev.backfill.job;
 
 import dev.backfill.cli.Abort;
 import dev.backfill.cli.ColumnCommands;
+import dev.backfill.cli.Plan;
+import dev.backfill.cli.Status;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.db.DemoData;
@@ -12,6 +14,7 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.job.JobSpec.DatabaseSpec;
 import dev.backfill.sink.Cutover;
 
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -52,20 +55,27 @@ import java.util.List;
  * <p>Exit codes: 0 public (now or already), 1 the reorg failed, 2 bad input (spec, table).
  */
 public final class BackfillJob {
-    static final int EXIT_OK = 0;
-    static final int EXIT_FAILED = 1;
-    static final int EXIT_BAD_INPUT = 2;
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_BAD_INPUT = 2;
 
     private static final String USAGE =
             "usage: backfill --job FILE [--local] [--webui-port N] [--no-demo-load]\n"
                     + "       backfill abort --job FILE   (rolls the reorg back, in any state before public)\n"
                     + "       backfill cutover --job FILE   (modify-column, cutover: manual: swaps the columns)\n"
                     + "       backfill cleanup --job FILE   (modify-column, after public: drops the old column)\n"
+                    + "       backfill status --job FILE [--all] [--watch]   (state, progress, rate, ETA, errors;"
+                    + " from the catalog)\n"
+                    + "       backfill plan --job FILE   (dry run: validates, prints the DDL, triggers and"
+                    + " splits; changes nothing)\n"
                     + "       backfill stop-db   (stops the embedded PostgreSQL left up by a run)\n"
                     + "  --job FILE        the job spec (YAML), see README.md\n"
                     + "  --local           run in this JVM with the Flink web UI (scripts/backfill does this)\n"
                     + "  --webui-port N    web UI port in local mode (default 8081)\n"
-                    + "  --no-demo-load    embedded demo only: no concurrent write load";
+                    + "  --no-demo-load    embedded demo only: no concurrent write load\n"
+                    + "  --all             status: every reorg in the spec's database\n"
+                    + "  --watch           status: refresh every 2 s until Ctrl-C (one reorg: until it"
+                    + " settles)";
 
     /** Parsed command line. */
     static final class Args {
@@ -73,6 +83,8 @@ public final class BackfillJob {
         boolean local;
         int webUiPort = 8081;
         boolean demoLoad = true;
+        boolean all;
+        boolean watch;
         String command = "run";
 
         static Args parse(String[] argv) {
@@ -83,7 +95,15 @@ public final class BackfillJob {
                     case "abort":
                     case "cutover":
                     case "cleanup":
+                    case "status":
+                    case "plan":
                         a.command = argv[i];
+                        break;
+                    case "--all":
+                        a.all = true;
+                        break;
+                    case "--watch":
+                        a.watch = true;
                         break;
                     case "--job":
                         a.job = Path.of(value(argv, ++i, "--job"));
@@ -114,6 +134,10 @@ public final class BackfillJob {
             if (a.job == null) {
                 throw new IllegalArgumentException("--job FILE is required\n" + USAGE);
             }
+            if ((a.all || a.watch) && !a.command.equals("status")) {
+                throw new IllegalArgumentException(
+                        (a.all ? "--all" : "--watch") + " works only with status\n" + USAGE);
+            }
             return a;
         }
 
@@ -127,7 +151,8 @@ public final class BackfillJob {
 
     private final PrintStream out;
 
-    BackfillJob(PrintStream out) {
+    /** A client printing to {@code out} (errors go to {@code System.err}); tests capture both. */
+    public BackfillJob(PrintStream out) {
         this.out = out;
     }
 
@@ -138,7 +163,8 @@ public final class BackfillJob {
         }
     }
 
-    int run(String[] argv) {
+    /** Runs one command line; returns the exit code. */
+    public int run(String[] argv) {
         List<String> words = new ArrayList<>(List.of(argv));
         words.remove("--local");
         if (words.equals(List.of("stop-db"))) {
@@ -177,6 +203,17 @@ public final class BackfillJob {
                 case "cleanup":
                     code = cleanup(spec);
                     break;
+                case "status":
+                    spec = resolveDatabase(spec, false);
+                    new Status(out, args.watch && System.console() != null, Status.WATCH_PERIOD)
+                            .run(spec, args.all, args.watch);
+                    code = EXIT_OK;
+                    break;
+                case "plan":
+                    spec = resolveDatabase(spec, false);
+                    new Plan(out).run(spec);
+                    code = EXIT_OK;
+                    break;
                 default:
                     code = runReorg(args, spec, resources);
             }
@@ -188,7 +225,15 @@ public final class BackfillJob {
             System.err.println("backfill: " + args.job + ": " + e.getMessage());
             return EXIT_BAD_INPUT;
         } catch (Exception e) {
-            System.err.println("backfill: reorg " + spec.reorgId() + " failed: " + describe(e));
+            System.err.println(
+                    args.command.equals("status") || args.command.equals("plan")
+                            ? "backfill: "
+                                    + args.command
+                                    + " of reorg "
+                                    + spec.reorgId()
+                                    + " failed: "
+                                    + describe(e)
+                            : "backfill: reorg " + spec.reorgId() + " failed: " + describe(e));
             return EXIT_FAILED;
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
@@ -361,11 +406,22 @@ public final class BackfillJob {
             out.println("backfill: Flink web UI: http://localhost:" + args.webUiPort);
         }
         Throwable jobError = null;
+        JobExecutionResult result = null;
         try (ProgressReporter progress =
                 new ProgressReporter(ds, spec.reorgId(), out, Duration.ofSeconds(3)).start()) {
-            env.execute(BackfillPipeline.jobName(plan));
+            result = env.execute(BackfillPipeline.jobName(plan));
         } catch (Exception e) {
             jobError = e;
+        }
+        if (result != null && !result.isJobExecutionResult()) {
+            // flink run -d: the job was only submitted; it runs and publishes on the cluster.
+            out.println(
+                    "backfill: submitted detached job "
+                            + result.getJobID()
+                            + "; it runs on the cluster and its finalizer publishes the reorg."
+                            + " Follow it with: scripts/backfill status --watch --job "
+                            + args.job);
+            return EXIT_OK;
         }
         if (load != null) {
             load.close();

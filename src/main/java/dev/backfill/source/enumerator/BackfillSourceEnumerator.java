@@ -8,9 +8,12 @@ import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.sink.ReorgFailedException;
+import dev.backfill.source.ProgressEvent;
+import dev.backfill.source.ReaderFinishedEvent;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
 
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 
@@ -26,6 +29,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,9 +64,29 @@ public final class BackfillSourceEnumerator
     private Connection
             connection; // used only from callAsync workers, under synchronized(this.lock)
     private final Object lock = new Object();
+    // Job-wide progress gauges (metrics), and the readers that have read their last split.
+    private final EnumeratorProgress progress;
+    private final Set<Integer> finishedReaders = new HashSet<>();
     private final Retry retry = Retry.defaults();
     private static final Duration RUNNER_LOCK_WAIT = Duration.ofSeconds(10);
     private volatile Connection runnerLock;
+    private volatile String flinkJobId;
+
+    /**
+     * The id of the Flink job this enumerator runs in, or null when unknown. {@code
+     * SplitEnumeratorContext} does not expose it in Flink 2.x; the enumerator's metric group does,
+     * as the scope variable {@code <job_id>} of the job manager's job group (a MiniCluster, a
+     * session or an application cluster alike).
+     */
+    static String flinkJobId(SplitEnumeratorContext<?> context) {
+        try {
+            String id = context.metricGroup().getAllVariables().get("<job_id>");
+            return id != null && id.matches("[0-9a-f]{32}") ? id : null;
+        } catch (RuntimeException e) {
+            // A test context without a metric group: status shows no job id.
+            return null;
+        }
+    }
 
     public BackfillSourceEnumerator(
             SplitEnumeratorContext<BackfillSplit> context,
@@ -74,6 +98,8 @@ public final class BackfillSourceEnumerator
                 new KeyRangeSplitter(
                         plan.reorgId(), plan.table(), plan.spec().tuning().splitRows());
         this.restored = restoredState != null;
+        this.progress = new EnumeratorProgress(plan.spec().tuning().splitRows());
+        progress.register(context);
         KeyCodec.warmUp();
         if (restoredState != null) {
             pending.addAll(restoredState.unassigned());
@@ -85,6 +111,7 @@ public final class BackfillSourceEnumerator
 
     @Override
     public void start() {
+        flinkJobId = flinkJobId(context);
         context.callAsync(this::initialize, this::onInitialized);
         context.callAsync(
                 this::refreshProgress,
@@ -114,6 +141,14 @@ public final class BackfillSourceEnumerator
                             plan.reorgId(),
                             List.of(State.WRITE_ONLY, State.FAILED, State.VERIFYING),
                             State.BACKFILLING);
+                    if (flinkJobId != null) {
+                        // For `scripts/backfill status`: which Flink job runs the reorg now.
+                        Catalog.setFlinkJobId(c, plan.reorgId(), flinkJobId);
+                    } else {
+                        LOG.info(
+                                "reorg {}: the Flink job id is not known here; status shows none",
+                                plan.reorgId());
+                    }
                     Catalog.Reorg r =
                             Catalog.find(c, plan.reorgId())
                                     .orElseThrow(
@@ -307,6 +342,7 @@ public final class BackfillSourceEnumerator
         if (!initialized) {
             return;
         }
+        progress.setFullySplit(nextToCut() == null);
         while (!waiting.isEmpty() && !pending.isEmpty()) {
             int reader = waiting.iterator().next();
             waiting.remove(reader);
@@ -375,13 +411,73 @@ public final class BackfillSourceEnumerator
 
     /**
      * Every few seconds: keeps the runner lock (its session may have been terminated; then it is
-     * taken again, or the job fails when another job has it meanwhile) and refreshes rows_done.
+     * taken again, or the job fails when another job has it meanwhile) and refreshes rows_done, and
+     * with it the progress metrics, which it then sends to the readers.
      */
     private long refreshProgress() throws SQLException, InterruptedException {
         keepRunnerLock();
-        return inTransaction(
-                "refreshing rows_done of reorg " + plan.reorgId(),
-                c -> Catalog.refreshRowsDone(c, plan.reorgId()));
+        long rows =
+                inTransaction(
+                        "refreshing rows_done of reorg " + plan.reorgId(),
+                        c -> {
+                            long done = Catalog.refreshRowsDone(c, plan.reorgId());
+                            progress.refresh(c, plan.reorgId());
+                            return done;
+                        });
+        context.runInCoordinatorThread(this::sendProgress);
+        return rows;
+    }
+
+    /**
+     * Worker thread: a refresh of the progress metrics alone, when a reader has read its last
+     * split, so that the gauges show the end without waiting for the next period.
+     */
+    private ProgressEvent refreshMetrics() throws SQLException, InterruptedException {
+        return new ProgressEvent(
+                inTransaction(
+                        "reading the progress of reorg " + plan.reorgId(),
+                        c -> progress.refresh(c, plan.reorgId())));
+    }
+
+    /**
+     * Coordinator thread: sends the latest progress to every reader still reading, for the task
+     * metrics. A reader that cannot take it now (finishing, restarting) misses one update.
+     */
+    private void sendProgress() {
+        ProgressEvent event = new ProgressEvent(progress.current());
+        for (int reader : context.registeredReaders().keySet()) {
+            if (finishedReaders.contains(reader)) {
+                continue;
+            }
+            try {
+                context.sendEventToSourceReader(reader, event);
+            } catch (RuntimeException e) {
+                LOG.debug("reorg {}: no progress event for subtask {}", plan.reorgId(), reader, e);
+            }
+        }
+    }
+
+    @Override
+    public void handleSourceEvent(int subtaskId, SourceEvent event) {
+        if (event instanceof ReaderFinishedEvent) {
+            finishedReaders.add(subtaskId);
+            context.callAsync(
+                    this::refreshMetrics,
+                    (p, err) -> {
+                        if (err != null) {
+                            LOG.warn(
+                                    "reorg {}: could not read the progress: {}",
+                                    plan.reorgId(),
+                                    err.getMessage());
+                        } else {
+                            LOG.info(
+                                    "reorg {}: subtask {} has read its last split; progress {}",
+                                    plan.reorgId(),
+                                    subtaskId,
+                                    p.progress());
+                        }
+                    });
+        }
     }
 
     private Connection connection() throws SQLException {
@@ -411,6 +507,7 @@ public final class BackfillSourceEnumerator
     @Override
     public void addReader(int subtaskId) {
         // Readers ask for splits themselves.
+        finishedReaders.remove(subtaskId); // a restarted reader reads again
     }
 
     @Override

@@ -14,6 +14,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 
 /**
  * Cuts a physical table's key space into splits of about {@code splitRows} rows, one split at a
@@ -68,34 +72,17 @@ public final class KeyRangeSplitter {
         SplitProgress known = Catalog.findSplit(c, reorgId, id).orElse(null);
         if (known == null) {
             Key start = pos.lastEnd();
-            Key end =
-                    query(
-                            c,
-                            SqlBuilder.splitBoundary(
-                                    quoted(pos), table.keyColumns(), start != null),
-                            start,
-                            splitRows - 1);
-            boolean last = false;
-            if (end == null) {
-                end =
-                        query(
-                                c,
-                                SqlBuilder.lastKey(quoted(pos), table.keyColumns(), start != null),
-                                start,
-                                -1);
-                last = true;
-                if (end == null) {
-                    // Nothing after the previous split: the table is fully cut.
-                    return new Cut(
-                            null,
-                            new SplitterPosition(
-                                    pos.physicalTable(), pos.nextIndex(), start, true));
-                }
+            Bound bound = nextBound(c, pos.physicalTable(), start);
+            if (bound == null) {
+                // Nothing after the previous split: the table is fully cut.
+                return new Cut(
+                        null,
+                        new SplitterPosition(pos.physicalTable(), pos.nextIndex(), start, true));
             }
             BackfillSplit split =
-                    new BackfillSplit(pos.physicalTable(), pos.nextIndex(), start, end, null);
+                    new BackfillSplit(pos.physicalTable(), pos.nextIndex(), start, bound.end, null);
             known =
-                    Catalog.recordSplit(c, reorgId, split, last)
+                    Catalog.recordSplit(c, reorgId, split, bound.last)
                             .orElseThrow(
                                     () ->
                                             new ReorgFailedException(
@@ -110,8 +97,101 @@ public final class KeyRangeSplitter {
                         pos.physicalTable(), pos.nextIndex() + 1, known.split.end(), known.last));
     }
 
-    private String quoted(SplitterPosition pos) {
-        return table.scanSource(pos.physicalTable());
+    /** The end of the split after {@code start}, and whether it is the table's last one. */
+    private static final class Bound {
+        final Key end;
+        final boolean last;
+
+        Bound(Key end, boolean last) {
+            this.end = end;
+            this.last = last;
+        }
+    }
+
+    /**
+     * The end of the split that starts after {@code start} (null: the table's beginning): the key
+     * {@code splitRows} rows on, or else the largest key (the last split); null when no row is
+     * after {@code start}. Only reads.
+     */
+    private Bound nextBound(Connection c, String physicalTable, Key start) throws SQLException {
+        String source = table.scanSource(physicalTable);
+        Key end =
+                query(
+                        c,
+                        SqlBuilder.splitBoundary(source, table.keyColumns(), start != null),
+                        start,
+                        splitRows - 1);
+        if (end != null) {
+            return new Bound(end, false);
+        }
+        end = query(c, SqlBuilder.lastKey(source, table.keyColumns(), start != null), start, -1);
+        return end == null ? null : new Bound(end, true);
+    }
+
+    /** A split as {@link #preview} would cut it now, with whether it is its table's last. */
+    public static final class PreviewSplit {
+        public final BackfillSplit split;
+        public final boolean last;
+
+        PreviewSplit(BackfillSplit split, boolean last) {
+            this.split = split;
+            this.last = last;
+        }
+    }
+
+    /**
+     * The splits of {@code physicalTable} as {@link #cutNext} would cut them from scratch right
+     * now, for {@code scripts/backfill plan}: the same queries, but nothing is recorded in the
+     * catalog and the catalog is not read. Each cut is its own short transaction ({@code c} must
+     * not be in autocommit mode; it is committed after every cut, as the enumerator does), so no
+     * snapshot is held across the table. The result shows the first {@code head} splits and the
+     * last {@code tail}, and counts them all.
+     */
+    public Preview preview(Connection c, String physicalTable, int head, int tail)
+            throws SQLException {
+        List<PreviewSplit> first = new ArrayList<>();
+        Deque<PreviewSplit> lastOnes = new ArrayDeque<>();
+        Key start = null;
+        int index = 0;
+        while (true) {
+            Bound bound = nextBound(c, physicalTable, start);
+            c.commit();
+            if (bound == null) {
+                break;
+            }
+            PreviewSplit s =
+                    new PreviewSplit(
+                            new BackfillSplit(physicalTable, index, start, bound.end, null),
+                            bound.last);
+            if (first.size() < head) {
+                first.add(s);
+            } else if (tail > 0) {
+                lastOnes.addLast(s);
+                if (lastOnes.size() > tail) {
+                    lastOnes.removeFirst();
+                }
+            }
+            index++;
+            if (bound.last) {
+                break;
+            }
+            start = bound.end;
+        }
+        first.addAll(lastOnes);
+        return new Preview(first, index);
+    }
+
+    /** The splits of one physical table in a dry run: some shown, all counted. */
+    public static final class Preview {
+        /** The first and last few, in key order. */
+        public final List<PreviewSplit> shown;
+
+        public final int total;
+
+        Preview(List<PreviewSplit> shown, int total) {
+            this.shown = List.copyOf(shown);
+            this.total = total;
+        }
     }
 
     private Key query(Connection c, String sql, Key after, long offset) throws SQLException {

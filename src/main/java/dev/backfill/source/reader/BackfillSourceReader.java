@@ -1,13 +1,22 @@
 package dev.backfill.source.reader;
 
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.metrics.BackfillMetrics;
+import dev.backfill.metrics.ReorgProgress;
+import dev.backfill.source.ProgressEvent;
+import dev.backfill.source.ReaderFinishedEvent;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.BackfillSplitState;
 
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
+import org.apache.flink.core.io.InputStatus;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 
 import java.util.Map;
 
@@ -15,17 +24,26 @@ import java.util.Map;
  * The source reader of one subtask: one fetcher thread running a {@link BackfillSplitReader}. It
  * asks the enumerator for a split at start and again each time one finishes, so splits flow to
  * whichever subtask is free.
+ *
+ * <p>Metrics (task, source operator): {@code rowsScanned}, and the job-wide {@code
+ * progressPercent}, {@code etaSeconds} and {@code splitsRemaining} as the enumerator last sent them
+ * (every 2 s, see {@link ProgressEvent}): the web UI's task metrics show them without any database
+ * read here. When it has read its last split, the reader tells the enumerator ({@link
+ * ReaderFinishedEvent}), which then refreshes the job-wide numbers at once.
  */
 public final class BackfillSourceReader
         extends SingleThreadMultiplexSourceReaderBase<
                 RowBatch, RowBatch, BackfillSplit, BackfillSplitState> {
+
+    private volatile ReorgProgress progress = ReorgProgress.UNKNOWN;
+    private boolean sentFinished;
 
     public BackfillSourceReader(ReorgPlan plan, Configuration config, SourceReaderContext context) {
         this(
                 plan,
                 config,
                 context,
-                context.metricGroup().counter("rowsScanned"),
+                context.metricGroup().counter(BackfillMetrics.ROWS_SCANNED),
                 new RowRateLimiter(
                         plan.spec().tuning().maxRowsPerSecond(), context.currentParallelism()));
     }
@@ -44,6 +62,15 @@ public final class BackfillSourceReader
                 new BackfillRecordEmitter(),
                 config,
                 context);
+        registerProgressGauges(context.metricGroup());
+    }
+
+    private void registerProgressGauges(MetricGroup group) {
+        group.gauge(
+                BackfillMetrics.PROGRESS_PERCENT, (Gauge<Double>) () -> progress.progressPercent());
+        group.gauge(BackfillMetrics.ETA_SECONDS, (Gauge<Long>) () -> progress.etaSeconds());
+        group.gauge(
+                BackfillMetrics.SPLITS_REMAINING, (Gauge<Long>) () -> progress.splitsRemaining());
     }
 
     @Override
@@ -52,6 +79,26 @@ public final class BackfillSourceReader
         if (getNumberOfCurrentlyAssignedSplits() == 0) {
             context.sendSplitRequest();
         }
+    }
+
+    @Override
+    public void handleSourceEvents(SourceEvent event) {
+        if (event instanceof ProgressEvent) {
+            progress = ((ProgressEvent) event).progress();
+        } else {
+            super.handleSourceEvents(event);
+        }
+    }
+
+    @Override
+    public InputStatus pollNext(ReaderOutput<RowBatch> output) throws Exception {
+        InputStatus status = super.pollNext(output);
+        if (status == InputStatus.END_OF_INPUT && !sentFinished) {
+            // Every batch this reader emitted has gone through its chained writer by now.
+            sentFinished = true;
+            context.sendSourceEventToCoordinator(new ReaderFinishedEvent());
+        }
+        return status;
     }
 
     @Override
