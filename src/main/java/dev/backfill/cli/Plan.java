@@ -16,8 +16,6 @@ import dev.backfill.source.split.Key;
 
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -83,10 +81,10 @@ public final class Plan {
         // The catalog, read only if it is there.
         Optional<Reorg> existing = Optional.empty();
         long[] recordedSplits = null;
-        boolean catalog = relationExists(c, Catalog.REORGS);
+        boolean catalog = Prepare.relationExists(c, Catalog.REORGS);
         if (catalog) {
             existing = Catalog.find(c, spec.reorgId());
-            if (existing.isPresent() && relationExists(c, Catalog.PROGRESS)) {
+            if (existing.isPresent() && Prepare.relationExists(c, Catalog.PROGRESS)) {
                 recordedSplits = recordedSplits(c, spec.reorgId());
             }
         }
@@ -259,32 +257,11 @@ public final class Plan {
      * (modify-column).
      */
     private static void checkPrepare(Connection c, ReorgPlan plan) throws SQLException {
+        Prepare.checkTargetFree(c, plan);
         if (!plan.isModifyColumn()) {
-            if (relationExists(c, plan.index().quotedName())) {
-                throw new TableInfo.TableException(
-                        "cannot create index table "
-                                + plan.index().displayName()
-                                + ": a relation of that name already exists");
-            }
             return;
         }
         ShadowColumn sc = plan.shadow();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
-            ps.setString(1, sc.table().quotedName());
-            ps.setString(2, sc.shadowName());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getBoolean(1)) {
-                    throw new TableInfo.TableException(
-                            "cannot add column "
-                                    + sc.shadowName()
-                                    + " to "
-                                    + sc.table().displayName()
-                                    + ": a column of that name already exists (left by another"
-                                    + " reorg of this column? abort it first)");
-                }
-            }
-        }
         try (Statement st = c.createStatement()) {
             st.executeQuery(SqlBuilder.planCheckUsing(sc)).close();
         } catch (SQLException e) {
@@ -300,16 +277,6 @@ public final class Plan {
                                 + e.getMessage());
             }
             throw e;
-        }
-    }
-
-    private static boolean relationExists(Connection c, String quotedName) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.relationExists())) {
-            ps.setString(1, quotedName);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
         }
     }
 

@@ -112,28 +112,20 @@ public final class Prepare {
         LOG.info("reorg {}: write-only: {} and its triggers are in place", plan.reorgId(), target);
     }
 
-    private static void createIndexTable(Connection c, ReorgPlan plan) throws SQLException {
-        if (relationExists(c, plan.index().quotedName())) {
-            throw new TableInfo.TableException(
-                    "cannot create index table "
-                            + plan.index().displayName()
-                            + ": a relation of that name already exists");
-        }
-        try (Statement st = c.createStatement()) {
-            for (String sql : SqlBuilder.createIndexTable(plan.index())) {
-                st.execute(sql);
-            }
-            for (String sql : SqlBuilder.createTriggers(plan.index())) {
-                st.execute(sql);
-            }
-        }
-    }
-
     /**
-     * The shadow column (no rewrite), the check of the {@code using} expression, and the BEFORE
-     * trigger that keeps the shadow equal to it from this commit on.
+     * Fails when what prepare creates is taken already: the index table's name (add-index), or the
+     * shadow column's name (modify-column). Reads only; also used by {@code plan}.
      */
-    private static void createShadow(Connection c, ReorgPlan plan) throws SQLException {
+    public static void checkTargetFree(Connection c, ReorgPlan plan) throws SQLException {
+        if (!plan.isModifyColumn()) {
+            if (relationExists(c, plan.index().quotedName())) {
+                throw new TableInfo.TableException(
+                        "cannot create index table "
+                                + plan.index().displayName()
+                                + ": a relation of that name already exists");
+            }
+            return;
+        }
         ShadowColumn sc = plan.shadow();
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
             ps.setString(1, sc.table().quotedName());
@@ -151,6 +143,27 @@ public final class Prepare {
                 }
             }
         }
+    }
+
+    private static void createIndexTable(Connection c, ReorgPlan plan) throws SQLException {
+        checkTargetFree(c, plan);
+        try (Statement st = c.createStatement()) {
+            for (String sql : SqlBuilder.createIndexTable(plan.index())) {
+                st.execute(sql);
+            }
+            for (String sql : SqlBuilder.createTriggers(plan.index())) {
+                st.execute(sql);
+            }
+        }
+    }
+
+    /**
+     * The shadow column (no rewrite), the check of the {@code using} expression, and the BEFORE
+     * trigger that keeps the shadow equal to it from this commit on.
+     */
+    private static void createShadow(Connection c, ReorgPlan plan) throws SQLException {
+        ShadowColumn sc = plan.shadow();
+        checkTargetFree(c, plan);
         try (Statement st = c.createStatement()) {
             st.execute(SqlBuilder.addShadowColumn(sc));
             try {
@@ -189,8 +202,9 @@ public final class Prepare {
         }
     }
 
-    static boolean relationExists(Connection c, String quotedName) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+    /** Whether a relation of that (quoted, possibly qualified) name exists. */
+    public static boolean relationExists(Connection c, String quotedName) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.relationExists())) {
             ps.setString(1, quotedName);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
