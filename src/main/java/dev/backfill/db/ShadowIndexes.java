@@ -74,52 +74,6 @@ public final class ShadowIndexes {
         return tempPrefix(sc) + n;
     }
 
-    // When integrated, these queries belong in SqlBuilder (modify-column section).
-
-    /** Covering indexes. Parameters: the table (regclass text), the column's name. */
-    private static String coveringIndexes(boolean nullsNotDistinct) {
-        return "WITH target AS (SELECT attrelid AS rel, attnum AS num FROM pg_attribute"
-                + " WHERE attrelid = ?::regclass AND attname = ? AND attnum > 0"
-                + " AND NOT attisdropped)"
-                + " SELECT i.indexrelid, ic.relname, i.indisunique, i.indisprimary,"
-                + " i.indisexclusion, i.indexprs IS NOT NULL OR i.indpred IS NOT NULL,"
-                + " i.indnkeyatts, am.amname, am.amname = 'btree',"
-                + (nullsNotDistinct ? " i.indnullsnotdistinct," : " false,")
-                + " ic.reloptions::text[], ts.spcname, con.conname, con.contype,"
-                + " con.condeferrable, i.indisreplident, i.indisclustered,"
-                + " obj_description(i.indexrelid, 'pg_class')"
-                + " FROM target t JOIN pg_index i ON i.indrelid = t.rel"
-                + " JOIN pg_class ic ON ic.oid = i.indexrelid"
-                + " JOIN pg_am am ON am.oid = ic.relam"
-                + " LEFT JOIN pg_tablespace ts ON ts.oid = ic.reltablespace"
-                + " LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid"
-                + " AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')"
-                + " WHERE t.num = ANY (i.indkey::int2[]) OR EXISTS (SELECT 1 FROM pg_depend d"
-                + " WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid"
-                + " AND d.refclassid = 'pg_class'::regclass AND d.refobjid = t.rel"
-                + " AND d.refobjsubid = t.num)"
-                + " ORDER BY ic.relname";
-    }
-
-    /**
-     * The columns of one index, in order. Parameter: the index's oid. Per column: its name, DESC,
-     * NULLS FIRST, the collation when it differs from the column's (schema, name), the operator
-     * class when it is not a default one (schema, name).
-     */
-    private static final String INDEX_COLUMNS =
-            "SELECT a.attname, (i.indoption[k.ord - 1] & 1) <> 0, (i.indoption[k.ord - 1] & 2) <> 0,"
-                    + " cn.nspname, co.collname, CASE WHEN NOT oc.opcdefault THEN on_.nspname END,"
-                    + " CASE WHEN NOT oc.opcdefault THEN oc.opcname END"
-                    + " FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[])"
-                    + " WITH ORDINALITY AS k(attnum, ord)"
-                    + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-                    + " LEFT JOIN pg_collation co ON co.oid = i.indcollation[k.ord - 1]"
-                    + " AND i.indcollation[k.ord - 1] <> a.attcollation"
-                    + " LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace"
-                    + " LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k.ord - 1]"
-                    + " LEFT JOIN pg_namespace on_ ON on_.oid = oc.opcnamespace"
-                    + " WHERE i.indexrelid = ? ORDER BY k.ord";
-
     /**
      * Plans the rebuild of every index of the table that covers {@code sc}'s column, in its key
      * columns, INCLUDE columns, expressions or predicate, in the order of their names; the {@code
@@ -136,7 +90,7 @@ public final class ShadowIndexes {
         String column = sc.column().name();
         boolean pg15 = c.getMetaData().getDatabaseMajorVersion() >= 15;
         List<Planned> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(coveringIndexes(pg15))) {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.coveringIndexes(pg15))) {
             ps.setString(1, t.quotedName());
             ps.setString(2, column);
             try (ResultSet rs = ps.executeQuery()) {
@@ -192,7 +146,7 @@ public final class ShadowIndexes {
 
         StringJoiner keys = new StringJoiner(", ");
         StringJoiner include = new StringJoiner(", ");
-        try (PreparedStatement ps = c.prepareStatement(INDEX_COLUMNS)) {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.indexColumns())) {
             ps.setLong(1, oid);
             try (ResultSet cols = ps.executeQuery()) {
                 int i = 0;
@@ -327,12 +281,7 @@ public final class ShadowIndexes {
     public static List<String> dropInvalid(Connection c, ShadowColumn sc) throws SQLException {
         TableInfo t = sc.table();
         List<String> names = new ArrayList<>();
-        // When integrated, this query belongs in SqlBuilder.
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
-                                + " WHERE i.indrelid = ?::regclass AND NOT i.indisvalid"
-                                + " AND starts_with(ic.relname, ?) ORDER BY ic.relname")) {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.invalidIndexes())) {
             ps.setString(1, t.quotedName());
             ps.setString(2, tempPrefix(sc));
             try (ResultSet rs = ps.executeQuery()) {

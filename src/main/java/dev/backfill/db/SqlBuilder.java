@@ -1179,6 +1179,165 @@ public final class SqlBuilder {
                 + Identifiers.quote(sc.oldName());
     }
 
+    // ---------------------------------------------------------------- modify-column catalog reads
+
+    /** The column of {@link #columnDependents}: its table (regclass text) and name. */
+    private static final String DEPENDENTS_TARGET =
+            "WITH target AS (SELECT a.attrelid AS rel, a.attnum AS num,"
+                    + " n.nspname || '.' || c.relname AS tname"
+                    + " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                    + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE a.attrelid = ?::regclass AND a.attname = ? AND a.attnum > 0"
+                    + " AND NOT a.attisdropped)\n";
+
+    /**
+     * {@code pg_depend} rows from an object of catalog {@code cls} (oid {@code obj}) on the column.
+     */
+    private static String dependsOnColumn(String cls, String obj) {
+        return "EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '"
+                + cls
+                + "'::regclass AND d.objid = "
+                + obj
+                + " AND d.refclassid = 'pg_class'::regclass AND d.refobjid = t.rel"
+                + " AND d.refobjsubid = t.num)";
+    }
+
+    /**
+     * What blocks an online type change of a column ({@link ColumnDependents}): one row per
+     * dependent, {@code (kind order, description)}, the descriptions with unquoted names for
+     * messages. Parameters: the table (regclass text) and the column's name. {@code
+     * publicationColumns}: PostgreSQL 15 and later (publication column lists and row filters).
+     */
+    public static String columnDependents(boolean publicationColumns) {
+        List<String> branches = new ArrayList<>();
+        // Views and materialized views: their _RETURN rule depends on the column. Other rules on
+        // the table itself (CREATE RULE ... ON t) too.
+        branches.add(
+                "SELECT DISTINCT 1 AS ord, CASE WHEN v.oid = t.rel THEN 'rule ' || r.rulename"
+                        + " || ' on ' || t.tname WHEN v.relkind = 'm' THEN 'materialized view '"
+                        + " || vn.nspname || '.' || v.relname ELSE 'view ' || vn.nspname || '.'"
+                        + " || v.relname END AS what FROM target t JOIN pg_depend d"
+                        + " ON d.classid = 'pg_rewrite'::regclass"
+                        + " AND d.refclassid = 'pg_class'::regclass AND d.refobjid = t.rel"
+                        + " AND d.refobjsubid = t.num"
+                        + " JOIN pg_rewrite r ON r.oid = d.objid"
+                        + " JOIN pg_class v ON v.oid = r.ev_class"
+                        + " JOIN pg_namespace vn ON vn.oid = v.relnamespace");
+        // Foreign keys, on either side; only the top constraint of a partitioned one.
+        branches.add(
+                "SELECT 2, 'foreign key ' || k.conname || ' on ' || kn.nspname || '.'"
+                        + " || kr.relname FROM target t JOIN pg_constraint k ON k.contype = 'f'"
+                        + " AND k.conparentid = 0 AND ((k.conrelid = t.rel AND t.num = ANY (k.conkey))"
+                        + " OR (k.confrelid = t.rel AND t.num = ANY (k.confkey)))"
+                        + " JOIN pg_class kr ON kr.oid = k.conrelid"
+                        + " JOIN pg_namespace kn ON kn.oid = kr.relnamespace");
+        // Generated columns: the generated column (or its pg_attrdef entry) depends on the column.
+        branches.add(
+                "SELECT 3, 'generated column ' || g.attname || ' of ' || t.tname FROM target t"
+                        + " JOIN pg_attribute g ON g.attrelid = t.rel AND g.attgenerated <> ''"
+                        + " AND g.attnum > 0 AND NOT g.attisdropped AND g.attnum <> t.num"
+                        + " WHERE EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid ="
+                        + " 'pg_class'::regclass AND d.refobjid = t.rel AND d.refobjsubid = t.num"
+                        + " AND ((d.classid = 'pg_class'::regclass AND d.objid = t.rel"
+                        + " AND d.objsubid = g.attnum) OR (d.classid = 'pg_attrdef'::regclass"
+                        + " AND d.objid IN (SELECT ad.oid FROM pg_attrdef ad"
+                        + " WHERE ad.adrelid = t.rel AND ad.adnum = g.attnum))))");
+        if (publicationColumns) {
+            // PostgreSQL 15+: a publication's column list (prattrs) or row filter (prqual).
+            branches.add(
+                    "SELECT DISTINCT 4, 'publication ' || p.pubname FROM target t"
+                            + " JOIN pg_publication_rel pr ON pr.prrelid = t.rel"
+                            + " JOIN pg_publication p ON p.oid = pr.prpubid"
+                            + " WHERE t.num = ANY (pr.prattrs::int2[]) OR "
+                            + dependsOnColumn("pg_publication_rel", "pr.oid"));
+        }
+        // Extended statistics: on the column, or on an expression over it (PostgreSQL 14+).
+        branches.add(
+                "SELECT 5, 'statistics object ' || sn.nspname || '.' || s.stxname FROM target t"
+                        + " JOIN pg_statistic_ext s ON s.stxrelid = t.rel"
+                        + " JOIN pg_namespace sn ON sn.oid = s.stxnamespace"
+                        + " WHERE t.num = ANY (s.stxkeys::int2[]) OR "
+                        + dependsOnColumn("pg_statistic_ext", "s.oid"));
+        // Row-level security policies whose USING or WITH CHECK expression reads the column.
+        branches.add(
+                "SELECT 6, 'policy ' || p.polname || ' on ' || t.tname FROM target t"
+                        + " JOIN pg_policy p ON p.polrelid = t.rel WHERE "
+                        + dependsOnColumn("pg_policy", "p.oid"));
+        // CHECK constraints: they would stay on the old column and stop checking the new one.
+        branches.add(
+                "SELECT 7, 'check constraint ' || k.conname || ' on ' || t.tname FROM target t"
+                        + " JOIN pg_constraint k ON k.conrelid = t.rel AND k.contype = 'c'"
+                        + " AND k.conparentid = 0 AND t.num = ANY (k.conkey)");
+        // Triggers: UPDATE OF the column, or a WHEN condition over it (not Backfill's own).
+        branches.add(
+                "SELECT 8, 'trigger ' || g.tgname || ' on ' || t.tname FROM target t"
+                        + " JOIN pg_trigger g ON g.tgrelid = t.rel AND NOT g.tgisinternal"
+                        + " WHERE t.num = ANY (g.tgattr::int2[]) OR "
+                        + dependsOnColumn("pg_trigger", "g.oid"));
+        return DEPENDENTS_TARGET + String.join("\nUNION ALL ", branches) + "\nORDER BY 1, 2";
+    }
+
+    /**
+     * The indexes that cover a column ({@link ShadowIndexes#plan}), with what rebuilding them
+     * needs. Parameters: the table (regclass text), the column's name.
+     */
+    public static String coveringIndexes(boolean nullsNotDistinct) {
+        return "WITH target AS (SELECT attrelid AS rel, attnum AS num FROM pg_attribute"
+                + " WHERE attrelid = ?::regclass AND attname = ? AND attnum > 0"
+                + " AND NOT attisdropped)"
+                + " SELECT i.indexrelid, ic.relname, i.indisunique, i.indisprimary,"
+                + " i.indisexclusion, i.indexprs IS NOT NULL OR i.indpred IS NOT NULL,"
+                + " i.indnkeyatts, am.amname, am.amname = 'btree',"
+                + (nullsNotDistinct ? " i.indnullsnotdistinct," : " false,")
+                + " ic.reloptions::text[], ts.spcname, con.conname, con.contype,"
+                + " con.condeferrable, i.indisreplident, i.indisclustered,"
+                + " obj_description(i.indexrelid, 'pg_class')"
+                + " FROM target t JOIN pg_index i ON i.indrelid = t.rel"
+                + " JOIN pg_class ic ON ic.oid = i.indexrelid"
+                + " JOIN pg_am am ON am.oid = ic.relam"
+                + " LEFT JOIN pg_tablespace ts ON ts.oid = ic.reltablespace"
+                + " LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid"
+                + " AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')"
+                + " WHERE t.num = ANY (i.indkey::int2[]) OR EXISTS (SELECT 1 FROM pg_depend d"
+                + " WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid"
+                + " AND d.refclassid = 'pg_class'::regclass AND d.refobjid = t.rel"
+                + " AND d.refobjsubid = t.num)"
+                + " ORDER BY ic.relname";
+    }
+
+    /**
+     * The columns of one index, in order. Parameter: the index's oid. Per column: its name, DESC,
+     * NULLS FIRST, the collation when it differs from the column's (schema, name), the operator
+     * class when it is not a default one (schema, name).
+     */
+    public static String indexColumns() {
+        return INDEX_COLUMNS;
+    }
+
+    private static final String INDEX_COLUMNS =
+            "SELECT a.attname, (i.indoption[k.ord - 1] & 1) <> 0, (i.indoption[k.ord - 1] & 2) <> 0,"
+                    + " cn.nspname, co.collname, CASE WHEN NOT oc.opcdefault THEN on_.nspname END,"
+                    + " CASE WHEN NOT oc.opcdefault THEN oc.opcname END"
+                    + " FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[])"
+                    + " WITH ORDINALITY AS k(attnum, ord)"
+                    + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+                    + " LEFT JOIN pg_collation co ON co.oid = i.indcollation[k.ord - 1]"
+                    + " AND i.indcollation[k.ord - 1] <> a.attcollation"
+                    + " LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace"
+                    + " LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k.ord - 1]"
+                    + " LEFT JOIN pg_namespace on_ ON on_.oid = oc.opcnamespace"
+                    + " WHERE i.indexrelid = ? ORDER BY k.ord";
+
+    /**
+     * The INVALID indexes of a table whose names start with a prefix ({@link
+     * ShadowIndexes#dropInvalid}). Parameters: the table (regclass text), the prefix.
+     */
+    public static String invalidIndexes() {
+        return "SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+                + " WHERE i.indrelid = ?::regclass AND NOT i.indisvalid"
+                + " AND starts_with(ic.relname, ?) ORDER BY ic.relname";
+    }
+
     // ---------------------------------------------------------------- helpers
 
     static List<String> names(List<Column> cols) {
