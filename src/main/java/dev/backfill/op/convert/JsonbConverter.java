@@ -181,7 +181,9 @@ final class JsonbConverter implements Converter {
             }
         }
         int newline = shortened.indexOf('\n');
-        return newline >= 0 ? shortened.substring(0, newline) : shortened;
+        shortened = newline >= 0 ? shortened.substring(0, newline) : shortened;
+        // Jackson glues two sentences together in some messages ("end-of-inputNo digit ...").
+        return shortened.replaceFirst("end-of-input(?=[A-Za-z])", "end-of-input: ");
     }
 
     private static ConversionException invalid(

@@ -75,6 +75,8 @@ class JsonbConverterTest {
                     tru               | is not valid JSON: Unrecognized token 'tru' at line 1, column 4
                     `'a'`             | is not valid JSON: Unexpected character (''' (code 39)) at line 1, column 1
                     "abc              | is not valid JSON: Unexpected end-of-input: was expecting closing quote for a string value at line 1, column 5
+                    -                 | is not valid JSON: Unexpected end-of-input: No digit following sign at line 1, column 2
+                    1e                | is not valid JSON: Unexpected end-of-input: expected a digit for number exponent at line 1, column 3
                     "\\x"             | is not valid JSON: Unrecognized character escape 'x' (code 120) at line 1, column 3
                     01                | is not valid JSON: Invalid numeric value: Leading zeroes not allowed at line 1, column 2
                     1.                | is not valid JSON: Unexpected character ('.' (code 46)) in numeric value: Decimal point not followed by a digit at line 1, column 2
