@@ -1028,11 +1028,26 @@ public final class SqlBuilder {
      * part of this list.
      */
     public static List<String> cutOver(ShadowColumn sc, String defaultExpr) {
+        List<String> out = new ArrayList<>();
+        out.add(lockExclusive(sc));
+        out.addAll(swapColumns(sc, defaultExpr));
+        return out;
+    }
+
+    /** {@code LOCK TABLE t IN ACCESS EXCLUSIVE MODE}: the first statement of every cut-over. */
+    public static String lockExclusive(ShadowColumn sc) {
+        return "LOCK TABLE " + sc.table().quotedName() + " IN ACCESS EXCLUSIVE MODE";
+    }
+
+    /**
+     * {@link #cutOver} after its lock: the statements that swap the columns. {@code Cutover} runs
+     * the lock, then drops the old column's rebuilt indexes, then these.
+     */
+    public static List<String> swapColumns(ShadowColumn sc, String defaultExpr) {
         String t = sc.table().quotedName();
         String col = Identifiers.quote(sc.column().name());
         boolean notNull = sc.column().notNull();
         List<String> out = new ArrayList<>();
-        out.add("LOCK TABLE " + t + " IN ACCESS EXCLUSIVE MODE");
         out.add("DROP TRIGGER " + Identifiers.quote(sc.trigger()) + " ON " + t);
         out.add("DROP FUNCTION " + Identifiers.qualified("backfill", sc.triggerFunction()) + "()");
         if (notNull) {

@@ -105,8 +105,7 @@ public final class Cutover {
                             + "; the cut-over needs state ready (verified, indexes rebuilt)");
         }
         try (Statement st = c.createStatement()) {
-            // The first statement of every cut-over: LOCK TABLE ... IN ACCESS EXCLUSIVE MODE.
-            st.execute(SqlBuilder.cutOver(sc, null).get(0));
+            st.execute(SqlBuilder.lockExclusive(sc));
         }
         String defaultExpr = null;
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnDefault())) {
@@ -168,8 +167,7 @@ public final class Cutover {
         for (ShadowIndexes.Planned p : indexes) {
             swap.addAll(p.dropOld());
         }
-        List<String> columns = SqlBuilder.cutOver(sc, defaultExpr);
-        swap.addAll(columns.subList(1, columns.size()));
+        swap.addAll(SqlBuilder.swapColumns(sc, defaultExpr));
         for (ShadowIndexes.Planned p : indexes) {
             swap.addAll(p.promote());
         }

@@ -21,9 +21,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -247,18 +249,22 @@ class ModifyColumnITCase {
                                     throw new IllegalStateException(e);
                                 }
                             });
-            // The cut-over queues for its lock, times out, and tries again.
+            // The cut-over queues for its lock, times out, and tries again: two separate waits
+            // (two statements, told apart by their start time) prove the retry.
+            Set<String> waits = new HashSet<>();
             TestingReorgs.await(
-                    "the cut-over waits for its lock",
+                    "the cut-over waits for its lock twice (a retry after lock_timeout)",
                     Duration.ofSeconds(30),
-                    () ->
-                            count(
-                                            ds,
-                                            "SELECT count(*) FROM pg_stat_activity WHERE"
-                                                    + " application_name = 'backfill:"
-                                                    + spec.reorgId()
-                                                    + "' AND wait_event_type = 'Lock'")
-                                    > 0);
+                    () -> {
+                        waits.addAll(
+                                strings(
+                                        ds,
+                                        "SELECT query_start::text FROM pg_stat_activity WHERE"
+                                                + " application_name = 'backfill:"
+                                                + spec.reorgId()
+                                                + "' AND wait_event_type = 'Lock'"));
+                        return waits.size() >= 2;
+                    });
             // Other sessions are held up at most for one lock_timeout (200 ms) at a time: with a
             // statement_timeout well above that, every read gets through while the cut-over keeps
             // retrying behind the long transaction.
