@@ -12,9 +12,25 @@ import java.sql.SQLException;
  * cannot find the driver in Flink's per-job class loader after a restore. Every connection carries
  * {@code application_name = backfill:<reorg id>} so that {@code pg_stat_activity} shows whose it
  * is.
+ *
+ * <p>Every connection also carries {@link #CANONICAL_SETTINGS}, so that the text form of every
+ * value Backfill reads, compares or binds ({@code col::text}, {@code ?::type}) is one
+ * representation, whatever the server's, the database's or the role's defaults are: values travel
+ * between PostgreSQL and Flink as text produced by SQL casts under these settings, never through
+ * the driver's own decoding (which turns binary after five executions of a statement).
  */
 public final class Connections {
     private Connections() {}
+
+    /**
+     * The session settings under which Backfill's text forms are exact and stable: ISO dates, UTC,
+     * round-trip floats, hex bytea, C money, and the default interval and XML forms. Sent in the
+     * start-up packet ({@code options}), after any options of the user's URL, so they win.
+     */
+    public static final String CANONICAL_SETTINGS =
+            "-c DateStyle=ISO,YMD -c IntervalStyle=postgres -c TimeZone=UTC"
+                    + " -c extra_float_digits=3 -c bytea_output=hex -c lc_monetary=C"
+                    + " -c xmloption=content";
 
     public static PGSimpleDataSource dataSource(DatabaseSpec db, String reorgId) {
         if (db.isEmbedded()) {
@@ -30,6 +46,11 @@ public final class Connections {
             ds.setPassword(db.password());
         }
         ds.setApplicationName(applicationName(reorgId));
+        String userOptions = ds.getOptions();
+        ds.setOptions(
+                userOptions == null || userOptions.isBlank()
+                        ? CANONICAL_SETTINGS
+                        : userOptions + " " + CANONICAL_SETTINGS);
         ds.setConnectTimeout(10);
         ds.setTcpKeepAlive(true);
         return ds;

@@ -72,16 +72,17 @@ public final class KeyCodec {
         }
     }
 
-    /** Reads key columns {@code first..first+key.size()-1} (1-based) of the current row. */
+    /**
+     * Reads key columns {@code first..first+key.size()-1} (1-based) of the current row, which a
+     * scan selected as text ({@code col::text}, see {@link SqlBuilder}): the server's text form,
+     * never the driver's decoding of the column's own type.
+     */
     public static Key read(ResultSet rs, int first, List<TableInfo.Column> key)
             throws SQLException {
         Object[] vals = new Object[key.size()];
         for (int i = 0; i < key.size(); i++) {
-            if (key.get(i).integral()) {
-                vals[i] = rs.getLong(first + i);
-            } else {
-                vals[i] = rs.getString(first + i);
-            }
+            String text = rs.getString(first + i);
+            vals[i] = key.get(i).integral() ? Long.valueOf(text) : text;
         }
         return Key.of(vals);
     }

@@ -12,6 +12,15 @@ import java.util.StringJoiner;
  * tested. Values are always bound as parameters (in PostgreSQL text form, cast to the column's type
  * with {@code ?::type}); identifiers always go through {@link Identifiers}.
  *
+ * <p>Exact means byte-exact. Values are read as text produced by a SQL cast ({@code col::text},
+ * under {@link Connections#CANONICAL_SETTINGS}), never decoded by the driver, and every comparison
+ * that decides whether a value is still the one read, or whether two copies agree, compares
+ * representations ({@code ::text} in Backfill's sessions, the record image {@code *<>} in triggers,
+ * which run in the application's sessions), never the type's equality: {@code 1.0} and {@code
+ * 1.000}, {@code '1 day'} and {@code '24 hours'}, {@code 0} and {@code -0} are different values to
+ * Backfill. Keys are matched with the key's equality (it is the row's identity), and the key's
+ * representation is compared too.
+ *
  * <p>Key ranges use row comparisons, {@code (k1, k2) > (?, ?)}, which PostgreSQL answers from the
  * primary key's B-tree for any number and type of key columns.
  */
@@ -24,6 +33,37 @@ public final class SqlBuilder {
     // ---------------------------------------------------------------- key ranges and scans
 
     /** {@code (t."k1", t."k2")} or {@code t."k1"} for a single column. */
+    /** {@code t."a"::text, t."b"::text}: columns in their text form. */
+    static String textList(String alias, List<String> names) {
+        StringJoiner j = new StringJoiner(", ");
+        for (String n : names) {
+            j.add((alias == null ? "" : alias + ".") + Identifiers.quote(n) + "::text");
+        }
+        return j.toString();
+    }
+
+    /**
+     * {@code a::text IS NOT DISTINCT FROM b::text}: the representation comparison of two
+     * expressions, for Backfill's own sessions (canonical settings).
+     */
+    static String sameText(String a, String b) {
+        return a + "::text IS NOT DISTINCT FROM " + b + "::text";
+    }
+
+    /**
+     * {@code ROW(a...)::record *<> ROW(b...)::record}: true when any of the expressions differs in
+     * its binary image (record image comparison), whatever the session's settings: for triggers,
+     * which run in the application's sessions. A plain row comparison would use each type's
+     * equality, and text forms depend on the session (extra_float_digits, DateStyle...).
+     */
+    static String imageDistinct(List<String> a, List<String> b) {
+        return "ROW("
+                + String.join(", ", a)
+                + ")::record *<> ROW("
+                + String.join(", ", b)
+                + ")::record";
+    }
+
     static String keyTuple(String alias, List<Column> key) {
         List<String> names = new ArrayList<>();
         for (Column c : key) {
@@ -80,7 +120,12 @@ public final class SqlBuilder {
         return keyScan(quotedPhysical, names(key), key, hasLower, false, true) + " LIMIT 1";
     }
 
-    /** {@code SELECT cols FROM source t WHERE <key range> ORDER BY key}: every keyset scan. */
+    /**
+     * {@code SELECT cols::text FROM source t WHERE <key range> ORDER BY key}: every keyset scan.
+     * Every column is read in its text form, made by the server under the canonical settings, so
+     * that no driver decoding (binary after five executions) or session setting can change a value
+     * on its way to Flink.
+     */
     private static String keyScan(
             String source,
             List<String> cols,
@@ -89,7 +134,7 @@ public final class SqlBuilder {
             boolean hasUpper,
             boolean descending) {
         return "SELECT "
-                + Identifiers.list("t", cols)
+                + textList("t", cols)
                 + " FROM "
                 + source
                 + " t"
@@ -115,22 +160,19 @@ public final class SqlBuilder {
         List<Column> vals = index.indexed();
         StringJoiner match = new StringJoiner(" AND ");
         for (int i = 0; i < key.size(); i++) {
-            match.add(
-                    "t."
-                            + Identifiers.quote(key.get(i).name())
-                            + " = b.k"
-                            + i
-                            + "::"
-                            + key.get(i).type());
+            String col = "t." + Identifiers.quote(key.get(i).name());
+            match.add(col + " = b.k" + i + "::" + key.get(i).type());
+            match.add(col + "::text = b.k" + i);
         }
         for (int i = 0; i < vals.size(); i++) {
+            // The compare-and-set is on the value's text, as it was read: a row whose value
+            // changed to an equal but different one (1.0 -> 1.000) was written under the
+            // triggers, which already wrote its entry.
             match.add(
                     "t."
                             + Identifiers.quote(vals.get(i).name())
-                            + " IS NOT DISTINCT FROM b.v"
-                            + i
-                            + "::"
-                            + vals.get(i).type());
+                            + "::text IS NOT DISTINCT FROM b.v"
+                            + i);
         }
         List<String> entry = names(index.entryColumns());
         return batchCte(index)
@@ -247,11 +289,12 @@ public final class SqlBuilder {
     // ---------------------------------------------------------------- verification
 
     /**
-     * Rows of {@code from} that are not in {@code to} as entries (indexed columns, key columns),
-     * within one key range, ordered by key: the first {@code limit} keys, each with the total
-     * count. Used both ways: table → index (missing or wrong entries), index → table (dangling
-     * entries). Parameters: the lower bound (when {@code hasLower}) and the upper bound (when
-     * {@code hasUpper}) for {@code from}, then the same again for {@code to}.
+     * Rows of {@code from} that are not in {@code to} as entries (indexed columns, key columns,
+     * compared as text: by representation), within one key range, ordered by key: the first {@code
+     * limit} keys, each with the total count. Used both ways: table → index (missing or wrong
+     * entries), index → table (dangling entries). Parameters: the lower bound (when {@code
+     * hasLower}) and the upper bound (when {@code hasUpper}) for {@code from}, then the same again
+     * for {@code to}.
      */
     public static String entryDifference(
             String quotedFrom,
@@ -260,8 +303,14 @@ public final class SqlBuilder {
             int limit,
             boolean hasLower,
             boolean hasUpper) {
+        // The native key (for order) and every entry column's text (for the comparison): an entry
+        // whose value or key differs from its row's only in representation is a difference.
         List<String> entry = names(index.entryColumns());
-        String cols = Identifiers.list(null, entry);
+        StringJoiner texts = new StringJoiner(", ");
+        for (int i = 0; i < entry.size(); i++) {
+            texts.add(Identifiers.quote(entry.get(i)) + "::text AS _backfill_t" + i);
+        }
+        String cols = Identifiers.list(null, names(index.table().keyColumns())) + ", " + texts;
         String range = keyRange(null, index.table().keyColumns(), hasLower, hasUpper);
         return "SELECT "
                 + keyTextExpr("d", index.table().keyColumns())
@@ -305,13 +354,10 @@ public final class SqlBuilder {
         String table = verificationSource(index.table());
         String idx = index.quotedName();
         List<String> entry = names(index.entryColumns());
+        // An entry is right when its row has exactly its values: the same text, key included.
         StringJoiner same = new StringJoiner(" AND ");
-        for (Column c : index.indexed()) {
-            same.add(
-                    "t."
-                            + Identifiers.quote(c.name())
-                            + " IS NOT DISTINCT FROM i."
-                            + Identifiers.quote(c.name()));
+        for (String c : entry) {
+            same.add(sameText("t." + Identifiers.quote(c), "i." + Identifiers.quote(c)));
         }
         String sameKey = keyTuple("t", key) + " = " + keyTuple("i", key);
         List<String> out = new ArrayList<>();
@@ -381,10 +427,10 @@ public final class SqlBuilder {
     public static List<String> createIndexTable(IndexTable index) {
         StringJoiner cols = new StringJoiner(", ");
         for (Column c : index.indexed()) {
-            cols.add(Identifiers.quote(c.name()) + " " + c.type());
+            cols.add(Identifiers.quote(c.name()) + " " + c.declaredType());
         }
         for (Column c : index.extraKeyColumns()) {
-            cols.add(Identifiers.quote(c.name()) + " " + c.type() + " NOT NULL");
+            cols.add(Identifiers.quote(c.name()) + " " + c.declaredType() + " NOT NULL");
         }
         cols.add(
                 "CONSTRAINT "
@@ -419,7 +465,9 @@ public final class SqlBuilder {
      * The trigger function and triggers that keep the index table exact from the moment they
      * commit: the write-only state. One statement per event, except a key change (delete the old
      * entry, upsert the new one). The UPDATE trigger only fires when an indexed or key column
-     * changed ({@code WHEN}, evaluated without calling the function).
+     * changed ({@code WHEN}, evaluated without calling the function), by its binary image: a change
+     * to an equal but different value ({@code 1.0 -> 1.000}, {@code -0 -> 0}, {@code 'A' -> 'a'} in
+     * citext) fires it too.
      */
     public static List<String> createTriggers(IndexTable index) {
         TableInfo t = index.table();
@@ -436,19 +484,10 @@ public final class SqlBuilder {
                         + newVals
                         + ") ON CONFLICT ("
                         + Identifiers.list(null, names(key))
-                        + ") DO "
-                        + (index.indexed().stream()
-                                        .allMatch(
-                                                c ->
-                                                        key.stream()
-                                                                .anyMatch(
-                                                                        k ->
-                                                                                k.name()
-                                                                                        .equals(
-                                                                                                c
-                                                                                                        .name())))
-                                ? "NOTHING"
-                                : "UPDATE SET " + setExcluded(index.indexedNames(), names(key)));
+                        // Every column is set, the key's too: a write that changes a value
+                        // or the key only in representation (1.0 -> 1.000) must reach the entry.
+                        + ") DO UPDATE SET "
+                        + setExcluded(entry);
         // Before deleting the old entry, claim it with an insert that conflicts on any unique
         // constraint: under REPEATABLE READ, a conflict with an entry committed after the writer's
         // snapshot (a batch's) raises a serialization failure (40001) instead of the DELETE
@@ -525,9 +564,8 @@ public final class SqlBuilder {
                         + " AFTER UPDATE ON "
                         + t.quotedName()
                         + " FOR EACH ROW WHEN ("
-                        + tuple("OLD", watched)
-                        + " IS DISTINCT FROM "
-                        + tuple("NEW", watched)
+                        + imageDistinct(
+                                prefixedNames("OLD.", watched), prefixedNames("NEW.", watched))
                         + ") EXECUTE FUNCTION "
                         + fn
                         + "()");
@@ -715,10 +753,9 @@ public final class SqlBuilder {
         String body =
                 "#variable_conflict use_column\nBEGIN\n"
                         + (columnOnly
-                                ? "  IF TG_OP = 'INSERT' OR NEW."
-                                        + col
-                                        + " IS DISTINCT FROM OLD."
-                                        + col
+                                ? "  IF TG_OP = 'INSERT' OR "
+                                        + imageDistinct(
+                                                List.of("NEW." + col), List.of("OLD." + col))
                                         + " THEN\n    "
                                         + assign
                                         + "  END IF;\n"
@@ -754,12 +791,12 @@ public final class SqlBuilder {
      * NULL). It updates a row only when
      *
      * <ul>
-     *   <li>its source column still has the value that was read (compare-and-set, {@code IS NOT
-     *       DISTINCT FROM}): a row changed since it was read was written under the trigger, which
-     *       already set its shadow; a deleted row is simply not found; and
-     *   <li>its shadow is not already equal to the expression ({@code IS DISTINCT FROM CAST(using
-     *       AS type)}): rows the trigger already wrote, and rows of a replayed batch, are skipped
-     *       without a write (no dead tuple).
+     *   <li>its source column still has the value that was read (compare-and-set on its text,
+     *       {@code ::text IS NOT DISTINCT FROM}): a row changed since it was read was written under
+     *       the trigger, which already set its shadow; a deleted row is simply not found; and
+     *   <li>its shadow does not already have the expression's text ({@code CAST(using AS type)}):
+     *       rows the trigger already wrote, and rows of a replayed batch, are skipped without a
+     *       write (no dead tuple).
      * </ul>
      *
      * The UPDATE takes each row's lock; a concurrent writer waits for the batch's short
@@ -806,12 +843,13 @@ public final class SqlBuilder {
         }
         params.add("?::text[]");
         aliases.add("_backfill_v");
+        // Compare-and-set on the source value's text as it was read (representation, not
+        // equality: a row changed from 1.0 to 1.000 was written under the trigger).
         match.add(
                 alias
                         + "."
                         + Identifiers.quote(sc.column().name())
-                        + " IS NOT DISTINCT FROM _backfill_batch._backfill_v::"
-                        + sc.column().type());
+                        + "::text IS NOT DISTINCT FROM _backfill_batch._backfill_v");
         String value;
         if (converted) {
             params.add("?::text[]");
@@ -839,11 +877,9 @@ public final class SqlBuilder {
                 + match
                 + " AND CASE WHEN "
                 + match
-                + " THEN "
-                + shadow
-                + " IS DISTINCT FROM "
-                + value
-                + " ELSE false END";
+                + " THEN NOT ("
+                + sameText(shadow, "(" + value + ")")
+                + ") ELSE false END";
     }
 
     /**
@@ -908,12 +944,8 @@ public final class SqlBuilder {
                 + " AS "
                 + alias
                 + (range.isEmpty() ? " WHERE " : range + " AND ")
-                + "("
-                + shadow
-                + " IS DISTINCT FROM CAST("
-                + sc.usingSql()
-                + " AS "
-                + sc.type()
+                + "(NOT ("
+                + sameText(shadow, "CAST(" + sc.usingSql() + " AS " + sc.type() + ")")
                 + ")"
                 + (nullCheck
                         ? " OR ("
@@ -1363,6 +1395,14 @@ public final class SqlBuilder {
         return out;
     }
 
+    private static List<String> prefixedNames(String prefix, List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            out.add(prefix + Identifiers.quote(n));
+        }
+        return out;
+    }
+
     private static String prefixed(String prefix, List<String> names) {
         StringJoiner j = new StringJoiner(", ");
         for (String n : names) {
@@ -1377,12 +1417,10 @@ public final class SqlBuilder {
         return names.size() == 1 ? list : "ROW(" + list + ")";
     }
 
-    private static String setExcluded(List<String> indexed, List<String> key) {
+    private static String setExcluded(List<String> cols) {
         StringJoiner j = new StringJoiner(", ");
-        for (String n : indexed) {
-            if (!key.contains(n)) {
-                j.add(Identifiers.quote(n) + " = EXCLUDED." + Identifiers.quote(n));
-            }
+        for (String n : cols) {
+            j.add(Identifiers.quote(n) + " = EXCLUDED." + Identifiers.quote(n));
         }
         return j.toString();
     }

@@ -26,12 +26,23 @@ public final class TableInfo implements Serializable {
         private final String type;
         private final boolean notNull;
         private final boolean integral;
+        private final String collation;
 
         public Column(String name, String type, boolean notNull, boolean integral) {
+            this(name, type, notNull, integral, null);
+        }
+
+        /**
+         * @param collation the column's collation, schema-qualified and quoted, when it is not its
+         *     type's default; null otherwise
+         */
+        public Column(
+                String name, String type, boolean notNull, boolean integral, String collation) {
             this.name = name;
             this.type = type;
             this.notNull = notNull;
             this.integral = integral;
+            this.collation = collation;
         }
 
         public String name() {
@@ -45,6 +56,22 @@ public final class TableInfo implements Serializable {
 
         public boolean notNull() {
             return notNull;
+        }
+
+        /**
+         * The column's own collation ({@code "pg_catalog"."C"}), or null when it has its type's
+         * default. A copy of the column (an index table's) carries it, so that it orders, compares
+         * and enforces uniqueness as the source column does.
+         */
+        public String collation() {
+            return collation;
+        }
+
+        /**
+         * {@link #type()} with the column's collation: what a copy of the column is declared as.
+         */
+        public String declaredType() {
+            return collation == null ? type : type + " COLLATE " + collation;
         }
 
         /** smallint, integer or bigint: key values are carried as {@link Long}. */
@@ -126,8 +153,13 @@ public final class TableInfo implements Serializable {
         try (PreparedStatement ps =
                 c.prepareStatement(
                         "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-                                + " a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)"
-                                + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0"
+                                + " a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype),"
+                                + " CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation"
+                                + " THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END"
+                                + " FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
+                                + " LEFT JOIN pg_collation co ON co.oid = a.attcollation"
+                                + " LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace"
+                                + " WHERE a.attrelid = ? AND a.attnum > 0"
                                 + " AND NOT a.attisdropped ORDER BY a.attnum")) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
@@ -137,7 +169,8 @@ public final class TableInfo implements Serializable {
                                     rs.getString(1),
                                     rs.getString(2),
                                     rs.getBoolean(3),
-                                    rs.getBoolean(4)));
+                                    rs.getBoolean(4),
+                                    rs.getString(5)));
                 }
             }
         }

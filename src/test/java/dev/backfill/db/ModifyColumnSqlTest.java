@@ -29,8 +29,8 @@ class ModifyColumnSqlTest {
         String sql = SqlBuilder.modifyColumnBatch(SC, "ONLY \"shop\".\"orders\"");
         String match =
                 "\"orders\".\"id\" = _backfill_batch._backfill_k0::bigint AND"
-                        + " \"orders\".\"co\"\"de\" IS NOT DISTINCT FROM"
-                        + " _backfill_batch._backfill_v::text";
+                        + " \"orders\".\"co\"\"de\"::text IS NOT DISTINCT FROM"
+                        + " _backfill_batch._backfill_v";
         assertThat(sql)
                 .isEqualTo(
                         "UPDATE ONLY \"shop\".\"orders\" AS \"orders\" SET \"_backfill_new_co\"\"de\""
@@ -39,9 +39,9 @@ class ModifyColumnSqlTest {
                                 + match
                                 + " AND CASE WHEN "
                                 + match
-                                + " THEN \"orders\".\"_backfill_new_co\"\"de\" IS DISTINCT FROM"
-                                + " CAST((CAST(\"co\"\"de\" AS integer)\n) AS integer) ELSE false"
-                                + " END");
+                                + " THEN NOT (\"orders\".\"_backfill_new_co\"\"de\"::text IS NOT"
+                                + " DISTINCT FROM (CAST((CAST(\"co\"\"de\" AS integer)\n) AS integer))::text)"
+                                + " ELSE false END");
     }
 
     @Test
@@ -51,7 +51,9 @@ class ModifyColumnSqlTest {
                 .contains("SET \"_backfill_new_co\"\"de\" = _backfill_batch._backfill_n::integer")
                 .contains("unnest(?::text[], ?::text[], ?::text[])")
                 .contains("(_backfill_k0, _backfill_v, _backfill_n)")
-                .endsWith("IS DISTINCT FROM _backfill_batch._backfill_n::integer ELSE false END");
+                .endsWith(
+                        "IS NOT DISTINCT FROM (_backfill_batch._backfill_n::integer)::text) ELSE false"
+                                + " END");
     }
 
     @Test
@@ -59,8 +61,8 @@ class ModifyColumnSqlTest {
         List<String> ddl = SqlBuilder.createShadowTrigger(SC, true);
         assertThat(ddl.get(0))
                 .contains(
-                        "IF TG_OP = 'INSERT' OR NEW.\"co\"\"de\" IS DISTINCT FROM OLD.\"co\"\"de\""
-                                + " THEN");
+                        "IF TG_OP = 'INSERT' OR ROW(NEW.\"co\"\"de\")::record *<>"
+                                + " ROW(OLD.\"co\"\"de\")::record THEN");
         assertThat(SqlBuilder.createShadowTrigger(SC, false).get(0)).doesNotContain("TG_OP");
     }
 
