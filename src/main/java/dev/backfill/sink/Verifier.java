@@ -345,7 +345,7 @@ public final class Verifier {
         TableInfo t = sc.table();
         String what =
                 sc.shadowName()
-                        + " IS NOT DISTINCT FROM "
+                        + " has the text of "
                         + sc.using().replace('\n', ' ')
                         + (nullCheck
                                 ? ", and no NULL where " + sc.column().name() + " is not"
