@@ -319,7 +319,8 @@ class TypeMatrixITCase {
                             + table
                             + " (id integer PRIMARY KEY, v_numeric numeric,"
                             + " v_interval interval, v_float8 double precision, v_real real,"
-                            + " v_jsonb jsonb, v_citext citext, v_ci text COLLATE tm_ci)");
+                            + " v_jsonb jsonb, v_citext citext, v_ci text COLLATE tm_ci,"
+                            + " v_cijson text COLLATE tm_ci)");
             ddl.add(
                     "INSERT INTO "
                             + table
@@ -327,7 +328,8 @@ class TypeMatrixITCase {
                             + " CASE WHEN n % 2 = 0 THEN '0' ELSE '-0' END::float8,"
                             + " CASE WHEN n % 2 = 0 THEN '0' ELSE '-0' END::real,"
                             + " jsonb_build_object('a', (n || '.0')::numeric),"
-                            + " ('user' || n)::citext, 'user' || n FROM generate_series(1, 300) n");
+                            + " ('user' || n)::citext, 'user' || n, '\"user' || n || '\"'"
+                            + " FROM generate_series(1, 300) n");
         }
         DataSource ds = database(db, settings, ddl);
         List<String> problems = new ArrayList<>();
@@ -368,17 +370,27 @@ class TypeMatrixITCase {
             }
         }
         // modify-column of each to its own type: the shadow must follow the representation.
+        // The last one converts in Java (the converter's compare-and-set and the trigger that
+        // only fires when the column changes): a case-insensitive text of JSON to jsonb.
+        List<String[]> cases = new ArrayList<>();
         for (String col : List.of("v_numeric", "v_interval", "v_float8", "v_jsonb", "v_citext")) {
             String type = columnType(ds, "drift_m", col);
+            cases.add(new String[] {col, type, "  using: " + col + "\n", col});
+        }
+        cases.add(new String[] {"v_cijson", "jsonb", "  converter: jsonb\n", "v_cijson::jsonb"});
+        for (String[] c : cases) {
+            String col = c[0];
+            String type = c[1];
             JobSpec spec =
                     modifySpec(
                             db,
                             "d-" + col.replace('_', '-'),
                             "drift_m",
                             col,
-                            "  column: " + col + "\n  type: " + type + "\n  using: " + col + "\n",
+                            "  column: " + col + "\n  type: " + type + "\n" + c[2],
                             "manual");
-            String what = "modify-column drift_m." + col + " to " + type + " using " + col;
+            String what =
+                    "modify-column drift_m." + col + " to " + type + " (" + c[2].strip() + ")";
             AtomicBoolean ran = new AtomicBoolean();
             long updates =
                     withWriters(
@@ -409,7 +421,7 @@ class TypeMatrixITCase {
                             + " TYPE "
                             + type
                             + " USING "
-                            + col);
+                            + c[3]);
             assertThat(ColumnCommands.cutover(spec)).isEqualTo(ColumnCommands.Outcome.DONE);
             diff(ds, what, "drift_m", offline, cols("id", col), problems);
         }
@@ -431,16 +443,20 @@ class TypeMatrixITCase {
                     + " v_citext = CASE WHEN v_citext::text = upper(v_citext::text)"
                     + " THEN lower(v_citext::text) ELSE upper(v_citext::text) END::citext,"
                     + " v_ci = CASE WHEN v_ci = upper(v_ci) COLLATE \"C\" THEN lower(v_ci)"
-                    + " ELSE upper(v_ci) END";
+                    + " ELSE upper(v_ci) END,"
+                    + " v_cijson = CASE WHEN v_cijson = upper(v_cijson) COLLATE \"C\""
+                    + " THEN lower(v_cijson) ELSE upper(v_cijson) END";
 
     /**
      * Runs {@code reorg} while two writers flip random rows of {@code table} to equal but
-     * differently written values; returns how many updates they committed.
+     * differently written values; returns how many updates they committed while it ran.
      */
     private static long withWriters(DataSource ds, Settings settings, String table, Runnable reorg)
             throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong updates = new AtomicLong();
+        long before;
+        long during;
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Thread> writers = new ArrayList<>();
         for (int w = 0; w < 2; w++) {
@@ -477,7 +493,9 @@ class TypeMatrixITCase {
                     "the writers made their first updates",
                     Duration.ofSeconds(30),
                     () -> updates.get() > 10 || failure.get() != null);
+            before = updates.get();
             reorg.run();
+            during = updates.get() - before;
         } finally {
             stop.set(true);
             for (Thread t : writers) {
@@ -487,7 +505,7 @@ class TypeMatrixITCase {
         if (failure.get() != null) {
             throw new AssertionError("a writer failed", failure.get());
         }
-        return updates.get();
+        return during;
     }
 
     // ------------------------------------------------------------------ not orderable
