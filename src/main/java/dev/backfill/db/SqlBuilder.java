@@ -670,6 +670,20 @@ public final class SqlBuilder {
     }
 
     /**
+     * {@code SELECT FROM ONLY t ORDER BY "column" LIMIT 0}: reads nothing, and fails when the
+     * statement is parsed (SQLSTATE 42883) if the column's type has no B-tree ordering (no default
+     * btree operator class: json, xml, point...), which an index table could not index. Run by
+     * add-index's resolve for each indexed column, before any DDL.
+     */
+    public static String orderProbe(String quotedTable, String column) {
+        return "SELECT FROM ONLY "
+                + quotedTable
+                + " ORDER BY "
+                + Identifiers.quote(column)
+                + " LIMIT 0";
+    }
+
+    /**
      * Why a column cannot be changed online, or NULL: {@code an identity column}, {@code a
      * generated column}. Parameters: the table (regclass text), the column's name.
      */

@@ -118,7 +118,37 @@ public final class ReorgSetup {
                         spec.addIndex().columns(),
                         spec.addIndex().unique(),
                         spec.reorgId());
+        for (TableInfo.Column column : index.indexed()) {
+            checkOrderable(c, table, column);
+        }
         return new ReorgPlan(spec, table, index);
+    }
+
+    /**
+     * Refuses, naming the column and its type, an indexed column whose type has no B-tree ordering
+     * (json, xml...): PostgreSQL cannot index it, and its error would name neither the column nor
+     * the spec's field. Changes nothing.
+     */
+    private static void checkOrderable(Connection c, TableInfo table, TableInfo.Column column)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(SqlBuilder.orderProbe(table.quotedName(), column.name()))) {
+            ps.executeQuery().close();
+        } catch (SQLException e) {
+            if (!"42883".equals(e.getSQLState())) {
+                throw e;
+            }
+            c.rollback();
+            throw new TableInfo.TableException(
+                    "add-index.columns: column "
+                            + column.name()
+                            + " of table "
+                            + table.displayName()
+                            + " has type "
+                            + column.type()
+                            + ", which has no B-tree ordering (no default btree operator class);"
+                            + " it cannot be indexed");
+        }
     }
 
     /**
