@@ -43,11 +43,21 @@ public final class SqlBuilder {
     }
 
     /**
-     * {@code a::text IS NOT DISTINCT FROM b::text}: the representation comparison of two
-     * expressions, for Backfill's own sessions (canonical settings).
+     * {@code a::text COLLATE "C"}: an expression's text form, compared byte for byte. A text cast
+     * keeps the column's collation, and under a nondeterministic (case-insensitive) collation
+     * {@code 'ABC' = 'abc'}; {@code "C"} is deterministic, so its equality is byte equality.
+     */
+    static String textOf(String expr) {
+        return expr + "::text COLLATE \"C\"";
+    }
+
+    /**
+     * {@code a::text IS NOT DISTINCT FROM b::text}, byte for byte ({@link #textOf}): the
+     * representation comparison of two expressions, for Backfill's own sessions (canonical
+     * settings).
      */
     static String sameText(String a, String b) {
-        return a + "::text IS NOT DISTINCT FROM " + b + "::text";
+        return textOf(a) + " IS NOT DISTINCT FROM " + textOf(b);
     }
 
     /**
@@ -162,16 +172,15 @@ public final class SqlBuilder {
         for (int i = 0; i < key.size(); i++) {
             String col = "t." + Identifiers.quote(key.get(i).name());
             match.add(col + " = b.k" + i + "::" + key.get(i).type());
-            match.add(col + "::text = b.k" + i);
+            match.add(textOf(col) + " = b.k" + i);
         }
         for (int i = 0; i < vals.size(); i++) {
             // The compare-and-set is on the value's text, as it was read: a row whose value
             // changed to an equal but different one (1.0 -> 1.000) was written under the
             // triggers, which already wrote its entry.
             match.add(
-                    "t."
-                            + Identifiers.quote(vals.get(i).name())
-                            + "::text IS NOT DISTINCT FROM b.v"
+                    textOf("t." + Identifiers.quote(vals.get(i).name()))
+                            + " IS NOT DISTINCT FROM b.v"
                             + i);
         }
         List<String> entry = names(index.entryColumns());
@@ -308,7 +317,7 @@ public final class SqlBuilder {
         List<String> entry = names(index.entryColumns());
         StringJoiner texts = new StringJoiner(", ");
         for (int i = 0; i < entry.size(); i++) {
-            texts.add(Identifiers.quote(entry.get(i)) + "::text AS _backfill_t" + i);
+            texts.add(textOf(Identifiers.quote(entry.get(i))) + " AS _backfill_t" + i);
         }
         String cols = Identifiers.list(null, names(index.table().keyColumns())) + ", " + texts;
         String range = keyRange(null, index.table().keyColumns(), hasLower, hasUpper);
@@ -860,10 +869,8 @@ public final class SqlBuilder {
         // Compare-and-set on the source value's text as it was read (representation, not
         // equality: a row changed from 1.0 to 1.000 was written under the trigger).
         match.add(
-                alias
-                        + "."
-                        + Identifiers.quote(sc.column().name())
-                        + "::text IS NOT DISTINCT FROM _backfill_batch._backfill_v");
+                textOf(alias + "." + Identifiers.quote(sc.column().name()))
+                        + " IS NOT DISTINCT FROM _backfill_batch._backfill_v");
         String value;
         if (converted) {
             params.add("?::text[]");

@@ -29,7 +29,7 @@ class ModifyColumnSqlTest {
         String sql = SqlBuilder.modifyColumnBatch(SC, "ONLY \"shop\".\"orders\"");
         String match =
                 "\"orders\".\"id\" = _backfill_batch._backfill_k0::bigint AND"
-                        + " \"orders\".\"co\"\"de\"::text IS NOT DISTINCT FROM"
+                        + " \"orders\".\"co\"\"de\"::text COLLATE \"C\" IS NOT DISTINCT FROM"
                         + " _backfill_batch._backfill_v";
         assertThat(sql)
                 .isEqualTo(
@@ -39,8 +39,8 @@ class ModifyColumnSqlTest {
                                 + match
                                 + " AND CASE WHEN "
                                 + match
-                                + " THEN NOT (\"orders\".\"_backfill_new_co\"\"de\"::text IS NOT"
-                                + " DISTINCT FROM (CAST((CAST(\"co\"\"de\" AS integer)\n) AS integer))::text)"
+                                + " THEN NOT (\"orders\".\"_backfill_new_co\"\"de\"::text COLLATE \"C\" IS NOT"
+                                + " DISTINCT FROM (CAST((CAST(\"co\"\"de\" AS integer)\n) AS integer))::text COLLATE \"C\")"
                                 + " ELSE false END");
     }
 
@@ -52,7 +52,7 @@ class ModifyColumnSqlTest {
                 .contains("unnest(?::text[], ?::text[], ?::text[])")
                 .contains("(_backfill_k0, _backfill_v, _backfill_n)")
                 .endsWith(
-                        "IS NOT DISTINCT FROM (_backfill_batch._backfill_n::integer)::text) ELSE false"
+                        "IS NOT DISTINCT FROM (_backfill_batch._backfill_n::integer)::text COLLATE \"C\") ELSE false"
                                 + " END");
     }
 

@@ -130,8 +130,8 @@ class SqlBuilderTest {
                 .isEqualTo(
                         "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[]) AS b(k0, v0)),"
                                 + " l AS (SELECT t.\"email\", t.\"id\" FROM \"shop\".\"orders\" t"
-                                + " JOIN b ON t.\"id\" = b.k0::bigint AND t.\"id\"::text = b.k0"
-                                + " AND t.\"email\"::text IS NOT DISTINCT FROM b.v0 FOR SHARE OF t)"
+                                + " JOIN b ON t.\"id\" = b.k0::bigint AND t.\"id\"::text COLLATE \"C\" = b.k0"
+                                + " AND t.\"email\"::text COLLATE \"C\" IS NOT DISTINCT FROM b.v0 FOR SHARE OF t)"
                                 + " INSERT INTO \"shop\".\"orders_email\" (\"email\", \"id\")"
                                 + " SELECT l.\"email\", l.\"id\" FROM l ON CONFLICT (\"id\") DO NOTHING");
     }
@@ -148,10 +148,10 @@ class SqlBuilderTest {
                         "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])"
                                 + " AS b(k0, k1, v0, v1)),"
                                 + " l AS (SELECT t.\"email\", t.\"id\", t.\"region\" FROM \"shop\".\"orders_2024\" t"
-                                + " JOIN b ON t.\"region\" = b.k0::text AND t.\"region\"::text = b.k0"
-                                + " AND t.\"id\" = b.k1::bigint AND t.\"id\"::text = b.k1"
-                                + " AND t.\"email\"::text IS NOT DISTINCT FROM b.v0"
-                                + " AND t.\"id\"::text IS NOT DISTINCT FROM b.v1 FOR SHARE OF t)"
+                                + " JOIN b ON t.\"region\" = b.k0::text AND t.\"region\"::text COLLATE \"C\" = b.k0"
+                                + " AND t.\"id\" = b.k1::bigint AND t.\"id\"::text COLLATE \"C\" = b.k1"
+                                + " AND t.\"email\"::text COLLATE \"C\" IS NOT DISTINCT FROM b.v0"
+                                + " AND t.\"id\"::text COLLATE \"C\" IS NOT DISTINCT FROM b.v1 FOR SHARE OF t)"
                                 + " INSERT INTO \"shop\".\"orders_email\" (\"email\", \"id\", \"region\")"
                                 + " SELECT l.\"email\", l.\"id\", l.\"region\" FROM l"
                                 + " ON CONFLICT (\"region\", \"id\") DO NOTHING");
@@ -339,8 +339,8 @@ class SqlBuilderTest {
                 .contains("WHEN (ROW(OLD.\"e\"\"mail\", OLD.\"order\"\"id\")::record *<>");
         assertThat(SqlBuilder.addIndexBatch(index, ORDERS))
                 .contains(
-                        "t.\"order\"\"id\" = b.k0::bigint AND t.\"order\"\"id\"::text = b.k0"
-                                + " AND t.\"e\"\"mail\"::text IS NOT DISTINCT FROM b.v0");
+                        "t.\"order\"\"id\" = b.k0::bigint AND t.\"order\"\"id\"::text COLLATE \"C\" = b.k0"
+                                + " AND t.\"e\"\"mail\"::text COLLATE \"C\" IS NOT DISTINCT FROM b.v0");
     }
 
     @Test
@@ -391,9 +391,9 @@ class SqlBuilderTest {
                                 "ONLY " + ORDERS, index.quotedName(), index, 10, false, false))
                 .isEqualTo(
                         "SELECT d.\"id\"::text, count(*) OVER () FROM (SELECT \"id\","
-                                + " \"email\"::text AS _backfill_t0, \"id\"::text AS _backfill_t1"
+                                + " \"email\"::text COLLATE \"C\" AS _backfill_t0, \"id\"::text COLLATE \"C\" AS _backfill_t1"
                                 + " FROM ONLY \"shop\".\"orders\" EXCEPT SELECT \"id\","
-                                + " \"email\"::text AS _backfill_t0, \"id\"::text AS _backfill_t1"
+                                + " \"email\"::text COLLATE \"C\" AS _backfill_t0, \"id\"::text COLLATE \"C\" AS _backfill_t1"
                                 + " FROM \"shop\".\"orders_email\") d"
                                 + " ORDER BY d.\"id\" LIMIT 10");
     }
@@ -404,11 +404,11 @@ class SqlBuilderTest {
         assertThat(SqlBuilder.entryDifference(index.quotedName(), ORDERS, index, 5, false, false))
                 .isEqualTo(
                         "SELECT (d.\"region\", d.\"id\")::text, count(*) OVER () FROM"
-                                + " (SELECT \"region\", \"id\", \"email\"::text AS _backfill_t0,"
-                                + " \"region\"::text AS _backfill_t1, \"id\"::text AS _backfill_t2"
+                                + " (SELECT \"region\", \"id\", \"email\"::text COLLATE \"C\" AS _backfill_t0,"
+                                + " \"region\"::text COLLATE \"C\" AS _backfill_t1, \"id\"::text COLLATE \"C\" AS _backfill_t2"
                                 + " FROM \"shop\".\"orders_email\" EXCEPT SELECT \"region\", \"id\","
-                                + " \"email\"::text AS _backfill_t0, \"region\"::text AS _backfill_t1,"
-                                + " \"id\"::text AS _backfill_t2 FROM \"shop\".\"orders\") d"
+                                + " \"email\"::text COLLATE \"C\" AS _backfill_t0, \"region\"::text COLLATE \"C\" AS _backfill_t1,"
+                                + " \"id\"::text COLLATE \"C\" AS _backfill_t2 FROM \"shop\".\"orders\") d"
                                 + " ORDER BY d.\"region\", d.\"id\" LIMIT 5");
     }
 
