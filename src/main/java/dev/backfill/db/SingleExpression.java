@@ -6,7 +6,8 @@ package dev.backfill.db;
  * holds no {@code ;} outside quotes and comments (the JDBC driver splits a statement's text at each
  * such {@code ;} and runs the parts as separate statements, for a prepared statement too), it
  * closes every parenthesis it opens and none it did not open (so {@code 1) FROM ...} cannot leave
- * the parentheses it is put in), and it ends no quote, dollar quote or block comment open.
+ * the parentheses it is put in), it ends no quote, dollar quote or block comment open, and it holds
+ * no {@code ?} outside them (the driver would take it for a parameter of the prepared statement).
  *
  * <p>It reads the text with PostgreSQL's lexical rules: {@code '...'} strings (with {@code ''}),
  * {@code E'...'} strings (with backslash escapes), {@code "..."} identifiers, {@code $tag$...$tag$}
@@ -78,6 +79,12 @@ public final class SingleExpression {
             } else if (ch == ';') {
                 return "holds ';' outside quotes and comments, which would end the statement;"
                         + " give one expression";
+            } else if (ch == '?') {
+                // The batch and the checks run as prepared statements, where the driver takes
+                // every ? outside quotes and comments for a parameter.
+                return "holds '?' outside quotes and comments, which the JDBC driver takes for a"
+                        + " parameter; write jsonb's ? operators as functions, like"
+                        + " jsonb_exists(doc, 'key')";
             } else if (ch == '(') {
                 depth++;
                 i++;

@@ -20,6 +20,7 @@ class SingleExpressionTest {
                 "a /* a ; /* nested ) */ comment */ + 1",
                 "col$1 + 1",
                 "regexp_replace(s, '\\d+', '')",
+                "doc::text || '?' || $$?$$ -- ?",
                 "integer",
                 "numeric(12,2)",
                 "timestamp(3) with time zone",
@@ -45,6 +46,7 @@ class SingleExpressionTest {
                 // With standard_conforming_strings off, \' escapes the quote and ; is outside.
                 "'\\'' ; DROP TABLE x; --'",
                 "int); drop table x; --",
+                "doc ? 'key'",
             })
     void refusesAnythingElse(String sql) {
         assertThat(SingleExpression.problem(sql)).isNotNull();
