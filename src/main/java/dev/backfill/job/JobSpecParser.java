@@ -52,8 +52,9 @@ import java.util.regex.Pattern;
  *
  * <p>It reads the YAML with Jackson's streaming parser into a small tree of maps, lists and scalars
  * that remembers the line of every key and value; data binding would lose the lines. The password
- * never comes from the spec text itself, only from {@code password-env} or {@code password-file},
- * so {@link JobSpec#rawSpec()} (the text as given) holds no password.
+ * comes from {@code password-env} or {@code password-file}; secret parameters of the URL ({@code
+ * sslpassword=...}) are accepted, and {@link JobSpec#rawSpec()} (the text as given) holds them
+ * {@link Secrets#redact redacted}: a spec whose URL secret cannot be masked in the text is refused.
  *
  * <p>Relative {@code password-file} paths are resolved against the spec file's directory by {@link
  * #parse(Path)}, and against the working directory by {@link #parse(String, String, Map)}.
