@@ -16,8 +16,8 @@ import dev.backfill.source.split.Key;
 
 import java.io.PrintStream;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -262,8 +262,8 @@ public final class Plan {
             return;
         }
         ShadowColumn sc = plan.shadow();
-        try (Statement st = c.createStatement()) {
-            st.executeQuery(SqlBuilder.planCheckUsing(sc)).close();
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.planCheckUsing(sc))) {
+            ps.executeQuery().close();
         } catch (SQLException e) {
             c.rollback();
             if (e.getSQLState() != null

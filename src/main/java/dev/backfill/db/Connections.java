@@ -64,7 +64,12 @@ public final class Connections {
 
     /** Opens a connection with autocommit off. */
     public static Connection open(PGSimpleDataSource ds) throws SQLException {
-        Connection c = ds.getConnection();
+        Connection c;
+        try {
+            c = ds.getConnection();
+        } catch (SQLException e) {
+            throw Secrets.scrub(e);
+        }
         c.setAutoCommit(false);
         return c;
     }

@@ -68,9 +68,22 @@ public final class Prepare {
         }
     }
 
-    /** Runs prepare. The reorg must not be in the catalog yet. */
+    /**
+     * Runs prepare. The reorg must not be in the catalog yet. The row estimate is read first, in
+     * its own short read-only transaction: a table never analyzed is counted, and that count must
+     * not run inside the DDL transaction, which holds its lock on the table from the first DDL
+     * statement on (and would hold the count's lock while it waits for its DDL lock).
+     */
     public static void run(Connection c, ReorgPlan plan) throws SQLException, InterruptedException {
         String target = plan.target();
+        long estimate;
+        try {
+            estimate = estimateRows(c, plan.table());
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        }
         Retry.defaults()
                 .call(
                         "preparing reorg "
@@ -88,7 +101,6 @@ public final class Prepare {
                                                             .lockTimeout()
                                                             .toMillis());
                                 }
-                                long estimate = estimateRows(c, plan.table());
                                 if (plan.isModifyColumn()) {
                                     createShadow(c, plan);
                                 } else {
@@ -166,8 +178,9 @@ public final class Prepare {
         checkTargetFree(c, plan);
         try (Statement st = c.createStatement()) {
             st.execute(SqlBuilder.addShadowColumn(sc));
-            try {
-                st.execute(SqlBuilder.checkUsing(sc));
+            // A prepared statement: one statement, run with the extended protocol.
+            try (PreparedStatement check = c.prepareStatement(SqlBuilder.checkUsing(sc))) {
+                check.execute();
             } catch (SQLException e) {
                 if (e.getSQLState() != null
                         && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {

@@ -4,6 +4,10 @@ import dev.backfill.db.TableInfo.Column;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Objects;
 
 /**
@@ -20,7 +24,11 @@ import java.util.Objects;
  * <p>The {@code using} expression is SQL written by the operator, over the row's columns by bare
  * name (or qualified with the table's name, never with its schema); it is put into SQL text as it
  * is, in parentheses and followed by a newline (so a trailing {@code --} comment cannot swallow the
- * rest of the statement). It must be deterministic over the row: verification recomputes it.
+ * rest of the statement). It must be deterministic over the row: verification recomputes it. The
+ * constructor refuses a {@code using} or a {@code type} that is not one expression ({@link
+ * SingleExpression}), so neither can end the statement it is put into or leave its parentheses. The
+ * type is the server's canonical spelling, {@code format_type} of the spec's type as {@code
+ * to_regtype} and {@code to_regtypemod} read it ({@link #resolveType}).
  */
 public final class ShadowColumn implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -55,7 +63,27 @@ public final class ShadowColumn implements Serializable {
             throw new IllegalArgumentException(
                     "the using expression of column " + column.name() + " is empty");
         }
+        String typeProblem = SingleExpression.problem(this.type);
+        if (typeProblem != null) {
+            throw new IllegalArgumentException(
+                    "the new type of column "
+                            + column.name()
+                            + ", "
+                            + this.type
+                            + ", "
+                            + typeProblem);
+        }
         this.using = using == null ? null : using.strip();
+        String usingProblem = this.using == null ? null : SingleExpression.problem(this.using);
+        if (usingProblem != null) {
+            throw new IllegalArgumentException(
+                    "the using expression of column "
+                            + column.name()
+                            + ", "
+                            + this.using
+                            + ", "
+                            + usingProblem);
+        }
         this.objectPrefix = IndexTable.objectPrefix(Objects.requireNonNull(reorgId, "reorgId"));
         for (String n : new String[] {shadowName(), oldName()}) {
             if (n.getBytes(StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
@@ -99,6 +127,57 @@ public final class ShadowColumn implements Serializable {
         }
     }
 
+    /**
+     * The server's canonical spelling of {@code type}: {@code format_type(to_regtype(type),
+     * to_regtypemod(type))}, the type given as a bound parameter, so that only a type name (with
+     * its modifiers and array bounds) is accepted, never more SQL: {@code numeric(12, 2)} becomes
+     * {@code numeric(12,2)}, {@code varchar(20)} {@code character varying(20)}, {@code int4 -- x}
+     * {@code integer}. Fails, naming {@code field} and the value, for anything that is not exactly
+     * a type in this database ({@code int); drop table x; --}, {@code integer default 1}, {@code
+     * text collate "C"}, an unknown type) and for a pseudo-type or shell type no column can have.
+     * Rolls back the transaction after a failed query.
+     */
+    public static String resolveType(Connection c, String type, String field) throws SQLException {
+        String shown = "'" + type + "'";
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.resolveType())) {
+            ps.setString(1, type);
+            ps.setString(2, type);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new TableInfo.TableException(
+                            field + ": " + shown + " is not a type in this database");
+                }
+                String canonical = rs.getString(1);
+                if ("p".equals(rs.getString(2)) || !rs.getBoolean(3)) {
+                    throw new TableInfo.TableException(
+                            field
+                                    + ": "
+                                    + shown
+                                    + " is "
+                                    + canonical
+                                    + ", a pseudo-type or an undefined (shell) type, which no"
+                                    + " column can have");
+                }
+                return canonical;
+            }
+        } catch (TableInfo.TableException e) {
+            throw e;
+        } catch (SQLException e) {
+            c.rollback();
+            String state = e.getSQLState();
+            if (state != null && (state.startsWith("42") || state.startsWith("22"))) {
+                throw new TableInfo.TableException(
+                        field
+                                + ": "
+                                + shown
+                                + " is not a type (give only a type, like numeric(12,2) or"
+                                + " varchar(20)): "
+                                + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
     public TableInfo table() {
         return table;
     }
@@ -108,7 +187,9 @@ public final class ShadowColumn implements Serializable {
         return column;
     }
 
-    /** The new type, as the spec wrote it. */
+    /**
+     * The new type: as {@link #resolveType} spelled it (or as the spec wrote it, for names only).
+     */
     public String type() {
         return type;
     }

@@ -693,6 +693,18 @@ public final class SqlBuilder {
     }
 
     /**
+     * A type written as text, resolved by the server: its canonical spelling ({@code format_type}
+     * with the type modifier), its {@code typtype} and whether it is defined; no row when it is no
+     * type. Parameters: the type's text, twice. Syntax errors raise (42601). Used by {@link
+     * ShadowColumn#resolveType}.
+     */
+    public static String resolveType() {
+        return "SELECT format_type(t.oid, m.typmod), t.typtype::text, t.typisdefined"
+                + " FROM (SELECT to_regtype(?) AS oid, to_regtypemod(?) AS typmod) m"
+                + " JOIN pg_type t ON t.oid = m.oid";
+    }
+
+    /**
      * Why a column cannot be changed online, or NULL: {@code an identity column}, {@code a
      * generated column}. Parameters: the table (regclass text), the column's name.
      */

@@ -9,6 +9,7 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.DemoData;
 import dev.backfill.db.DemoLoad;
 import dev.backfill.db.EmbeddedPostgresServer;
+import dev.backfill.db.Secrets;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.job.JobSpec.DatabaseSpec;
@@ -187,7 +188,7 @@ public final class BackfillJob {
             args = Args.parse(argv);
             spec = JobSpecParser.parse(args.job);
         } catch (IllegalArgumentException | JobSpecException e) {
-            System.err.println("backfill: " + e.getMessage());
+            System.err.println("backfill: " + Secrets.redact(e.getMessage()));
             return EXIT_BAD_INPUT;
         }
         List<AutoCloseable> resources = new ArrayList<>();
@@ -222,7 +223,7 @@ public final class BackfillJob {
             }
             return code;
         } catch (TableInfo.TableException | IllegalArgumentException e) {
-            System.err.println("backfill: " + args.job + ": " + e.getMessage());
+            System.err.println("backfill: " + args.job + ": " + Secrets.redact(e.getMessage()));
             return EXIT_BAD_INPUT;
         } catch (Exception e) {
             System.err.println(
@@ -613,7 +614,10 @@ public final class BackfillJob {
                 .toAbsolutePath();
     }
 
-    /** The causes of an error, outermost first, without stack traces; messages only. */
+    /**
+     * The causes of an error, outermost first, without stack traces; messages only, with the
+     * secrets of a URL redacted.
+     */
     static String describe(Throwable e) {
         StringBuilder sb = new StringBuilder();
         String last = null;
@@ -627,6 +631,6 @@ public final class BackfillJob {
                 last = m;
             }
         }
-        return sb.length() == 0 ? e.getClass().getSimpleName() : sb.toString();
+        return sb.length() == 0 ? e.getClass().getSimpleName() : Secrets.redact(sb.toString());
     }
 }

@@ -1,5 +1,7 @@
 package dev.backfill.job;
 
+import dev.backfill.db.Secrets;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Collections;
@@ -87,7 +89,8 @@ public final class JobSpec implements Serializable {
             TuningSpec tuning) {
         this.sourceFile = sourceFile;
         this.reorgId = Objects.requireNonNull(reorgId, "reorgId");
-        this.rawSpec = Objects.requireNonNull(rawSpec, "rawSpec");
+        // Whoever built it, the text that is stored and shown holds no secret of a URL.
+        this.rawSpec = Secrets.redact(Objects.requireNonNull(rawSpec, "rawSpec"));
         this.database = Objects.requireNonNull(database, "database");
         this.schema = schema;
         this.table = Objects.requireNonNull(table, "table");
@@ -119,7 +122,10 @@ public final class JobSpec implements Serializable {
         return reorgId;
     }
 
-    /** The spec text as given, stored in {@code backfill.reorgs.spec}. Holds no password. */
+    /**
+     * The spec text as given, with the secrets of its URL {@link Secrets#redact redacted}; stored
+     * in {@code backfill.reorgs.spec}. Holds no password.
+     */
     public String rawSpec() {
         return rawSpec;
     }
@@ -212,7 +218,10 @@ public final class JobSpec implements Serializable {
             this.demoRows = demoRows;
         }
 
-        /** A JDBC URL, or {@code embedded}. */
+        /**
+         * A JDBC URL, or {@code embedded}. It may hold secrets ({@code sslpassword=...}): connect
+         * with it, but show and store only {@link Secrets#redact}{@code (url)}.
+         */
         public String url() {
             return url;
         }
@@ -242,7 +251,7 @@ public final class JobSpec implements Serializable {
         @Override
         public String toString() {
             return "{url="
-                    + url
+                    + Secrets.redact(url)
                     + ", user="
                     + user
                     + ", password="

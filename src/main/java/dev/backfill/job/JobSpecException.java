@@ -1,5 +1,7 @@
 package dev.backfill.job;
 
+import dev.backfill.db.Secrets;
+
 /**
  * A job spec that cannot be used: a YAML syntax error, an unknown or missing key, a value of the
  * wrong type or out of range, or a password that cannot be resolved.
@@ -39,11 +41,12 @@ public class JobSpecException extends RuntimeException {
         this.file = file;
         this.line = Math.max(line, 0);
         this.field = field;
-        this.problem = problem;
+        this.problem = Secrets.redact(problem);
     }
 
+    // Redacted: a YAML error may quote the line of the URL.
     private static String format(String file, int line, String field, String problem) {
-        return file + (line > 0 ? ":" + line : "") + ": " + field + ": " + problem;
+        return Secrets.redact(file + (line > 0 ? ":" + line : "") + ": " + field + ": " + problem);
     }
 
     /** The spec file as the user named it. */

@@ -1,5 +1,7 @@
 package dev.backfill.job;
 
+import dev.backfill.db.Secrets;
+import dev.backfill.db.SingleExpression;
 import dev.backfill.job.JobSpec.AddIndexSpec;
 import dev.backfill.job.JobSpec.DatabaseSpec;
 import dev.backfill.job.JobSpec.ModifyColumnSpec;
@@ -50,8 +52,9 @@ import java.util.regex.Pattern;
  *
  * <p>It reads the YAML with Jackson's streaming parser into a small tree of maps, lists and scalars
  * that remembers the line of every key and value; data binding would lose the lines. The password
- * never comes from the spec text itself, only from {@code password-env} or {@code password-file},
- * so {@link JobSpec#rawSpec()} (the text as given) holds no password.
+ * comes from {@code password-env} or {@code password-file}; secret parameters of the URL ({@code
+ * sslpassword=...}) are accepted, and {@link JobSpec#rawSpec()} (the text as given) holds them
+ * {@link Secrets#redact redacted}: a spec whose URL secret cannot be masked in the text is refused.
  *
  * <p>Relative {@code password-file} paths are resolved against the spec file's directory by {@link
  * #parse(Path)}, and against the working directory by {@link #parse(String, String, Map)}.
@@ -78,7 +81,10 @@ public final class JobSpecParser {
             "a whole number followed by ms, s, m or h, like 500ms, 5s, 2m or 1h";
 
     private static final Pattern INTEGER_TEXT = Pattern.compile("[+-]?\\d{1,30}");
-    private static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&;]password=");
+
+    /** An {@code @} in the URL's authority: {@code jdbc:postgresql://user:password@host/db}. */
+    private static final Pattern URL_USER_INFO = Pattern.compile("^jdbc:postgresql://[^/?]*@");
+
     private static final String JDBC_PREFIX = "jdbc:postgresql://";
 
     private static final String ADD_INDEX = "add-index";
@@ -222,7 +228,7 @@ public final class JobSpecParser {
         return new JobSpec(
                 fileName,
                 reorgId,
-                text,
+                storedText(top, database),
                 database,
                 schema,
                 table,
@@ -230,6 +236,43 @@ public final class JobSpecParser {
                 addIndex,
                 modifyColumn,
                 tuning);
+    }
+
+    /**
+     * The spec text to store in {@code backfill.reorgs.spec} and show: the text with the URL's
+     * secrets {@link Secrets#redact redacted}. It is read back, and the spec is refused when its
+     * URL still holds a secret there (written with YAML escapes, or a value with a space or quote
+     * in it), so that no secret is ever stored.
+     */
+    private String storedText(Section top, DatabaseSpec database) {
+        String stored = Secrets.redact(text);
+        if (database.isEmbedded() || !Secrets.holdsSecret(database.url())) {
+            return stored;
+        }
+        String storedUrl = null;
+        try {
+            MapNode root = new JobSpecParser(stored, fileName, env, baseDir).readTree();
+            Entry db = root.entries().get("database");
+            if (db != null
+                    && db.value() instanceof MapNode m
+                    && m.entries().get("url") != null
+                    && m.entries().get("url").value() instanceof ScalarNode s) {
+                storedUrl = s.text();
+            }
+        } catch (JobSpecException e) {
+            storedUrl = null;
+        }
+        if (storedUrl == null || Secrets.holdsSecret(storedUrl)) {
+            Entry url = top.section(top.entry("database"), DATABASE_KEYS).entry("url");
+            throw error(
+                    url.keyLine(),
+                    url.field(),
+                    "holds a secret (a password parameter) that cannot be masked in the stored"
+                            + " spec; write it plainly, like ?sslpassword=..., without quotes,"
+                            + " spaces or escapes in the value, or give the password with"
+                            + " password-env or password-file");
+        }
+        return stored;
     }
 
     /** Which operation the spec gives: exactly one of add-index and modify-column. */
@@ -283,12 +326,15 @@ public final class JobSpecParser {
                             + JDBC_PREFIX
                             + "localhost:5432/mydb");
         }
-        if (URL_PASSWORD.matcher(url).find()) {
+        if (!embedded && URL_USER_INFO.matcher(url).find()) {
+            // The driver would take user:password@host for a host name, and name it in errors.
             throw error(
                     urlEntry.keyLine(),
                     urlEntry.field(),
-                    "holds a password; remove it from the URL and use password-env (the name of"
-                            + " an environment variable) or password-file instead");
+                    "holds a user:password@ part, which the PostgreSQL JDBC driver does not"
+                            + " support; give the user as user: and the password with"
+                            + " password-env (the name of an environment variable) or"
+                            + " password-file");
         }
 
         String user;
@@ -494,6 +540,13 @@ public final class JobSpecParser {
         String using = null;
         if (usingEntry != null) {
             using = string(usingEntry, USING_FORM).strip();
+            String problem = SingleExpression.problem(using);
+            if (problem != null) {
+                throw error(
+                        usingEntry.keyLine(),
+                        usingEntry.field(),
+                        problem + ", got " + quote(using) + "; expected " + USING_FORM);
+            }
         }
         String converter = null;
         if (converterEntry != null) {
@@ -974,7 +1027,11 @@ public final class JobSpecParser {
         } else {
             problem = String.valueOf(e.getMessage());
         }
-        return new JobSpecException(fileName, line, YAML, "not valid YAML: " + problem, e);
+        // The parser's own exception may quote the URL's line: kept only when it holds no secret.
+        String raw = String.valueOf(e.getMessage());
+        boolean leaks = !Secrets.redact(raw).equals(raw);
+        return new JobSpecException(
+                fileName, line, YAML, "not valid YAML: " + problem, leaks ? null : e);
     }
 
     private static int line(JsonParser p) {

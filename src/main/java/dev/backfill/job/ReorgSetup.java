@@ -9,6 +9,7 @@ import dev.backfill.db.Identifiers;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Prepare;
 import dev.backfill.db.ShadowColumn;
+import dev.backfill.db.SingleExpression;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.op.convert.Converter;
@@ -188,37 +189,29 @@ public final class ReorgSetup {
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
-            ps.setString(1, m.type());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    throw new TableInfo.TableException(
-                            "modify-column.type: '"
-                                    + m.type()
-                                    + "' is not a type in this database");
-                }
-            }
-        } catch (SQLException e) {
-            if (e instanceof TableInfo.TableException) {
-                throw e;
-            }
-            c.rollback();
-            throw new TableInfo.TableException(
-                    "modify-column.type: '" + m.type() + "' is not a type: " + e.getMessage());
-        }
+        // From here on only the server's spelling of the type goes into SQL.
+        String type = ShadowColumn.resolveType(c, m.type(), "modify-column.type");
         Converter converter = null;
         String using = m.using();
         if (m.converter() != null) {
             try {
-                converter = Converters.create(m.converter(), m.type(), m.converterOptions());
+                converter = Converters.create(m.converter(), type, m.converterOptions());
                 using = converter.sqlUsing(Identifiers.quote(column.name()));
             } catch (IllegalArgumentException e) {
                 throw new TableInfo.TableException("modify-column.converter: " + e.getMessage());
             }
         }
-        ShadowColumn shadow =
-                ShadowColumn.resolve(table, column.name(), m.type(), using, spec.reorgId());
+        String usingProblem = m.using() == null ? null : SingleExpression.problem(m.using());
+        if (usingProblem != null) {
+            throw new TableInfo.TableException(
+                    "modify-column.using: '" + m.using() + "' " + usingProblem);
+        }
+        ShadowColumn shadow;
+        try {
+            shadow = new ShadowColumn(table, column, type, using, spec.reorgId());
+        } catch (IllegalArgumentException e) {
+            throw new TableInfo.TableException("modify-column: " + e.getMessage());
+        }
         ColumnDependents.check(c, table, column.name());
         return new ReorgPlan(spec, table, shadow, converter);
     }

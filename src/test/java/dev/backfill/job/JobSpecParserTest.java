@@ -824,11 +824,10 @@ class JobSpecParserTest {
                 "must be embedded or a URL starting with jdbc:postgresql://");
         JobSpecException e =
                 assertError(
-                        MINIMAL.replace(
-                                "url: embedded", "url: jdbc:postgresql://h/db?password=hunter2"),
+                        MINIMAL.replace("url: embedded", "url: jdbc:postgresql://bob:hunter2@h/db"),
                         2,
                         "database.url",
-                        "holds a password",
+                        "holds a user:password@ part",
                         "password-env");
         assertThat(e.getMessage()).doesNotContain("hunter2");
     }
