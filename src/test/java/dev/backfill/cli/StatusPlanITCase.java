@@ -410,18 +410,49 @@ class StatusPlanITCase {
         String[] lines = r.out.split("\n");
         assertThat(lines[0])
                 .startsWith("ID ")
-                .contains("TABLE", "OPERATION", "STATE", "PROGRESS", "ROWS/S", "ETA", "SPLITS")
+                .contains(
+                        "TABLE",
+                        "OPERATION",
+                        "STATE",
+                        "PROGRESS",
+                        "ROWS/S",
+                        "ETA",
+                        "SPLITS",
+                        "REPAIRED")
                 .endsWith("FLINK JOB");
         assertThat(lines[1])
                 .startsWith("sp-status-email  shop.items  add-index  public  ")
                 .contains("[####################] 100.0%", "25,000/25,000", "  3/3  ")
                 .endsWith(job.toHexString());
+        // The REPAIRED column: nothing was repaired.
+        assertThat(lines[1].substring(lines[0].indexOf("REPAIRED"))).startsWith("0 ");
         assertThat(lines).hasSize(2);
+        TestingReorgs.assertExactRun(ds, "sp-status-email", 25_000);
 
         // --watch of a settled reorg prints once and returns.
         Result watch = cli("status", "--watch", "--job", file("status", yaml).toString());
         assertThat(watch.code).as(watch.err).isZero();
         assertThat(watch.out).contains("public", job.toHexString());
+    }
+
+    @Test
+    void statusMakesARepairStandOutAndSaysItIsABugToReport() throws Exception {
+        DataSource ds = items("sp_repaired");
+        String yaml = addIndexYaml("sp_repaired", "sp-repaired-email", "email", null);
+        run(spec(yaml));
+        // As a finalizer that repaired 1,234 entries leaves it.
+        try (Connection c = ds.getConnection()) {
+            Catalog.addRowsRepaired(c, "sp-repaired-email", 1_234);
+        }
+        Result r = cli("status", "--job", file("repaired", yaml).toString());
+        assertThat(r.code).as(r.err).isZero();
+        String[] lines = r.out.split("\n");
+        assertThat(lines[1].substring(lines[0].indexOf("REPAIRED"))).startsWith("1,234 ! ");
+        assertThat(lines[2])
+                .startsWith(
+                        "sp-repaired-email: WARNING: verification found and repaired 1,234 rows")
+                .contains("bug", "report it");
+        assertThat(lines).hasSize(3);
     }
 
     @Test
@@ -535,6 +566,7 @@ class StatusPlanITCase {
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
             st.execute("ALTER TABLE backfill.reorgs DROP COLUMN flink_job_id");
+            st.execute("ALTER TABLE backfill.reorgs DROP COLUMN rows_repaired");
         }
         Result r = cli("status", "--job", file("upgrade", yaml).toString());
         assertThat(r.code).as(r.err).isZero();
@@ -550,7 +582,16 @@ class StatusPlanITCase {
             Catalog.ensureSchema(c);
         }
         assertThat(TestingReorgs.reorg(ds, "sp-upgrade").flinkJobId).isNull();
+        assertThat(
+                        strings(
+                                ds,
+                                "SELECT rows_repaired || ' ' || format_type(a.atttypid, a.atttypmod)"
+                                        + " || ' ' || a.attnotnull FROM backfill.reorgs,"
+                                        + " pg_attribute a WHERE a.attrelid = 'backfill.reorgs'::regclass"
+                                        + " AND a.attname = 'rows_repaired'"))
+                .containsExactly("0 bigint true");
         JobID job = run(spec(yaml));
         assertThat(TestingReorgs.reorg(ds, "sp-upgrade").flinkJobId).isEqualTo(job.toHexString());
+        TestingReorgs.assertExactRun(ds, "sp-upgrade", 25_000);
     }
 }

@@ -84,6 +84,7 @@ class MetricsITCase {
     private static final int SPLIT_ROWS = 10_000;
     private static final String SOURCE = "Source: backfill-source";
     private static final String WRITER = "backfill-sink: Writer";
+    private static final String FINALIZER = "finalizer";
 
     @Test
     void everyMetricIsOnItsOperatorAndEndsRight(@InjectMiniCluster MiniCluster cluster)
@@ -198,6 +199,11 @@ class MetricsITCase {
         assertThat(sum(counters(jid, WRITER, BackfillMetrics.ROWS_REDONE))).isZero();
         assertThat(sum(counters(jid, WRITER, BackfillMetrics.BATCHES_RETRIED))).isZero();
         assertThat(sum(counters(jid, SOURCE, BackfillMetrics.ROWS_SCANNED))).isEqualTo(ROWS);
+        // Issue #9: the finalizer repaired nothing, and the catalog's counters agree.
+        Map<Integer, Long> repaired = counters(jid, FINALIZER, BackfillMetrics.ROWS_REPAIRED);
+        assertThat(repaired).as("finalizer subtasks").hasSize(1);
+        assertThat(sum(repaired)).isZero();
+        TestingReorgs.assertExactRun(ds, id, ROWS);
         Map<Integer, Long> batches = counters(jid, WRITER, BackfillMetrics.BATCHES_COMMITTED);
         // 120 full pages, and at most one empty closing page per split.
         assertThat(sum(batches)).isBetween((long) ROWS / BATCH, (long) ROWS / BATCH + 6);
@@ -230,6 +236,50 @@ class MetricsITCase {
         }
         for (Number v : gauges(jid, SOURCE, BackfillMetrics.ETA_SECONDS).values()) {
             assertThat(v.longValue()).isGreaterThanOrEqualTo(-1);
+        }
+    }
+
+    @Test
+    void rowsRepairedCountsWhatTheFinalizerRepaired() throws Exception {
+        String db = "metrics_repair";
+        DataSource ds =
+                TestingReorgs.database(
+                        db,
+                        "CREATE TABLE m (id bigint PRIMARY KEY, email text)",
+                        "INSERT INTO m SELECT n, 'u' || n FROM generate_series(1, 3000) n");
+        JobSpec spec =
+                TestingReorgs.addIndexSpec(
+                        db,
+                        "m",
+                        "m_email",
+                        "email",
+                        false,
+                        "  parallelism: 2\n  batch-size: 500\n  split-rows: 1000\n");
+        ReorgSetup.Outcome out = ReorgSetup.run(spec);
+        // A fault planted before verification: two entries lost.
+        Failpoints.armAction(
+                Failpoints.FINALIZER_BEFORE_VERIFY,
+                () -> {
+                    try (var c = ds.getConnection();
+                            var st = c.createStatement()) {
+                        st.executeUpdate("DELETE FROM m_email WHERE id IN (10, 2999)");
+                    }
+                });
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(2);
+            BackfillPipeline.build(env, out.plan);
+            JobClient job = env.executeAsync(BackfillPipeline.jobName(out.plan));
+            job.getJobExecutionResult().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            JobID jid = job.getJobID();
+
+            assertThat(Failpoints.fired(Failpoints.FINALIZER_BEFORE_VERIFY)).isEqualTo(1);
+            assertThat(counters(jid, FINALIZER, BackfillMetrics.ROWS_REPAIRED))
+                    .containsExactly(Map.entry(0, 2L));
+            assertThat(TestingReorgs.reorg(ds, spec.reorgId()).rowsRepaired).isEqualTo(2);
+            assertThat(count(ds, "SELECT count(*) FROM m_email")).isEqualTo(3000);
+        } finally {
+            Failpoints.disarmAll();
         }
     }
 
