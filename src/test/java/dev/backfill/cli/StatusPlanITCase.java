@@ -240,6 +240,7 @@ class StatusPlanITCase {
         // With a catalog that holds a finished reorg (rows in both tables), a trigger and an index
         // table on shop.items: still nothing changes, also for a plan of that same reorg.
         run(spec(addIndexYaml("sp_nothing", "sp-other", "note", null)));
+        TestingReorgs.assertExactRun(ds, "sp-other", 25_000);
         List<String> withCatalog = snapshot(ds);
         assertThat(withCatalog)
                 .anyMatch(s -> s.startsWith("reorg ") && s.contains("\"sp-other\""))
@@ -287,6 +288,7 @@ class StatusPlanITCase {
 
         // The splits a run cuts are the ones plan showed.
         run(spec(yaml));
+        TestingReorgs.assertExactRun(ds, "sp-plan-email", 25_000);
         assertThat(
                         strings(
                                 ds,
@@ -351,6 +353,7 @@ class StatusPlanITCase {
         }
         assertThat(preview.total).isEqualTo(13);
         run(spec);
+        TestingReorgs.assertExactRun(ds, "sp-composite", 1234);
         List<String> cut = new ArrayList<>();
         for (Catalog.SplitProgress p : catalogSplits(ds, spec.reorgId())) {
             cut.add(p.split.splitId() + " " + p.split.start() + " " + p.split.end() + " " + p.last);
@@ -440,6 +443,7 @@ class StatusPlanITCase {
         DataSource ds = items("sp_repaired");
         String yaml = addIndexYaml("sp_repaired", "sp-repaired-email", "email", null);
         run(spec(yaml));
+        TestingReorgs.assertExactRun(ds, "sp-repaired-email", 25_000);
         // As a finalizer that repaired 1,234 entries leaves it.
         try (Connection c = ds.getConnection()) {
             Catalog.addRowsRepaired(c, "sp-repaired-email", 1_234);
@@ -460,6 +464,7 @@ class StatusPlanITCase {
         DataSource ds = items("sp_all");
         String first = addIndexYaml("sp_all", "sp-all-email", "email", null);
         run(spec(first));
+        TestingReorgs.assertExactRun(ds, "sp-all-email", 25_000);
         // A second reorg, prepared (write-only) and then failed, as a job would leave it.
         ReorgSetup.run(spec(modifyColumnYaml("sp_all", "sp-all-qty")));
         try (Connection c = ds.getConnection()) {
@@ -544,6 +549,7 @@ class StatusPlanITCase {
                         Duration.ofMillis(300))
                 .run(spec, false, true);
         client.getJobExecutionResult().get(2, TimeUnit.MINUTES);
+        TestingReorgs.assertExactRun(ds, "sp-watch-email", 25_000);
 
         String out = buf.toString(StandardCharsets.UTF_8);
         String[] refreshes = out.split("\n\n");
