@@ -27,8 +27,9 @@ import java.util.Map;
  * {@code scripts/backfill status --job FILE [--all] [--watch]}: Backfill's {@code ADMIN SHOW DDL
  * JOBS}. One line per reorg (the spec's, or with {@code --all} every reorg in the spec's database):
  * id, table, operation, state, a progress bar, rows done of estimated, rows/s, ETA, splits done of
- * cut, when it started, the Flink job that ran it last, and below the table each reorg's last
- * error.
+ * cut, the rows the finalizer repaired ({@code backfill.reorgs.rows_repaired}; not 0 only after a
+ * fault or a bug, then marked and explained below the table), when it started, the Flink job that
+ * ran it last, and below the table each reorg's last error.
  *
  * <p>It only reads the catalog ({@code backfill.reorgs}, {@code backfill.progress}), in read-only
  * transactions, so it works whether or not a Flink job is running and never creates the catalog.
@@ -242,6 +243,7 @@ public final class Status {
                     "ROWS/S",
                     "ETA",
                     "SPLITS",
+                    "REPAIRED",
                     "STARTED",
                     "FLINK JOB"
                 });
@@ -271,9 +273,13 @@ public final class Status {
                                 row.splitsDone,
                                 row.splits,
                                 running && (row.tables == 0 || row.tablesCut < row.tables)),
+                        repaired(r.rowsRepaired),
                         r.startedAt == null ? "-" : TIME.format(r.startedAt.toInstant()),
                         r.flinkJobId == null ? "-" : r.flinkJobId
                     });
+            if (r.rowsRepaired != 0) {
+                errors.add(repairWarning(r.id, r.rowsRepaired));
+            }
             if (r.error != null) {
                 errors.add(r.id + ": last error: " + r.error);
             }
@@ -332,6 +338,25 @@ public final class Status {
      */
     static String splits(long done, long cut, boolean moreToCut) {
         return done + "/" + cut + (moreToCut ? "+" : "");
+    }
+
+    /**
+     * The REPAIRED column: {@code 0}, or a non-zero count marked {@code !} so that it stands out
+     * (the line below the table says what it means).
+     */
+    static String repaired(long rows) {
+        return rows == 0 ? "0" : String.format(Locale.ROOT, "%,d !", rows);
+    }
+
+    /** The line below the table for a reorg whose finalizer repaired rows. */
+    static String repairWarning(String id, long rows) {
+        return String.format(
+                Locale.ROOT,
+                "%s: WARNING: verification found and repaired %,d rows (backfill.reorgs.rows_repaired)."
+                        + " In a run without faults (no crash, no manual change of Backfill's"
+                        + " tables) this is a bug in Backfill: please report it",
+                id,
+                rows);
     }
 
     /** Left-aligned columns, two spaces apart, each line without trailing blanks. */

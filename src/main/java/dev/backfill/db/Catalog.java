@@ -28,6 +28,13 @@ public final class Catalog {
     /** The column of {@code backfill.reorgs} with the id of the Flink job running it (#5). */
     public static final String FLINK_JOB_ID = "flink_job_id";
 
+    /**
+     * The column of {@code backfill.reorgs} with the rows the finalizer repaired (#9): index
+     * entries deleted and inserted, or shadow values rewritten. Zero in every run without a fault;
+     * anything else is a bug to report.
+     */
+    public static final String ROWS_REPAIRED = "rows_repaired";
+
     /** The states of a reorg, as stored in {@code backfill.reorgs.state}. */
     public enum State {
         WRITE_ONLY("write-only"),
@@ -79,6 +86,12 @@ public final class Catalog {
          */
         public final String flinkJobId;
 
+        /**
+         * The rows the finalizer repaired (see {@link #ROWS_REPAIRED}); 0 also for a catalog read
+         * without the column (created before #9, not upgraded yet).
+         */
+        public final long rowsRepaired;
+
         public Reorg(ResultSet rs) throws SQLException {
             id = rs.getString("id");
             specHash = rs.getString("spec_hash");
@@ -92,6 +105,7 @@ public final class Catalog {
             updatedAt = rs.getTimestamp("updated_at");
             finishedAt = rs.getTimestamp("finished_at");
             flinkJobId = hasColumn(rs, FLINK_JOB_ID) ? rs.getString(FLINK_JOB_ID) : null;
+            rowsRepaired = hasColumn(rs, ROWS_REPAIRED) ? rs.getLong(ROWS_REPAIRED) : 0;
         }
 
         private static boolean hasColumn(ResultSet rs, String name) throws SQLException {
@@ -151,7 +165,9 @@ public final class Catalog {
                             + " paused boolean NOT NULL DEFAULT false,"
                             + " "
                             + Identifiers.quote(FLINK_JOB_ID)
-                            + " text)");
+                            + " text, "
+                            + Identifiers.quote(ROWS_REPAIRED)
+                            + " bigint NOT NULL DEFAULT 0)");
             st.execute(
                     "CREATE TABLE IF NOT EXISTS "
                             + PROGRESS
@@ -173,6 +189,7 @@ public final class Catalog {
                             + " PRIMARY KEY (reorg_id, split_id))");
             upgradeStateCheck(c);
             upgradeFlinkJobId(c);
+            upgradeRowsRepaired(c);
         } catch (SQLException e) {
             // Two clients creating the catalog at once can collide on the pg_type unique index.
             if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
@@ -230,6 +247,38 @@ public final class Catalog {
         }
         try (Statement st = c.createStatement()) {
             st.execute(SqlBuilder.addFlinkJobIdColumn());
+        }
+    }
+
+    /**
+     * A catalog created before #9 gets the {@code rows_repaired} column (0 for its reorgs), in the
+     * caller's transaction; a current one is left alone (no lock taken).
+     */
+    private static void upgradeRowsRepaired(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+            ps.setString(1, REORGS);
+            ps.setString(2, ROWS_REPAIRED);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute(SqlBuilder.addRowsRepairedColumn());
+        }
+    }
+
+    /**
+     * Adds {@code rows} to the reorg's {@code rows_repaired}, in the caller's transaction: the
+     * finalizer calls it in the transaction of the repair it counts.
+     */
+    public static void addRowsRepaired(Connection c, String id, long rows) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addRowsRepaired())) {
+            ps.setLong(1, rows);
+            ps.setString(2, id);
+            ps.executeUpdate();
         }
     }
 

@@ -417,6 +417,42 @@ public final class SqlBuilder {
         return out;
     }
 
+    /**
+     * Repairs one key range of a modify-column's shadow column, in the finalizer (repair mode),
+     * after it has waited out older transactions: the statements run in order in one short
+     * transaction. The first locks the range's rows; the second rewrites the shadow of every row in
+     * the range whose shadow's text differs from its new value's text ({@code CAST(using AS
+     * type)}), so a value equal but not identical is rewritten too. The update count of the second
+     * is the number of rows repaired. The table's BEFORE trigger fires on it but leaves the shadow
+     * alone (the source column does not change). Each statement takes the range's bounds as
+     * parameters (see {@link #keyRange}).
+     */
+    public static List<String> repairShadowRange(
+            ShadowColumn sc, boolean hasLower, boolean hasUpper) {
+        TableInfo t = sc.table();
+        List<Column> key = t.keyColumns();
+        String alias = Identifiers.quote(t.name());
+        String shadow = alias + "." + Identifiers.quote(sc.shadowName());
+        String value = "CAST(" + sc.usingSql() + " AS " + sc.type() + ")";
+        String range = keyRange(alias, key, hasLower, hasUpper);
+        List<String> out = new ArrayList<>();
+        out.add("SELECT 1 FROM " + verificationSource(t) + " AS " + alias + range + " FOR UPDATE");
+        out.add(
+                "UPDATE "
+                        + verificationSource(t)
+                        + " AS "
+                        + alias
+                        + " SET "
+                        + Identifiers.quote(sc.shadowName())
+                        + " = "
+                        + value
+                        + (range.isEmpty() ? " WHERE " : range + " AND ")
+                        + "NOT ("
+                        + sameText(shadow, value)
+                        + ")");
+        return out;
+    }
+
     /** A key as text for messages: {@code 42}, or {@code (42,abc)} for a composite key. */
     static String keyTextExpr(String alias, List<Column> key) {
         return keyTuple(alias, key) + "::text";
@@ -1479,6 +1515,28 @@ public final class SqlBuilder {
                 + " ADD COLUMN IF NOT EXISTS "
                 + Identifiers.quote(Catalog.FLINK_JOB_ID)
                 + " text";
+    }
+
+    /**
+     * {@code ALTER TABLE backfill.reorgs ADD COLUMN IF NOT EXISTS rows_repaired bigint NOT NULL
+     * DEFAULT 0}: the catalog upgrade for the repair count (issue #9), run by {@link
+     * Catalog#ensureSchema} only when the column is missing.
+     */
+    public static String addRowsRepairedColumn() {
+        return "ALTER TABLE "
+                + Catalog.REORGS
+                + " ADD COLUMN IF NOT EXISTS "
+                + Identifiers.quote(Catalog.ROWS_REPAIRED)
+                + " bigint NOT NULL DEFAULT 0";
+    }
+
+    /**
+     * Adds to a reorg's repair count, in the repair's transaction. Leaves {@code updated_at} alone.
+     * Parameters: the rows repaired, the reorg id.
+     */
+    public static String addRowsRepaired() {
+        String col = Identifiers.quote(Catalog.ROWS_REPAIRED);
+        return "UPDATE " + Catalog.REORGS + " SET " + col + " = " + col + " + ? WHERE id = ?";
     }
 
     /**

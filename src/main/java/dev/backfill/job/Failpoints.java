@@ -21,6 +21,12 @@ public final class Failpoints {
     /** After a batch transaction committed, before the writer records it. */
     public static final String WRITER_AFTER_COMMIT = "writer.after-commit";
 
+    /**
+     * In the finalizer (both operations), after the reorg is {@code verifying} and older
+     * transactions have ended, before the first verification.
+     */
+    public static final String FINALIZER_BEFORE_VERIFY = "finalizer.before-verify";
+
     private static volatile boolean armed;
     private static final Map<String, Plan> PLANS = new ConcurrentHashMap<>();
 
@@ -38,11 +44,23 @@ public final class Failpoints {
         final AtomicInteger fired = new AtomicInteger();
         final int every;
         final int times;
+        final Action action; // null: throw
 
         Plan(int every, int times) {
+            this(every, times, null);
+        }
+
+        Plan(int every, int times, Action action) {
             this.every = every;
             this.times = times;
+            this.action = action;
         }
+    }
+
+    /** What a failpoint armed with {@link #armAction} runs instead of throwing. */
+    @FunctionalInterface
+    public interface Action {
+        void run() throws Exception;
     }
 
     private Failpoints() {}
@@ -53,7 +71,17 @@ public final class Failpoints {
         armed = true;
     }
 
-    /** How many times {@code name} has thrown. */
+    /**
+     * Makes {@code name} run {@code action} on its first hit, once, instead of throwing: a test
+     * changes the database at that moment (e.g. plants a difference before verification). An
+     * exception of the action is rethrown, wrapped, at the hit.
+     */
+    public static void armAction(String name, Action action) {
+        PLANS.put(name, new Plan(1, 1, action));
+        armed = true;
+    }
+
+    /** How many times {@code name} has thrown (or run its action). */
     public static int fired(String name) {
         Plan p = PLANS.get(name);
         return p == null ? 0 : p.fired.get();
@@ -75,6 +103,14 @@ public final class Failpoints {
         }
         int n = p.hits.incrementAndGet();
         if (n % p.every == 0 && p.fired.get() < p.times && p.fired.incrementAndGet() <= p.times) {
+            if (p.action != null) {
+                try {
+                    p.action.run();
+                } catch (Exception e) {
+                    throw new IllegalStateException("failpoint action " + name + " failed", e);
+                }
+                return;
+            }
             throw new InjectedFailure(name, n);
         }
     }

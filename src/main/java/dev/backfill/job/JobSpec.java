@@ -47,6 +47,39 @@ public final class JobSpec implements Serializable {
     private final AddIndexSpec addIndex; // null unless ADD_INDEX
     private final ModifyColumnSpec modifyColumn; // null unless MODIFY_COLUMN
     private final TuningSpec tuning;
+    private Verify verify = Verify.REPAIR;
+
+    /**
+     * What the finalizer does when its first verification finds a difference (spec key {@code
+     * verify}).
+     */
+    public enum Verify {
+        /** Fail the reorg, naming the first differing keys and the count; change nothing. */
+        STRICT("strict"),
+        /** Repair the differing ranges, count them in {@code rows_repaired}, verify again. */
+        REPAIR("repair");
+
+        private final String key;
+
+        Verify(String key) {
+            this.key = key;
+        }
+
+        /** The spec value, e.g. {@code strict}. */
+        public String key() {
+            return key;
+        }
+
+        /** The mode for a spec value, or null when there is none. */
+        public static Verify fromKey(String key) {
+            for (Verify v : values()) {
+                if (v.key.equals(key)) {
+                    return v;
+                }
+            }
+            return null;
+        }
+    }
 
     /** An add-index spec (or any spec without a modify-column part). */
     public JobSpec(
@@ -164,19 +197,43 @@ public final class JobSpec implements Serializable {
         return tuning;
     }
 
+    /** The verification mode; {@link Verify#REPAIR} unless the spec says {@code verify: strict}. */
+    public Verify verify() {
+        return verify;
+    }
+
+    /** Returns a copy with the given verification mode. */
+    public JobSpec withVerify(Verify mode) {
+        JobSpec copy =
+                new JobSpec(
+                        sourceFile,
+                        reorgId,
+                        rawSpec,
+                        database,
+                        schema,
+                        table,
+                        operation,
+                        addIndex,
+                        modifyColumn,
+                        tuning);
+        copy.verify = Objects.requireNonNull(mode, "verify");
+        return copy;
+    }
+
     /** Returns a copy pointed at another database (used when {@code embedded} is resolved). */
     public JobSpec withDatabase(DatabaseSpec db) {
         return new JobSpec(
-                sourceFile,
-                reorgId,
-                rawSpec,
-                db,
-                schema,
-                table,
-                operation,
-                addIndex,
-                modifyColumn,
-                tuning);
+                        sourceFile,
+                        reorgId,
+                        rawSpec,
+                        db,
+                        schema,
+                        table,
+                        operation,
+                        addIndex,
+                        modifyColumn,
+                        tuning)
+                .withVerify(verify);
     }
 
     /** The table as written, e.g. {@code demo.orders}. */

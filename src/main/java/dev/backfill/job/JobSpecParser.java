@@ -91,7 +91,7 @@ public final class JobSpecParser {
     private static final String MODIFY_COLUMN = "modify-column";
 
     private static final List<String> TOP_KEYS =
-            List.of("reorg", "database", "table", ADD_INDEX, MODIFY_COLUMN, "tuning");
+            List.of("reorg", "database", "table", ADD_INDEX, MODIFY_COLUMN, "tuning", "verify");
     private static final List<String> DATABASE_KEYS =
             List.of("url", "user", "password-env", "password-file", "demo-rows");
     private static final List<String> ADD_INDEX_KEYS = List.of("name", "columns", "unique");
@@ -221,21 +221,43 @@ public final class JobSpecParser {
             target = modifyColumn.column();
         }
         TuningSpec tuning = tuning(top);
+        JobSpec.Verify verify = verify(top);
 
         if (reorgId == null) {
             reorgId = defaultReorgId(schema, table, operation, target);
         }
         return new JobSpec(
-                fileName,
-                reorgId,
-                storedText(top, database),
-                database,
-                schema,
-                table,
-                operation,
-                addIndex,
-                modifyColumn,
-                tuning);
+                        fileName,
+                        reorgId,
+                        storedText(top, database),
+                        database,
+                        schema,
+                        table,
+                        operation,
+                        addIndex,
+                        modifyColumn,
+                        tuning)
+                .withVerify(verify);
+    }
+
+    /** {@code verify}: strict or repair (the default). */
+    private JobSpec.Verify verify(Section top) {
+        Entry entry = top.optional("verify");
+        if (entry == null) {
+            return JobSpec.Verify.REPAIR;
+        }
+        String value = string(entry, "strict or repair");
+        JobSpec.Verify verify = JobSpec.Verify.fromKey(value);
+        if (verify == null) {
+            throw error(
+                    entry.keyLine(),
+                    entry.field(),
+                    "must be repair (the default: repair what verification finds, count it in"
+                            + " backfill.reorgs.rows_repaired, verify again) or strict (fail the"
+                            + " reorg instead, naming the first differing keys), got "
+                            + quote(value));
+        }
+        return verify;
     }
 
     /**

@@ -18,6 +18,9 @@ public final class BackfillMetrics {
     public static final String ROWS_REDONE = "rowsRedone";
     public static final String BATCH_COMMIT_MILLIS = "batchCommitMillis";
 
+    // finalizer (task, parallelism 1): rows repaired at verification; 0 in every fault-free run
+    public static final String ROWS_REPAIRED = "rowsRepaired";
+
     // gauges: job-wide on the enumerator (and mirrored on the source readers), rowsPerSecond also
     // per subtask on the sink writer
     public static final String PROGRESS_PERCENT = "progressPercent";

@@ -1,7 +1,9 @@
 package dev.backfill.sink;
 
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.metrics.BackfillMetrics;
 
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -19,9 +21,21 @@ public final class FinalizerOperator extends AbstractStreamOperator<Void>
     private static final long serialVersionUID = 1L;
 
     private final ReorgPlan plan;
+    private transient Counter rowsRepaired;
 
     public FinalizerOperator(ReorgPlan plan) {
         this.plan = plan;
+    }
+
+    /**
+     * Registers the counter {@code rowsRepaired}: the rows the finalizer repaired in this run
+     * (entries deleted and inserted, or shadow values rewritten), also added up in {@code
+     * backfill.reorgs.rows_repaired}. Zero in every run without a fault.
+     */
+    @Override
+    public void open() throws Exception {
+        super.open();
+        rowsRepaired = getMetricGroup().counter(BackfillMetrics.ROWS_REPAIRED);
     }
 
     @Override
@@ -32,9 +46,9 @@ public final class FinalizerOperator extends AbstractStreamOperator<Void>
     @Override
     public void endInput() throws Exception {
         if (plan.isModifyColumn()) {
-            ColumnFinalizer.finish(plan);
+            ColumnFinalizer.finish(plan, rowsRepaired::inc);
         } else {
-            Finalizer.finish(plan);
+            Finalizer.finish(plan, rowsRepaired::inc);
         }
     }
 }

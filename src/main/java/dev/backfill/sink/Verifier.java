@@ -1,5 +1,6 @@
 package dev.backfill.sink;
 
+import dev.backfill.db.Catalog;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.ShadowColumn;
@@ -7,6 +8,9 @@ import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.source.split.Key;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,6 +31,8 @@ import java.util.List;
  * its own. Called by the finalizer.
  */
 public final class Verifier {
+    private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
+
     /** How many offending keys a result names. */
     public static final int SAMPLE = 5;
 
@@ -269,27 +275,116 @@ public final class Verifier {
      */
     public static long repair(Connection c, IndexTable index, List<Range> ranges)
             throws SQLException {
+        return repair(c, index, ranges, null, null);
+    }
+
+    /**
+     * Told of each range a repair changed, after its transaction committed: the range and the rows
+     * repaired in it (more than 0).
+     */
+    @FunctionalInterface
+    public interface RepairListener {
+        void repaired(Range range, long rows);
+    }
+
+    /**
+     * {@link #repair(Connection, IndexTable, List)} that also counts: when {@code reorgId} is
+     * given, each range's repaired entries (deleted and inserted) are added to the reorg's {@code
+     * rows_repaired} in the range's own transaction, so the count is exact whatever fails after;
+     * each changed range is logged at WARN and, when given, told to {@code listener}.
+     */
+    public static long repair(
+            Connection c,
+            IndexTable index,
+            List<Range> ranges,
+            String reorgId,
+            RepairListener listener)
+            throws SQLException {
+        return repairRanges(
+                c,
+                ranges,
+                r -> SqlBuilder.repairRange(index, r.lower != null, r.upper != null),
+                reorgId,
+                "entries of " + index.displayName(),
+                listener);
+    }
+
+    /**
+     * Repairs a modify-column's shadow column in the given ranges (see {@link
+     * SqlBuilder#repairShadowRange}), each in one short transaction, counted like {@link
+     * #repair(Connection, IndexTable, List, String, RepairListener)}. Returns the rows rewritten.
+     */
+    public static long repairShadow(
+            Connection c,
+            ShadowColumn sc,
+            List<Range> ranges,
+            String reorgId,
+            RepairListener listener)
+            throws SQLException {
+        return repairRanges(
+                c,
+                ranges,
+                r -> SqlBuilder.repairShadowRange(sc, r.lower != null, r.upper != null),
+                reorgId,
+                "values of " + sc.shadowName(),
+                listener);
+    }
+
+    /** The statements that repair one range; SELECTs lock, the others count. */
+    @FunctionalInterface
+    private interface RangeRepair {
+        List<String> statements(Range r);
+    }
+
+    private static long repairRanges(
+            Connection c,
+            List<Range> ranges,
+            RangeRepair repair,
+            String reorgId,
+            String what,
+            RepairListener listener)
+            throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         long changed = 0;
         try {
             for (Range r : ranges) {
+                long here = 0;
                 try {
-                    for (String sql :
-                            SqlBuilder.repairRange(index, r.lower != null, r.upper != null)) {
+                    for (String sql : repair.statements(r)) {
                         try (PreparedStatement ps = c.prepareStatement(sql)) {
                             r.bind(ps, 1);
                             if (sql.startsWith("SELECT")) {
                                 ps.executeQuery().close();
                             } else {
-                                changed += ps.executeUpdate();
+                                here += ps.executeUpdate();
                             }
                         }
+                    }
+                    if (reorgId != null && here > 0) {
+                        Catalog.addRowsRepaired(c, reorgId, here);
                     }
                     c.commit();
                 } catch (SQLException e) {
                     c.rollback();
                     throw e;
+                }
+                changed += here;
+                if (here > 0) {
+                    if (reorgId != null) {
+                        LOG.warn(
+                                "reorg {}: repaired {} {} in key range {}. A repair in a run"
+                                        + " without faults (no crash, no manual change of"
+                                        + " Backfill's tables) is a bug in Backfill: please report"
+                                        + " it with this log",
+                                reorgId,
+                                here,
+                                what,
+                                r);
+                    }
+                    if (listener != null) {
+                        listener.repaired(r, here);
+                    }
                 }
             }
             return changed;
@@ -305,11 +400,24 @@ public final class Verifier {
         public final List<String> differingKeys;
         private final String what;
 
+        /** The ranges where a difference was found (empty when built without them). */
+        public final List<Range> badRanges;
+
         ShadowResult(long rows, long differing, List<String> differingKeys, String what) {
+            this(rows, differing, differingKeys, what, List.of());
+        }
+
+        ShadowResult(
+                long rows,
+                long differing,
+                List<String> differingKeys,
+                String what,
+                List<Range> badRanges) {
             this.rows = rows;
             this.differing = differing;
             this.differingKeys = differingKeys;
             this.what = what;
+            this.badRanges = badRanges;
         }
 
         public boolean ok() {
@@ -352,6 +460,7 @@ public final class Verifier {
                                 : "");
         long[] totals = new long[2]; // rows, differing
         List<String> keys = new ArrayList<>();
+        List<Range> bad = new ArrayList<>();
         inSnapshots(
                 c,
                 () -> ranges(c, SqlBuilder.verificationSource(t), t.keyColumns(), chunkRows),
@@ -371,9 +480,12 @@ public final class Verifier {
                                 total = rs.getLong(2);
                             }
                             totals[1] += total;
+                            if (total > 0) {
+                                bad.add(r);
+                            }
                         }
                     }
                 });
-        return new ShadowResult(totals[0], totals[1], keys, what);
+        return new ShadowResult(totals[0], totals[1], keys, what, bad);
     }
 }

@@ -347,6 +347,7 @@ class AbortITCase {
 
         TestingReorgs.run(spec);
         assertThat(state(ds, spec)).isEqualTo(Catalog.State.PUBLIC);
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 3000);
         List<String> definition = definition(ds);
         String rows = checksum(ds);
         List<String> reorg = reorgRow(ds, spec);

@@ -116,6 +116,7 @@ class ModifyColumnITCase {
         }
         assertThat(statements.get()).as("statements the writers ran").isGreaterThan(100);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.READY);
+        TestingReorgs.assertExactRunUnderWrites(ds, spec.reorgId());
         assertThat(type(ds, "shop.accounts", "id")).isEqualTo("integer");
 
         // The copy taken at the end of the run, changed offline.
@@ -229,6 +230,7 @@ class ModifyColumnITCase {
                         null);
         TestingReorgs.run(spec);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.READY);
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 5000);
         // Ready: the trigger still keeps the shadow column in step.
         exec(ds, "INSERT INTO items VALUES (6000, 42)");
         assertThat(strings(ds, "SELECT _backfill_new_qty::text FROM items WHERE id = 6000"))
@@ -315,6 +317,7 @@ class ModifyColumnITCase {
         JobSpec spec = spec("mc_index", "shop.items", "  column: qty\n  type: bigint\n", null);
         TestingReorgs.run(spec);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 20_000);
         exec(
                 ds,
                 "INSERT INTO offline.items SELECT id, _backfill_old_qty, sku FROM shop.items",
@@ -366,6 +369,8 @@ class ModifyColumnITCase {
                         null);
         TestingReorgs.run(spec);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
+        // Every row scanned; the one NULL needs no write (the shadow starts NULL).
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 5000, 4999);
         assertThat(type(ds, "prices", "cents")).isEqualTo("numeric(12,2)");
         String online = "SELECT id, cents FROM prices";
         String offline = "SELECT id, cents FROM offline.prices";
@@ -397,6 +402,8 @@ class ModifyColumnITCase {
                         null);
         TestingReorgs.run(spec);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
+        // Every row scanned; the one NULL needs no write (the shadow starts NULL).
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 3000, 2999);
         assertThat(type(ds, "codes", "code")).isEqualTo("bigint");
         assertThat(
                         strings(

@@ -61,6 +61,16 @@ class StatusFormatTest {
     }
 
     @Test
+    void aRepairStandsOutAndSaysItIsABugToReport() {
+        assertThat(Status.repaired(0)).isEqualTo("0");
+        assertThat(Status.repaired(3)).isEqualTo("3 !");
+        assertThat(Status.repaired(12_345)).isEqualTo("12,345 !");
+        assertThat(Status.repairWarning("r1", 1_234))
+                .startsWith("r1: WARNING: verification found and repaired 1,234 rows")
+                .contains("backfill.reorgs.rows_repaired", "bug", "report it");
+    }
+
+    @Test
     void splitsMarkThatMoreAreStillToBeCut() {
         assertThat(Status.splits(4, 6, true)).isEqualTo("4/6+");
         assertThat(Status.splits(11, 11, false)).isEqualTo("11/11");

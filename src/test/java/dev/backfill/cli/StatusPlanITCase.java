@@ -240,6 +240,7 @@ class StatusPlanITCase {
         // With a catalog that holds a finished reorg (rows in both tables), a trigger and an index
         // table on shop.items: still nothing changes, also for a plan of that same reorg.
         run(spec(addIndexYaml("sp_nothing", "sp-other", "note", null)));
+        TestingReorgs.assertExactRun(ds, "sp-other", 25_000);
         List<String> withCatalog = snapshot(ds);
         assertThat(withCatalog)
                 .anyMatch(s -> s.startsWith("reorg ") && s.contains("\"sp-other\""))
@@ -287,6 +288,7 @@ class StatusPlanITCase {
 
         // The splits a run cuts are the ones plan showed.
         run(spec(yaml));
+        TestingReorgs.assertExactRun(ds, "sp-plan-email", 25_000);
         assertThat(
                         strings(
                                 ds,
@@ -351,6 +353,7 @@ class StatusPlanITCase {
         }
         assertThat(preview.total).isEqualTo(13);
         run(spec);
+        TestingReorgs.assertExactRun(ds, "sp-composite", 1234);
         List<String> cut = new ArrayList<>();
         for (Catalog.SplitProgress p : catalogSplits(ds, spec.reorgId())) {
             cut.add(p.split.splitId() + " " + p.split.start() + " " + p.split.end() + " " + p.last);
@@ -410,13 +413,24 @@ class StatusPlanITCase {
         String[] lines = r.out.split("\n");
         assertThat(lines[0])
                 .startsWith("ID ")
-                .contains("TABLE", "OPERATION", "STATE", "PROGRESS", "ROWS/S", "ETA", "SPLITS")
+                .contains(
+                        "TABLE",
+                        "OPERATION",
+                        "STATE",
+                        "PROGRESS",
+                        "ROWS/S",
+                        "ETA",
+                        "SPLITS",
+                        "REPAIRED")
                 .endsWith("FLINK JOB");
         assertThat(lines[1])
                 .startsWith("sp-status-email  shop.items  add-index  public  ")
                 .contains("[####################] 100.0%", "25,000/25,000", "  3/3  ")
                 .endsWith(job.toHexString());
+        // The REPAIRED column: nothing was repaired.
+        assertThat(lines[1].substring(lines[0].indexOf("REPAIRED"))).startsWith("0 ");
         assertThat(lines).hasSize(2);
+        TestingReorgs.assertExactRun(ds, "sp-status-email", 25_000);
 
         // --watch of a settled reorg prints once and returns.
         Result watch = cli("status", "--watch", "--job", file("status", yaml).toString());
@@ -425,10 +439,32 @@ class StatusPlanITCase {
     }
 
     @Test
+    void statusMakesARepairStandOutAndSaysItIsABugToReport() throws Exception {
+        DataSource ds = items("sp_repaired");
+        String yaml = addIndexYaml("sp_repaired", "sp-repaired-email", "email", null);
+        run(spec(yaml));
+        TestingReorgs.assertExactRun(ds, "sp-repaired-email", 25_000);
+        // As a finalizer that repaired 1,234 entries leaves it.
+        try (Connection c = ds.getConnection()) {
+            Catalog.addRowsRepaired(c, "sp-repaired-email", 1_234);
+        }
+        Result r = cli("status", "--job", file("repaired", yaml).toString());
+        assertThat(r.code).as(r.err).isZero();
+        String[] lines = r.out.split("\n");
+        assertThat(lines[1].substring(lines[0].indexOf("REPAIRED"))).startsWith("1,234 ! ");
+        assertThat(lines[2])
+                .startsWith(
+                        "sp-repaired-email: WARNING: verification found and repaired 1,234 rows")
+                .contains("bug", "report it");
+        assertThat(lines).hasSize(3);
+    }
+
+    @Test
     void statusAllListsEveryReorgWithItsLastError() throws Exception {
         DataSource ds = items("sp_all");
         String first = addIndexYaml("sp_all", "sp-all-email", "email", null);
         run(spec(first));
+        TestingReorgs.assertExactRun(ds, "sp-all-email", 25_000);
         // A second reorg, prepared (write-only) and then failed, as a job would leave it.
         ReorgSetup.run(spec(modifyColumnYaml("sp_all", "sp-all-qty")));
         try (Connection c = ds.getConnection()) {
@@ -513,6 +549,7 @@ class StatusPlanITCase {
                         Duration.ofMillis(300))
                 .run(spec, false, true);
         client.getJobExecutionResult().get(2, TimeUnit.MINUTES);
+        TestingReorgs.assertExactRun(ds, "sp-watch-email", 25_000);
 
         String out = buf.toString(StandardCharsets.UTF_8);
         String[] refreshes = out.split("\n\n");
@@ -535,6 +572,7 @@ class StatusPlanITCase {
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
             st.execute("ALTER TABLE backfill.reorgs DROP COLUMN flink_job_id");
+            st.execute("ALTER TABLE backfill.reorgs DROP COLUMN rows_repaired");
         }
         Result r = cli("status", "--job", file("upgrade", yaml).toString());
         assertThat(r.code).as(r.err).isZero();
@@ -550,7 +588,16 @@ class StatusPlanITCase {
             Catalog.ensureSchema(c);
         }
         assertThat(TestingReorgs.reorg(ds, "sp-upgrade").flinkJobId).isNull();
+        assertThat(
+                        strings(
+                                ds,
+                                "SELECT rows_repaired || ' ' || format_type(a.atttypid, a.atttypmod)"
+                                        + " || ' ' || a.attnotnull FROM backfill.reorgs,"
+                                        + " pg_attribute a WHERE a.attrelid = 'backfill.reorgs'::regclass"
+                                        + " AND a.attname = 'rows_repaired'"))
+                .containsExactly("0 bigint true");
         JobID job = run(spec(yaml));
         assertThat(TestingReorgs.reorg(ds, "sp-upgrade").flinkJobId).isEqualTo(job.toHexString());
+        TestingReorgs.assertExactRun(ds, "sp-upgrade", 25_000);
     }
 }

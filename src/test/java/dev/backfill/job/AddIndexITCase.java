@@ -61,6 +61,7 @@ class AddIndexITCase {
         assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).isEqualTo(100_000);
         assertThat(r.finishedAt).isNotNull();
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 100_000);
         assertThat(
                         count(
                                 ds,
@@ -133,6 +134,7 @@ class AddIndexITCase {
         Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
         assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).isEqualTo(30_000);
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 30_000);
         // Every partition was split on its own: split ids are <partition>:<n>.
         assertThat(
                         TestingReorgs.strings(
@@ -194,6 +196,7 @@ class AddIndexITCase {
         Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
         assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).isZero();
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 0);
         assertThat(count(ds, "SELECT count(*) FROM backfill.progress")).isZero();
 
         ReorgSetup.Outcome again = TestingReorgs.run(spec);

@@ -224,6 +224,17 @@ class ConcurrentDmlITCase {
                 .as(seedText + ": state (error: " + r.error + ")")
                 .isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).as(seedText + ": rows_done").isEqualTo(rows);
+        // No repair: the batches and the triggers alone made the index exact; the batches wrote
+        // at most what they scanned, the rest skipped by the compare-and-set.
+        long[] batches = TestingReorgs.assertExactRunUnderWrites(ds, reorgId);
+        System.out.println(
+                seedText
+                        + ": batches scanned "
+                        + batches[0]
+                        + ", wrote "
+                        + batches[1]
+                        + ", skipped "
+                        + (batches[0] - batches[1]));
 
         // Contract 3: no Backfill transaction older than 2 s; all sessions named backfill:<id>.
         assertThat(watchdog.samples).as(seedText + ": watchdog samples").isPositive();

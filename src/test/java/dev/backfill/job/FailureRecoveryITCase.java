@@ -589,8 +589,8 @@ class FailureRecoveryITCase {
     }
 
     /**
-     * The index equals the table both ways, the reorg is public with {@code rows_done} exact, every
-     * split is done, and each row was scanned and written exactly once.
+     * The index equals the table both ways, the reorg is public with {@code rows_done} exact and
+     * nothing repaired, every split is done, and each row was scanned and written exactly once.
      */
     private static void assertExact(
             DataSource ds, JobSpec spec, String table, String index, String column, long rows)
@@ -604,6 +604,8 @@ class FailureRecoveryITCase {
         Catalog.Reorg r = TestingReorgs.reorg(ds, id);
         assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).isEqualTo(rows);
+        // Exactly-once needs no repair, even after these faults (issue #9).
+        assertThat(r.rowsRepaired).as("rows_repaired").isZero();
         String progress = " FROM backfill.progress WHERE reorg_id = '" + id + "'";
         assertThat(count(ds, "SELECT count(*)" + progress + " AND NOT done")).isZero();
         assertThat(count(ds, "SELECT sum(rows_scanned)" + progress))

@@ -647,7 +647,35 @@ class JobSpecParserTest {
                 7,
                 "colour",
                 "unknown key",
-                "reorg, database, table, add-index, modify-column, tuning");
+                "reorg, database, table, add-index, modify-column, tuning, verify");
+    }
+
+    @Test
+    void verifyIsRepairUnlessTheSpecSaysStrict() {
+        assertThat(parse(MINIMAL).verify()).isEqualTo(JobSpec.Verify.REPAIR);
+        assertThat(parse(MINIMAL + "verify: repair\n").verify()).isEqualTo(JobSpec.Verify.REPAIR);
+        assertThat(parse(MINIMAL + "verify: strict\n").verify()).isEqualTo(JobSpec.Verify.STRICT);
+        assertThat(parse(MODIFY + "verify: strict\n").verify()).isEqualTo(JobSpec.Verify.STRICT);
+        assertThat(parse(MINIMAL + "verify:\n").verify()).isEqualTo(JobSpec.Verify.REPAIR);
+        // The mode survives resolving the embedded database.
+        JobSpec strict = parse(MINIMAL + "verify: strict\n");
+        assertThat(
+                        strict.withDatabase(strict.database().withUrl("jdbc:postgresql://h/db"))
+                                .verify())
+                .isEqualTo(JobSpec.Verify.STRICT);
+    }
+
+    @Test
+    void rejectsBadVerify() {
+        assertError(
+                MINIMAL + "verify: paranoid\n",
+                7,
+                "verify",
+                "must be repair",
+                "or strict",
+                "got \"paranoid\"");
+        assertError(MINIMAL + "verify: STRICT\n", 7, "verify", "got \"STRICT\"");
+        assertError(MINIMAL + "verify: [strict]\n", 7, "verify", "expected strict or repair");
     }
 
     @Test

@@ -54,7 +54,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       {@code batchesRetried}, {@code rowsRedone}, {@code batchCommitMillis}, {@code
  *       rowsPerSecond};
  *   <li>enumerator (source coordinator, job manager): {@code progressPercent}, {@code etaSeconds},
- *       {@code splitsRemaining}, {@code rowsPerSecond}.
+ *       {@code splitsRemaining}, {@code rowsPerSecond};
+ *   <li>finalizer (task, parallelism 1): {@code rowsRepaired} (issue #9), 0 in the fault-free run
+ *       and the count of a planted repair in another.
  * </ul>
  *
  * The run is throttled and then paused (the live knobs) so that the running-job checks happen while
@@ -84,6 +86,7 @@ class MetricsITCase {
     private static final int SPLIT_ROWS = 10_000;
     private static final String SOURCE = "Source: backfill-source";
     private static final String WRITER = "backfill-sink: Writer";
+    private static final String FINALIZER = "finalizer";
 
     @Test
     void everyMetricIsOnItsOperatorAndEndsRight(@InjectMiniCluster MiniCluster cluster)
@@ -198,6 +201,11 @@ class MetricsITCase {
         assertThat(sum(counters(jid, WRITER, BackfillMetrics.ROWS_REDONE))).isZero();
         assertThat(sum(counters(jid, WRITER, BackfillMetrics.BATCHES_RETRIED))).isZero();
         assertThat(sum(counters(jid, SOURCE, BackfillMetrics.ROWS_SCANNED))).isEqualTo(ROWS);
+        // Issue #9: the finalizer repaired nothing, and the catalog's counters agree.
+        Map<Integer, Long> repaired = counters(jid, FINALIZER, BackfillMetrics.ROWS_REPAIRED);
+        assertThat(repaired).as("finalizer subtasks of %s", operatorNames(jid)).hasSize(1);
+        assertThat(sum(repaired)).isZero();
+        TestingReorgs.assertExactRun(ds, id, ROWS);
         Map<Integer, Long> batches = counters(jid, WRITER, BackfillMetrics.BATCHES_COMMITTED);
         // 120 full pages, and at most one empty closing page per split.
         assertThat(sum(batches)).isBetween((long) ROWS / BATCH, (long) ROWS / BATCH + 6);
@@ -230,6 +238,51 @@ class MetricsITCase {
         }
         for (Number v : gauges(jid, SOURCE, BackfillMetrics.ETA_SECONDS).values()) {
             assertThat(v.longValue()).isGreaterThanOrEqualTo(-1);
+        }
+    }
+
+    @Test
+    void rowsRepairedCountsWhatTheFinalizerRepaired() throws Exception {
+        String db = "metrics_repair";
+        DataSource ds =
+                TestingReorgs.database(
+                        db,
+                        "CREATE TABLE m (id bigint PRIMARY KEY, email text)",
+                        "INSERT INTO m SELECT n, 'u' || n FROM generate_series(1, 3000) n");
+        JobSpec spec =
+                TestingReorgs.addIndexSpec(
+                        db,
+                        "m",
+                        "m_email",
+                        "email",
+                        false,
+                        "  parallelism: 2\n  batch-size: 500\n  split-rows: 1000\n");
+        ReorgSetup.Outcome out = ReorgSetup.run(spec);
+        // A fault planted before verification: two entries lost.
+        Failpoints.armAction(
+                Failpoints.FINALIZER_BEFORE_VERIFY,
+                () -> {
+                    try (var c = ds.getConnection();
+                            var st = c.createStatement()) {
+                        st.executeUpdate("DELETE FROM m_email WHERE id IN (10, 2999)");
+                    }
+                });
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(2);
+            BackfillPipeline.build(env, out.plan);
+            JobClient job = env.executeAsync(BackfillPipeline.jobName(out.plan));
+            job.getJobExecutionResult().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            JobID jid = job.getJobID();
+
+            assertThat(Failpoints.fired(Failpoints.FINALIZER_BEFORE_VERIFY)).isEqualTo(1);
+            assertThat(counters(jid, FINALIZER, BackfillMetrics.ROWS_REPAIRED))
+                    .as("the finalizer's counter, among %s", operatorNames(jid))
+                    .containsExactly(Map.entry(0, 2L));
+            assertThat(TestingReorgs.reorg(ds, spec.reorgId()).rowsRepaired).isEqualTo(2);
+            assertThat(count(ds, "SELECT count(*) FROM m_email")).isEqualTo(3000);
+        } finally {
+            Failpoints.disarmAll();
         }
     }
 
@@ -272,14 +325,29 @@ class MetricsITCase {
         for (Map.Entry<MetricGroup, Map<String, Metric>> e :
                 REPORTER.getMetricsByGroup().entrySet()) {
             Map<String, String> vars = e.getKey().getAllVariables();
+            String op = vars.get("<operator_name>");
             if (!job.toString().equals(vars.get("<job_id>"))
-                    || !operator.equals(vars.get("<operator_name>"))
+                    || op == null
+                    || !(operator.equals(op) || op.endsWith(": " + operator))
                     || !vars.containsKey("<subtask_index>")) {
                 continue;
             }
             Metric m = e.getValue().get(name);
             if (m != null) {
                 out.add(new Found(Integer.parseInt(vars.get("<subtask_index>")), m));
+            }
+        }
+        return out;
+    }
+
+    /** The operators of {@code job} that have metrics, for assertion messages. */
+    private static Set<String> operatorNames(JobID job) {
+        Set<String> out = new java.util.TreeSet<>();
+        for (MetricGroup g : REPORTER.getMetricsByGroup().keySet()) {
+            Map<String, String> vars = g.getAllVariables();
+            if (job.toString().equals(vars.get("<job_id>"))
+                    && vars.get("<operator_name>") != null) {
+                out.add(vars.get("<operator_name>"));
             }
         }
         return out;

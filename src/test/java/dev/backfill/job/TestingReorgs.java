@@ -81,6 +81,73 @@ public final class TestingReorgs {
         }
     }
 
+    /**
+     * The honesty check of a reorg run without an injected fault and without concurrent writes
+     * (issue #9): the finalizer's first verification found nothing to repair ({@code
+     * backfill.reorgs.rows_repaired} is 0: every repair adds to it, in its own transaction), every
+     * split is done, and the batches' counters in {@code backfill.progress} are exactly what they
+     * saw: {@code scanned} rows read and {@code written} rows written (entries inserted, or shadow
+     * values set; the rest of the rows scanned were skipped by the compare-and-set as already
+     * right, so {@code written + skipped == scanned}).
+     */
+    public static void assertExactRun(DataSource ds, String reorgId, long scanned, long written)
+            throws SQLException {
+        long[] c = progress(ds, reorgId);
+        org.assertj.core.api.Assertions.assertThat(c)
+                .as(
+                        "reorg %s: {rows_repaired, splits not done, rows scanned, rows written}"
+                                + " (a repair in a fault-free run is a bug)",
+                        reorgId)
+                .containsExactly(0, 0, scanned, written);
+    }
+
+    /**
+     * {@link #assertExactRun(DataSource, String, long, long)} where every row scanned is written.
+     */
+    public static void assertExactRun(DataSource ds, String reorgId, long rows)
+            throws SQLException {
+        assertExactRun(ds, reorgId, rows, rows);
+    }
+
+    /**
+     * The honesty check of a fault-free reorg run under concurrent writes: nothing repaired, every
+     * split done, and the batches wrote at most what they scanned (the rest were skipped by the
+     * compare-and-set: already written by a trigger, or changed since read). Returns {rows scanned,
+     * rows written}.
+     */
+    public static long[] assertExactRunUnderWrites(DataSource ds, String reorgId)
+            throws SQLException {
+        long[] c = progress(ds, reorgId);
+        org.assertj.core.api.Assertions.assertThat(new long[] {c[0], c[1]})
+                .as("reorg %s: {rows_repaired, splits not done} (a repair is a bug)", reorgId)
+                .containsExactly(0, 0);
+        org.assertj.core.api.Assertions.assertThat(c[3])
+                .as("reorg %s: rows written (of %d scanned)", reorgId, c[2])
+                .isPositive()
+                .isLessThanOrEqualTo(c[2]);
+        return new long[] {c[2], c[3]};
+    }
+
+    /** {rows_repaired, splits not done, sum of rows_scanned, sum of rows_written} of a reorg. */
+    private static long[] progress(DataSource ds, String reorgId) throws SQLException {
+        try (Connection c = ds.getConnection();
+                java.sql.PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT r.rows_repaired, count(p.*) FILTER (WHERE NOT p.done),"
+                                        + " coalesce(sum(p.rows_scanned), 0),"
+                                        + " coalesce(sum(p.rows_written), 0) FROM backfill.reorgs r"
+                                        + " LEFT JOIN backfill.progress p ON p.reorg_id = r.id"
+                                        + " WHERE r.id = ? GROUP BY r.rows_repaired")) {
+            ps.setString(1, reorgId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new AssertionError("there is no reorg " + reorgId + " in the catalog");
+                }
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
+            }
+        }
+    }
+
     public static long count(DataSource ds, String sql) throws SQLException {
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement();

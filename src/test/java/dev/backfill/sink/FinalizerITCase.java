@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,6 +46,7 @@ class FinalizerITCase {
         assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).isEqualTo(50);
         assertThat(r.finishedAt).isNotNull();
+        assertThat(r.rowsRepaired).isZero();
         // Running it again (a restored finalizer) leaves a public reorg alone.
         assertThat(Finalizer.finish(out.plan)).isNull();
     }
@@ -85,11 +87,36 @@ class FinalizerITCase {
         ReorgSetup.Outcome out = ReorgSetup.run(spec);
         plantDiscrepancies(ds);
 
-        Verifier.Result result = Finalizer.finish(out.plan, 4);
+        Verifier.Result result;
+        List<String> warnings;
+        long[] metric = {0};
+        try (LogCapture log = LogCapture.attach(Verifier.class)) {
+            result = Finalizer.finish(out.plan, 4, rows -> metric[0] += rows);
+            warnings = log.messages(org.apache.logging.log4j.Level.WARN);
+        }
 
         assertThat(result.ok()).isTrue();
         assertExact(ds);
-        assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
+        Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
+        assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
+        // 3 and 7 inserted, 5 deleted and inserted, 100 and 101 deleted: 6, in the catalog and
+        // the metric's callback, and one WARN per repaired range naming it and its count.
+        assertThat(r.rowsRepaired).isEqualTo(6);
+        assertThat(metric[0]).isEqualTo(6);
+        assertThat(warnings).isNotEmpty().allMatch(w -> w.contains("bug in Backfill"));
+        long logged = 0;
+        for (String w : warnings) {
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile(
+                                    "^reorg "
+                                            + java.util.regex.Pattern.quote(spec.reorgId())
+                                            + ": repaired (\\d+) entries of public\\.t_v"
+                                            + " in key range \\(.*\\]\\. ")
+                            .matcher(w);
+            assertThat(m.find()).as(w).isTrue();
+            logged += Long.parseLong(m.group(1));
+        }
+        assertThat(logged).isEqualTo(6);
     }
 
     /**
@@ -162,6 +189,7 @@ class FinalizerITCase {
 
         assertExact(ds);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
+        assertThat(TestingReorgs.reorg(ds, spec.reorgId()).rowsRepaired).isZero();
     }
 
     @Test
@@ -201,6 +229,7 @@ class FinalizerITCase {
             assertThat(done.get(60, TimeUnit.SECONDS).ok()).isTrue();
             assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state)
                     .isEqualTo(Catalog.State.PUBLIC);
+            assertThat(TestingReorgs.reorg(ds, spec.reorgId()).rowsRepaired).isZero();
         } finally {
             pool.shutdownNow();
         }

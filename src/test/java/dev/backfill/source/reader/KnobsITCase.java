@@ -334,6 +334,7 @@ class KnobsITCase {
         assertThat(r.state).isEqualTo(Catalog.State.PUBLIC);
         assertThat(r.rowsDone).isEqualTo(rows);
         assertThat(scanned(ds, spec)).isEqualTo(rows);
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), rows);
         assertThat(TestingReorgs.except(ds, "SELECT v, id FROM t", "SELECT v, id FROM t_v"))
                 .isZero();
         assertThat(TestingReorgs.except(ds, "SELECT v, id FROM t_v", "SELECT v, id FROM t"))
