@@ -22,12 +22,15 @@ import java.util.List;
 /**
  * {@code scripts/backfill abort --job FILE}: rolls a reorg back in any state before {@code public},
  * {@code failed} and {@code ready} included, like TiDB's rollback of a cancelled DDL job. It first
- * marks the reorg {@code aborted}, so that a running Flink job sees it and stops within seconds,
- * then drops what the reorg added in one short DDL transaction under {@code lock_timeout}
- * (retried): for add-index the triggers, their functions and the index table; for modify-column the
- * trigger, its function, the NOT NULL check and the shadow column with the indexes rebuilt on it.
- * Then it removes the reorg's split rows. Afterwards the table's definition and data are exactly as
- * before the reorg. The reorg's catalog row stays, {@code aborted}, as a record.
+ * wins the state: a compare-and-set to {@code aborted} under the reorg's row lock ({@link
+ * Catalog#abort}), which the finalizer's publish and the cut-over take too, so that exactly one of
+ * them wins; when the reorg turned public first, abort drops nothing and says so. A running Flink
+ * job sees {@code aborted} and stops within seconds. Then abort drops what the reorg added in one
+ * short DDL transaction under {@code lock_timeout} (retried): for add-index the triggers, their
+ * functions and the index table; for modify-column the trigger, its function, the NOT NULL check
+ * and the shadow column with the indexes rebuilt on it. Then it removes the reorg's split rows.
+ * Afterwards the table's definition and data are exactly as before the reorg. The reorg's catalog
+ * row stays, {@code aborted}, as a record.
  */
 public final class Abort {
     private static final Logger LOG = LoggerFactory.getLogger(Abort.class);
@@ -57,32 +60,33 @@ public final class Abort {
                         "there is no reorg " + spec.reorgId() + " in backfill.reorgs to abort");
             }
             if (r.state == State.PUBLIC) {
-                throw new TableInfo.TableException(
-                        "reorg "
-                                + spec.reorgId()
-                                + " is public; abort works only before public"
-                                + (spec.operation() == JobSpec.Operation.MODIFY_COLUMN
-                                        ? " (the old column stays as _backfill_old_"
-                                                + spec.modifyColumn().column()
-                                                + " until scripts/backfill cleanup)"
-                                        : " (drop the index table yourself if you no longer want"
-                                                + " it)"));
+                throw publicRefused(spec, "is public");
             }
-            boolean already = r.state == State.ABORTED;
-            if (!already) {
-                retry.call(
-                        "marking reorg " + spec.reorgId() + " aborted",
-                        () -> {
-                            Catalog.setState(
-                                    c,
-                                    spec.reorgId(),
-                                    State.ABORTED,
-                                    "aborted in state " + r.state.value(),
-                                    true);
-                            c.commit();
-                            return null;
-                        });
+            // Win the state first: a compare-and-set under the reorg's row lock, which a publish
+            // or a cut-over holds too. Only after winning does abort drop anything.
+            Catalog.AbortResult won =
+                    retry.call(
+                            "marking reorg " + spec.reorgId() + " aborted",
+                            () -> {
+                                try {
+                                    Catalog.AbortResult a = Catalog.abort(c, spec.reorgId());
+                                    c.commit();
+                                    return a;
+                                } catch (SQLException | RuntimeException e) {
+                                    c.rollback();
+                                    throw e;
+                                }
+                            });
+            if (!won.won && won.found == State.PUBLIC) {
+                LOG.warn(
+                        "reorg {} became public before abort could take it; abort dropped nothing",
+                        spec.reorgId());
+                throw publicRefused(
+                        spec,
+                        "became public (published or cut over) before abort could take it, so"
+                                + " abort dropped nothing");
             }
+            boolean already = !won.won;
             List<String> drops = dropStatements(c, spec);
             c.commit();
             retry.call(
@@ -107,9 +111,24 @@ public final class Abort {
                             throw e;
                         }
                     });
-            LOG.info("reorg {} aborted (was {})", spec.reorgId(), r.state.value());
+            LOG.info("reorg {} aborted (was {})", spec.reorgId(), won.found.value());
             return already ? Outcome.ALREADY_ABORTED : Outcome.ABORTED;
         }
+    }
+
+    /** The refusal of a public reorg; {@code what} says how it is public. */
+    private static TableInfo.TableException publicRefused(JobSpec spec, String what) {
+        return new TableInfo.TableException(
+                "reorg "
+                        + spec.reorgId()
+                        + " "
+                        + what
+                        + "; abort works only before public"
+                        + (spec.operation() == JobSpec.Operation.MODIFY_COLUMN
+                                ? " (the old column stays as _backfill_old_"
+                                        + spec.modifyColumn().column()
+                                        + " until scripts/backfill cleanup)"
+                                : " (drop the index table yourself if you no longer want it)"));
     }
 
     /** The drops; when the table itself is gone, only what does not hang off it. */

@@ -52,7 +52,8 @@ public final class ColumnCommands {
                                 + "; cutover needs state ready (run the job first:"
                                 + " scripts/backfill --job FILE)");
             }
-            ReorgPlan plan = ReorgSetup.resolve(c, spec);
+            // The cut-over checks the column's dependents itself, under its lock.
+            ReorgPlan plan = ReorgSetup.resolve(c, spec, false);
             c.commit();
             return Cutover.run(c, plan) ? Outcome.DONE : Outcome.NOTHING_TO_DO;
         }
@@ -104,6 +105,16 @@ public final class ColumnCommands {
                             () -> {
                                 try (Statement st = c.createStatement()) {
                                     st.execute("SET LOCAL lock_timeout = " + timeout);
+                                    // Still public, under the row lock, in the drop's transaction.
+                                    State now = Catalog.lock(c, spec.reorgId()).state;
+                                    if (now != State.PUBLIC) {
+                                        throw new TableInfo.TableException(
+                                                "reorg "
+                                                        + spec.reorgId()
+                                                        + " is "
+                                                        + now.value()
+                                                        + "; cleanup needs state public");
+                                    }
                                     st.execute(SqlBuilder.dropOldColumn(sc));
                                     c.commit();
                                     return null;

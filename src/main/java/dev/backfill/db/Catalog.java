@@ -415,8 +415,21 @@ public final class Catalog {
     }
 
     /**
-     * Marks the reorg failed with {@code error}, unless it is already aborted or public (an abort
-     * or a finished reorg is never overwritten by a late failure). Returns true if it changed.
+     * The states a reorg can be failed or aborted from: every state but the two final ones, {@code
+     * public} and {@code aborted}, which nothing ever leaves.
+     */
+    public static final List<State> UNFINISHED =
+            List.of(
+                    State.WRITE_ONLY,
+                    State.BACKFILLING,
+                    State.VERIFYING,
+                    State.READY,
+                    State.FAILED);
+
+    /**
+     * Marks the reorg failed with {@code error}: a compare-and-set from the {@link #UNFINISHED}
+     * states, so an abort or a finished reorg is never overwritten by a late failure. Returns true
+     * if it changed.
      */
     public static boolean fail(Connection c, String id, String error) throws SQLException {
         try (PreparedStatement ps =
@@ -424,11 +437,59 @@ public final class Catalog {
                         "UPDATE "
                                 + REORGS
                                 + " SET state = 'failed', error = ?, updated_at = now()"
-                                + " WHERE id = ? AND state NOT IN ('aborted', 'public')")) {
+                                + " WHERE id = ? AND state = ANY (?)")) {
             ps.setString(1, error);
             ps.setString(2, id);
+            ps.setArray(3, states(c, UNFINISHED));
             return ps.executeUpdate() == 1;
         }
+    }
+
+    /**
+     * The outcome of {@link #abort}: the state the reorg was found in (under its row lock), and
+     * whether abort took it.
+     */
+    public static final class AbortResult {
+        /** The state found; when {@link #won}, the state the reorg was aborted in. */
+        public final State found;
+
+        /** Whether this call moved the reorg to {@code aborted}. */
+        public final boolean won;
+
+        AbortResult(State found, boolean won) {
+            this.found = found;
+            this.won = won;
+        }
+    }
+
+    /**
+     * Abort's compare-and-set, in the caller's transaction: locks the reorg's row, and when it is
+     * in one of the {@link #UNFINISHED} states moves it to {@code aborted} (error {@code aborted in
+     * state <state>}, finished now). A concurrent publish or cut-over holds the same row lock until
+     * it commits, so exactly one of them wins: when this returns {@code won}, no publish can
+     * follow; when it finds {@code public}, the reorg is public and abort must drop nothing. Fails
+     * when the reorg is not in the catalog.
+     */
+    public static AbortResult abort(Connection c, String id) throws SQLException {
+        State found = lock(c, id).state;
+        if (!UNFINISHED.contains(found)) {
+            return new AbortResult(found, false);
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE "
+                                + REORGS
+                                + " SET state = 'aborted', error = ?, updated_at = now(),"
+                                + " finished_at = now() WHERE id = ? AND state = ?")) {
+            ps.setString(1, "aborted in state " + found.value());
+            ps.setString(2, id);
+            ps.setString(3, found.value());
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException(
+                        "reorg " + id + " left state " + found.value() + " under its row lock");
+            }
+        }
+        return new AbortResult(found, true);
     }
 
     /**
@@ -491,26 +552,12 @@ public final class Catalog {
         }
     }
 
-    /** Sets the state (and error, null to clear it); {@code finished} also sets finished_at. */
-    public static void setState(
-            Connection c, String id, State state, String error, boolean finished)
-            throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + REORGS
-                                + " SET state = ?, error = ?, updated_at = now(),"
-                                + " finished_at = CASE WHEN ? THEN now() ELSE NULL END WHERE id = ?")) {
-            ps.setString(1, state.value());
-            ps.setString(2, error);
-            ps.setBoolean(3, finished);
-            ps.setString(4, id);
-            ps.executeUpdate();
-        }
-    }
-
     /**
-     * Moves the reorg from one of {@code from} to {@code to}; returns false if it was elsewhere.
+     * Moves the reorg from one of {@code from} to {@code to} and clears its error: a
+     * compare-and-set ({@code UPDATE ... WHERE id = ? AND state = ANY (from)}), the only way the
+     * state changes besides {@link #fail} and {@link #abort}. Returns false, changing nothing, if
+     * it was elsewhere (the caller lost, e.g. to an abort). Into {@code public} it also sets
+     * finished_at; into any other state it clears it.
      */
     public static boolean transition(Connection c, String id, List<State> from, State to)
             throws SQLException {
@@ -518,13 +565,19 @@ public final class Catalog {
                 c.prepareStatement(
                         "UPDATE "
                                 + REORGS
-                                + " SET state = ?, error = NULL, updated_at = now()"
+                                + " SET state = ?, error = NULL, updated_at = now(),"
+                                + " finished_at = CASE WHEN ? THEN now() END"
                                 + " WHERE id = ? AND state = ANY (?)")) {
             ps.setString(1, to.value());
-            ps.setString(2, id);
-            ps.setArray(3, c.createArrayOf("text", from.stream().map(State::value).toArray()));
+            ps.setBoolean(2, to == State.PUBLIC);
+            ps.setString(3, id);
+            ps.setArray(4, states(c, from));
             return ps.executeUpdate() == 1;
         }
+    }
+
+    private static java.sql.Array states(Connection c, List<State> states) throws SQLException {
+        return c.createArrayOf("text", states.stream().map(State::value).toArray());
     }
 
     public static void setRowsDone(Connection c, String id, long rowsDone) throws SQLException {

@@ -171,7 +171,8 @@ public final class Prepare {
 
     /**
      * The shadow column (no rewrite), the check of the {@code using} expression, and the BEFORE
-     * trigger that keeps the shadow equal to it from this commit on.
+     * trigger that keeps the shadow equal to it from this commit on; refused when an application
+     * BEFORE trigger would fire after it ({@link TriggerOrder}).
      */
     private static void createShadow(Connection c, ReorgPlan plan) throws SQLException {
         ShadowColumn sc = plan.shadow();
@@ -198,6 +199,8 @@ public final class Prepare {
                 st.execute(sql);
             }
         }
+        // In the same transaction, so that a refusal leaves nothing behind.
+        TriggerOrder.check(c, sc, "modify-column prepare of reorg " + plan.reorgId());
     }
 
     /** Checks that an existing reorg of the same id builds the same thing. */

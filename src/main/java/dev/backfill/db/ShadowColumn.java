@@ -39,6 +39,7 @@ public final class ShadowColumn implements Serializable {
     static final String NEW_PREFIX = "_backfill_new_";
     static final String OLD_PREFIX = "_backfill_old_";
     static final String FUNCTION_SUFFIX = "_shadow";
+    static final String TRIGGER_PREFIX = "~";
 
     private final TableInfo table;
     private final Column column;
@@ -233,11 +234,23 @@ public final class ShadowColumn implements Serializable {
     }
 
     /**
-     * The BEFORE INSERT OR UPDATE trigger. Its name starts with {@code zz_} so that it fires after
-     * the application's own BEFORE row triggers (PostgreSQL fires them in name order) and sees
-     * their changes to the row.
+     * The BEFORE INSERT OR UPDATE trigger, {@code ~backfill_<hash>_shadow}. PostgreSQL fires the
+     * BEFORE row triggers of a table in the byte order of their names, and {@code ~} (0x7E) sorts
+     * after every letter, digit and underscore, so the trigger fires after the application's own
+     * BEFORE triggers and sees their changes to the row. Prepare refuses a table with a BEFORE
+     * trigger whose name sorts after it anyway (a name starting with {@code ~} or a non-ASCII
+     * character), and the cut-over checks again ({@link SqlBuilder#laterBeforeTriggers()}).
      */
     public String trigger() {
+        return TRIGGER_PREFIX + objectPrefix + "_shadow";
+    }
+
+    /**
+     * The trigger's name in reorgs prepared before the name above ({@code zz_backfill_<hash>
+     * _shadow}): abort and the cut-over drop it too, so that such a reorg can still be finished or
+     * rolled back.
+     */
+    public String legacyTrigger() {
         return "zz_" + objectPrefix + "_shadow";
     }
 

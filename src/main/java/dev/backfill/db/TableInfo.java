@@ -326,7 +326,7 @@ public final class TableInfo implements Serializable {
     }
 
     /** A table that cannot be reorganized, with a message naming it. */
-    public static final class TableException extends SQLException {
+    public static class TableException extends SQLException {
         private static final long serialVersionUID = 1L;
 
         public TableException(String message) {

@@ -108,9 +108,19 @@ public final class ReorgSetup {
 
     /** Resolves the spec against the live schema; changes nothing. */
     public static ReorgPlan resolve(Connection c, JobSpec spec) throws SQLException {
+        return resolve(c, spec, true);
+    }
+
+    /**
+     * {@link #resolve(Connection, JobSpec)}; without {@code checkDependents} a modify-column's
+     * {@link ColumnDependents} are not checked here: for the cut-over, which checks them under its
+     * own lock and refuses with its own message.
+     */
+    public static ReorgPlan resolve(Connection c, JobSpec spec, boolean checkDependents)
+            throws SQLException {
         TableInfo table = TableInfo.load(c, spec.schema(), spec.table());
         if (spec.operation() == JobSpec.Operation.MODIFY_COLUMN) {
-            return resolveModifyColumn(c, spec, table);
+            return resolveModifyColumn(c, spec, table, checkDependents);
         }
         IndexTable index =
                 IndexTable.resolve(
@@ -157,7 +167,8 @@ public final class ReorgSetup {
      * type is a type, the converter (if any) accepts the type and options, and nothing that depends
      * on the column blocks an online change ({@link ColumnDependents}). Changes nothing.
      */
-    private static ReorgPlan resolveModifyColumn(Connection c, JobSpec spec, TableInfo table)
+    private static ReorgPlan resolveModifyColumn(
+            Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
             throws SQLException {
         JobSpec.ModifyColumnSpec m = spec.modifyColumn();
         TableInfo.Column column =
@@ -212,7 +223,9 @@ public final class ReorgSetup {
         } catch (IllegalArgumentException e) {
             throw new TableInfo.TableException("modify-column: " + e.getMessage());
         }
-        ColumnDependents.check(c, table, column.name());
+        if (checkDependents) {
+            ColumnDependents.check(c, table, column.name());
+        }
         return new ReorgPlan(spec, table, shadow, converter);
     }
 }

@@ -3,12 +3,15 @@ package dev.backfill.sink;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
+import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.ShadowIndexes;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
+import dev.backfill.db.TriggerOrder;
+import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
 
 import org.slf4j.Logger;
@@ -53,24 +56,12 @@ public final class Cutover {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
-            boolean done =
-                    Retry.defaults()
-                            .call(
-                                    "cut-over of reorg "
-                                            + plan.reorgId()
-                                            + " (lock_timeout "
-                                            + timeout
-                                            + " ms)",
-                                    () -> {
-                                        try {
-                                            boolean d = once(c, plan, timeout);
-                                            c.commit();
-                                            return d;
-                                        } catch (SQLException | RuntimeException e) {
-                                            c.rollback();
-                                            throw e;
-                                        }
-                                    });
+            boolean done;
+            try {
+                done = attempt(c, plan, timeout);
+            } catch (TriggerOrder.LaterTriggerException e) {
+                throw failForTrigger(c, plan, e);
+            }
             if (done) {
                 LOG.info(
                         "reorg {}: cut over: {} is {} now; the old column is {} until cleanup",
@@ -83,6 +74,58 @@ public final class Cutover {
         } finally {
             c.setAutoCommit(auto);
         }
+    }
+
+    /** The cut-over transaction, retried with backoff while the lock cannot be had. */
+    private static boolean attempt(Connection c, ReorgPlan plan, long timeout)
+            throws SQLException, InterruptedException {
+        return Retry.defaults()
+                .call(
+                        "cut-over of reorg "
+                                + plan.reorgId()
+                                + " (lock_timeout "
+                                + timeout
+                                + " ms)",
+                        () -> {
+                            try {
+                                boolean d = once(c, plan, timeout);
+                                c.commit();
+                                return d;
+                            } catch (SQLException | RuntimeException e) {
+                                c.rollback();
+                                throw e;
+                            }
+                        });
+    }
+
+    /**
+     * A BEFORE trigger that fires after the shadow trigger was found under the lock (the cut-over
+     * transaction is rolled back). Rows written while it existed may have a stale shadow value,
+     * which the verification before {@code ready} could not see, so the reorg is failed ({@link
+     * Catalog#fail}, a compare-and-set): running the job again verifies the whole shadow column
+     * before it can become ready again. Returns the exception to throw.
+     */
+    private static TriggerOrder.LaterTriggerException failForTrigger(
+            Connection c, ReorgPlan plan, TriggerOrder.LaterTriggerException e)
+            throws SQLException, InterruptedException {
+        String message =
+                e.getMessage()
+                        + ". Rows written meanwhile may have a stale new value, so the reorg is"
+                        + " failed: after renaming or dropping the trigger, run the job again"
+                        + " (scripts/backfill --job FILE), which verifies the new column again, or"
+                        + " abort the reorg";
+        boolean failed =
+                Retry.defaults()
+                        .call(
+                                "failing reorg " + plan.reorgId(),
+                                () -> {
+                                    boolean f = Catalog.fail(c, plan.reorgId(), message);
+                                    c.commit();
+                                    return f;
+                                });
+        LOG.error("{}", message);
+        return new TriggerOrder.LaterTriggerException(
+                failed ? message : e.getMessage() + " (the reorg is no longer ready)");
     }
 
     private static boolean once(Connection c, ReorgPlan plan, long timeout) throws SQLException {
@@ -107,6 +150,10 @@ public final class Cutover {
         try (Statement st = c.createStatement()) {
             st.execute(SqlBuilder.lockExclusive(sc));
         }
+        // Under the lock, nothing can be created on the table any more: check again what was
+        // checked before ready (issue #9, defects 6 and 7).
+        checkDependents(c, plan);
+        TriggerOrder.check(c, sc, "cut-over of reorg " + plan.reorgId());
         String defaultExpr = null;
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnDefault())) {
             ps.setString(1, table);
@@ -177,7 +224,44 @@ public final class Cutover {
                 st.execute(sql);
             }
         }
-        Catalog.setState(c, plan.reorgId(), State.PUBLIC, null, true);
+        if (!Catalog.transition(c, plan.reorgId(), List.of(State.READY), State.PUBLIC)) {
+            // Cannot happen: the row has been locked since it was read as ready.
+            throw new SQLException(
+                    "reorg " + plan.reorgId() + " left state ready under the cut-over's row lock");
+        }
         return true;
+    }
+
+    /**
+     * {@link ColumnDependents} again, under the cut-over's lock: a view, CHECK constraint, policy,
+     * trigger... created on the old column since the reorg became ready would stay bound to {@code
+     * _backfill_old_<column>}, which nothing writes after the cut-over. Refuses naming it; nothing
+     * has changed then, the reorg keeps its state.
+     */
+    private static void checkDependents(Connection c, ReorgPlan plan) throws SQLException {
+        ShadowColumn sc = plan.shadow();
+        List<String> found = ColumnDependents.find(c, sc.table(), sc.column().name());
+        if (!found.isEmpty()) {
+            boolean manual =
+                    plan.spec().modifyColumn().cutover() == JobSpec.ModifyColumnSpec.Cutover.MANUAL;
+            throw new TableInfo.TableException(
+                    "cut-over of reorg "
+                            + plan.reorgId()
+                            + " refused: column "
+                            + sc.column().name()
+                            + " of "
+                            + sc.table().displayName()
+                            + " is used by "
+                            + String.join(", ", found)
+                            + ", created since the reorg was prepared; after the cut-over it would"
+                            + " stay bound to the old column "
+                            + sc.oldName()
+                            + ". Nothing was changed. Drop it (recreate it after the cut-over), then "
+                            + (manual
+                                    ? "run scripts/backfill cutover --job FILE again (the reorg"
+                                            + " stays ready)"
+                                    : "run the job again")
+                            + ", or abort the reorg");
+        }
     }
 }

@@ -182,7 +182,6 @@ public final class Finalizer {
                                                 State.PUBLIC);
                                 if (ok) {
                                     Catalog.setRowsDone(c, plan.reorgId(), result.rows);
-                                    Catalog.setState(c, plan.reorgId(), State.PUBLIC, null, true);
                                 }
                             } else {
                                 ok = Catalog.fail(c, plan.reorgId(), result.toString());
@@ -209,12 +208,21 @@ public final class Finalizer {
         retry.call(
                 "marking reorg " + plan.reorgId() + " verifying",
                 () -> {
-                    Catalog.transition(
-                            c,
-                            plan.reorgId(),
-                            List.of(State.BACKFILLING, State.WRITE_ONLY),
-                            State.VERIFYING);
+                    boolean moved =
+                            Catalog.transition(
+                                    c,
+                                    plan.reorgId(),
+                                    List.of(State.BACKFILLING, State.WRITE_ONLY),
+                                    State.VERIFYING);
                     c.commit();
+                    if (!moved) {
+                        // Lost the compare-and-set: fine when a restarted finalizer finds its own
+                        // earlier verifying; an abort or a failure meanwhile stops it here.
+                        Reorg r = reorg(c, plan);
+                        if (r.state != State.VERIFYING) {
+                            throw stopped(r);
+                        }
+                    }
                     return null;
                 });
         Timestamp backfillEnd = retry.call("reading the clock", () -> now(c));

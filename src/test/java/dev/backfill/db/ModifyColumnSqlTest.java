@@ -104,6 +104,16 @@ class ModifyColumnSqlTest {
 
     @Test
     void abortOfATableThatIsGoneDropsTheFunctionByTheReorgId() {
-        assertThat(SqlBuilder.dropShadowFunction("r")).isEqualTo(SqlBuilder.dropShadow(SC).get(1));
+        assertThat(SqlBuilder.dropShadow(SC)).contains(SqlBuilder.dropShadowFunction("r"));
+    }
+
+    @Test
+    void abortDropsTheTriggerUnderItsCurrentAndItsLegacyName() {
+        assertThat(SqlBuilder.dropShadow(SC))
+                .contains(
+                        "DROP TRIGGER IF EXISTS \"" + SC.trigger() + "\" ON \"shop\".\"orders\"",
+                        "DROP TRIGGER IF EXISTS \""
+                                + SC.legacyTrigger()
+                                + "\" ON \"shop\".\"orders\"");
     }
 }

@@ -33,7 +33,8 @@ class ShadowColumnTest {
         assertThat(sc.oldName()).isEqualTo("_backfill_old_Amount \"x\"");
         String prefix = IndexTable.objectPrefix("reorg-1");
         assertThat(sc.triggerFunction()).isEqualTo(prefix + "_shadow");
-        assertThat(sc.trigger()).isEqualTo("zz_" + prefix + "_shadow");
+        assertThat(sc.trigger()).isEqualTo("~" + prefix + "_shadow");
+        assertThat(sc.legacyTrigger()).isEqualTo("zz_" + prefix + "_shadow");
         assertThat(sc.notNullConstraint()).isEqualTo(prefix + "_notnull");
         assertThat(sc.type()).isEqualTo("bigint");
         assertThat(new ShadowColumn(TABLE, AMOUNT, "bigint", null, "reorg-2").trigger())
