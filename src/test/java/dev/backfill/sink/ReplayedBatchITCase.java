@@ -35,10 +35,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a {@link RowBatch} whose {@code (from, to]} was already committed; the sink's watermark
  * compare-and-set ({@link Catalog#advance}) finds the split's watermark elsewhere and rolls the
  * whole batch back. Driven at the writer level against the real server, deterministically: two
- * batches committed, then both replayed by a new writer (as after a restore). Nothing may change:
- * not the split's progress row (watermark, counters), not a single tuple of the index table or of
- * the table's shadow column (compared with {@code xmin} and {@code ctid}, so that even a rewrite
- * with the same values would show), and the writer counts the rows as redone, none as written.
+ * pages of a split committed, the first replayed while the split still runs (only the watermark can
+ * reject it), then the last committed and all three replayed. Nothing may change: not the split's
+ * progress row (watermark, counters), not a single tuple of the index table or of the table's
+ * shadow column (compared with {@code xmin} and {@code ctid}, so that even a rewrite with the same
+ * values would show), and the writer counts the rows as redone, none as written.
  */
 class ReplayedBatchITCase {
     private static final int ROWS = 10;
@@ -75,20 +76,13 @@ class ReplayedBatchITCase {
             assertThat(Catalog.recordSplit(c, spec.reorgId(), split, true)).isPresent();
         }
         String column = op.equals("add-index") ? "email" : "n";
-        RowBatch first = page(ds, split, physical, column, null, 5);
-        RowBatch second = page(ds, split, physical, column, Key.of(5L), 10);
+        RowBatch first = page(ds, split, physical, column, null, 4);
+        RowBatch second = page(ds, split, physical, column, Key.of(4L), 8);
+        RowBatch third = page(ds, split, physical, column, Key.of(8L), ROWS);
 
         Map<String, Object> metrics = new HashMap<>();
-        BackfillSinkWriter writer = new BackfillSinkWriter(out.plan, 0, metricGroup(metrics));
-        try {
-            writer.write(out.plan.operation().apply(first), null);
-            writer.write(out.plan.operation().apply(second), null);
-        } finally {
-            writer.close();
-        }
-        assertThat(count(metrics, "rowsWritten"))
-                .as("rows written by the first run")
-                .isEqualTo(ROWS);
+        write(out, metrics, first, second);
+        assertThat(count(metrics, "rowsWritten")).as("rows written by the first run").isEqualTo(8);
         assertThat(count(metrics, "rowsRedone")).isZero();
 
         String progress =
@@ -101,37 +95,55 @@ class ReplayedBatchITCase {
                 op.equals("add-index")
                         ? "SELECT xmin || ' ' || ctid || ' ' || email || ' ' || id FROM t_email"
                                 + " ORDER BY id"
-                        : "SELECT xmin || ' ' || ctid || ' ' || id || ' ' || "
+                        : "SELECT xmin || ' ' || ctid || ' ' || id || ' ' || coalesce("
                                 + quotedShadow(out)
-                                + "::text FROM t ORDER BY id";
+                                + "::text, 'NULL') FROM t ORDER BY id";
+
+        // The split is still running (watermark 8): the first page comes again, as after a
+        // restore from a checkpoint taken before it committed. Only the watermark tells.
         List<String> progressBefore = strings(ds, progress);
         List<String> writtenBefore = strings(ds, written);
         assertThat(progressBefore).as("the split's progress row").hasSize(1);
-        assertThat(progressBefore.get(0)).as("watermark and counters").contains(" 10 10 true ");
-        assertThat(writtenBefore).hasSize(ROWS);
-
-        // A restore from an older checkpoint: a new writer gets both pages again.
-        Map<String, Object> replayMetrics = new HashMap<>();
-        BackfillSinkWriter replay = new BackfillSinkWriter(out.plan, 0, metricGroup(replayMetrics));
-        try {
-            replay.write(out.plan.operation().apply(first), null);
-            replay.write(out.plan.operation().apply(second), null);
-        } finally {
-            replay.close();
-        }
-        assertThat(count(replayMetrics, "rowsRedone"))
-                .as("rows of replayed batches")
-                .isEqualTo(ROWS);
-        assertThat(count(replayMetrics, "rowsWritten")).as("rows written by the replay").isZero();
-        assertThat(count(replayMetrics, "batchesCommitted"))
+        assertThat(progressBefore.get(0)).as("watermark and counters").startsWith("[8] 8 8 false ");
+        Map<String, Object> replay = new HashMap<>();
+        write(out, replay, first);
+        assertThat(count(replay, "rowsRedone")).as("rows of the replayed page").isEqualTo(4);
+        assertThat(count(replay, "rowsWritten")).as("rows written by the replay").isZero();
+        assertThat(count(replay, "batchesCommitted"))
                 .as("batches committed by the replay")
                 .isZero();
         assertThat(strings(ds, progress))
-                .as("the split's progress row after the replay")
+                .as("the progress row after the replay")
                 .isEqualTo(progressBefore);
-        assertThat(strings(ds, written))
-                .as("tuples written, after the replay")
-                .isEqualTo(writtenBefore);
+        assertThat(strings(ds, written)).as("tuples after the replay").isEqualTo(writtenBefore);
+
+        // The split finishes; then every page comes again.
+        write(out, metrics, third);
+        progressBefore = strings(ds, progress);
+        writtenBefore = strings(ds, written);
+        assertThat(progressBefore.get(0)).startsWith("[10] 10 10 true ");
+        replay.clear();
+        write(out, replay, first, second, third);
+        assertThat(count(replay, "rowsRedone")).as("rows of the replayed pages").isEqualTo(ROWS);
+        assertThat(count(replay, "rowsWritten")).as("rows written by the replay").isZero();
+        assertThat(strings(ds, progress))
+                .as("the progress row after the replay")
+                .isEqualTo(progressBefore);
+        assertThat(strings(ds, written)).as("tuples after the replay").isEqualTo(writtenBefore);
+    }
+
+    /** A new writer (as after a restore) writes the pages, then closes. */
+    private static void write(
+            ReorgSetup.Outcome out, Map<String, Object> metrics, RowBatch... pages)
+            throws Exception {
+        BackfillSinkWriter writer = new BackfillSinkWriter(out.plan, 0, metricGroup(metrics));
+        try {
+            for (RowBatch p : pages) {
+                writer.write(out.plan.operation().apply(p), null);
+            }
+        } finally {
+            writer.close();
+        }
     }
 
     /** The rows (after, upTo] of t as a reader reads them: the key and the operation's column. */
