@@ -1,11 +1,15 @@
 package dev.backfill.cli;
 
 import dev.backfill.db.Catalog;
+import dev.backfill.db.Identifiers;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.JobSpecParser;
+import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.sink.ReorgFailedException;
 
+import org.apache.flink.runtime.client.JobExecutionException;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -100,9 +104,12 @@ class ModifyColumnITCase {
                         null);
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> writers = new ArrayList<>();
+        List<Writer> work = new ArrayList<>();
         AtomicLong statements = new AtomicLong();
         for (int w = 0; w < 3; w++) {
-            Thread t = new Thread(new Writer(ds, w, w == 1, stop, statements), "writer-" + w);
+            Writer writer = new Writer(ds, w, w == 1, stop, statements);
+            work.add(writer);
+            Thread t = new Thread(writer, "writer-" + w);
             writers.add(t);
             t.start();
         }
@@ -113,6 +120,10 @@ class ModifyColumnITCase {
             for (Thread t : writers) {
                 t.join(TimeUnit.SECONDS.toMillis(30));
             }
+        }
+        for (int w = 0; w < writers.size(); w++) {
+            assertThat(writers.get(w).isAlive()).as("writer " + w + " still running").isFalse();
+            assertThat(work.get(w).errors).as("writer " + w + ": unexpected errors").isEmpty();
         }
         assertThat(statements.get()).as("statements the writers ran").isGreaterThan(100);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.READY);
@@ -158,6 +169,8 @@ class ModifyColumnITCase {
         private final boolean repeatableRead;
         private final AtomicBoolean stop;
         private final AtomicLong statements;
+        final AtomicLong serializationFailures = new AtomicLong();
+        final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
 
         Writer(
                 DataSource ds,
@@ -203,11 +216,18 @@ class ModifyColumnITCase {
                         c.commit();
                         statements.incrementAndGet();
                     } catch (SQLException e) {
-                        c.rollback(); // a serialization failure or a lost race: go on
+                        c.rollback();
+                        // Only a REPEATABLE READ writer's lost race is expected: its row changed
+                        // after its snapshot (40001). Anything else is a finding.
+                        if (repeatableRead && "40001".equals(e.getSQLState())) {
+                            serializationFailures.incrementAndGet();
+                        } else {
+                            errors.add(sql + ": " + e.getSQLState() + " " + e.getMessage());
+                        }
                     }
                 }
-            } catch (SQLException e) {
-                throw new IllegalStateException("writer " + id + " lost its connection", e);
+            } catch (SQLException | RuntimeException e) {
+                errors.add("writer " + id + " stopped: " + e);
             }
         }
     }
@@ -387,10 +407,13 @@ class ModifyColumnITCase {
 
     @Test
     void integerConverterConvertsTextStrictlyAndTheTriggerConvertsNewRows() throws Exception {
+        String ddl = " (id int PRIMARY KEY, code text)";
         DataSource ds =
                 TestingReorgs.database(
                         "mc_conv",
-                        "CREATE TABLE codes (id int PRIMARY KEY, code text)",
+                        "CREATE SCHEMA offline",
+                        "CREATE TABLE codes" + ddl,
+                        "CREATE TABLE offline.codes" + ddl,
                         "INSERT INTO codes VALUES (1, '-2147483648'), (2, '2147483647'),"
                                 + " (3, '007'), (4, NULL), (5, '+5'), (6, '9223372036854775807')",
                         "INSERT INTO codes SELECT n, n::text FROM generate_series(7, 3000) n");
@@ -400,19 +423,62 @@ class ModifyColumnITCase {
                         "codes",
                         "  column: code\n  type: bigint\n  converter: integer\n",
                         null);
-        TestingReorgs.run(spec);
-        assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
-        // Every row scanned; the one NULL needs no write (the shadow starts NULL).
-        TestingReorgs.assertExactRun(ds, spec.reorgId(), 3000, 2999);
-        assertThat(type(ds, "codes", "code")).isEqualTo("bigint");
+        ReorgSetup.Outcome out = ReorgSetup.run(spec);
+        assertThat(out.status).isEqualTo(ReorgSetup.Status.PREPARED);
+        assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state)
+                .isEqualTo(Catalog.State.WRITE_ONLY);
+        // Written while write-only, before any batch: only the trigger can fill these shadows.
+        String shadow = Identifiers.quote(out.plan.shadow().shadowName());
+        exec(
+                ds,
+                "INSERT INTO codes VALUES (3001, '-9223372036854775808'), (3002, '0042'),"
+                        + " (3003, '+17'), (3004, NULL), (3005, '-0')",
+                "UPDATE codes SET code = '-0010' WHERE id = 10",
+                "UPDATE codes SET code = NULL WHERE id = 11",
+                "UPDATE codes SET code = '4611686018427387904' WHERE id = 4",
+                "UPDATE codes SET id = 4000 WHERE id = 12",
+                "DELETE FROM codes WHERE id = 13");
+        // The expected values: an offline ALTER TABLE ... TYPE ... USING of a copy, as text.
+        exec(
+                ds,
+                "INSERT INTO offline.codes SELECT id, code FROM codes",
+                "ALTER TABLE offline.codes ALTER COLUMN code TYPE bigint USING code::bigint");
+        // Inserted or with a changed code: the trigger computed the shadow. (A key change, 12 ->
+        // 4000, leaves the code as it was, so its shadow is still the batch's to fill.)
+        String written = "id IN (4, 10, 11, 3001, 3002, 3003, 3004, 3005)";
         assertThat(
                         strings(
                                 ds,
-                                "SELECT coalesce(code::text, 'NULL') FROM codes WHERE id <= 6"
-                                        + " ORDER BY id"))
-                .containsExactly(
-                        "-2147483648", "2147483647", "7", "NULL", "5", "9223372036854775807");
-        assertThat(count(ds, "SELECT count(*) FROM codes WHERE code <> id AND id > 6")).isZero();
+                                "SELECT id || ': ' || coalesce("
+                                        + shadow
+                                        + "::text, 'NULL') FROM codes WHERE "
+                                        + written
+                                        + " EXCEPT SELECT id || ': ' || coalesce(code::text, 'NULL')"
+                                        + " FROM offline.codes WHERE "
+                                        + written))
+                .as("shadow values the trigger wrote that differ from the offline ALTER")
+                .isEmpty();
+        assertThat(count(ds, "SELECT count(*) FROM codes WHERE " + written)).isEqualTo(8);
+        assertThat(
+                        strings(
+                                ds,
+                                "SELECT coalesce("
+                                        + shadow
+                                        + "::text, 'NULL') FROM codes WHERE id = 4000"))
+                .as("the shadow of a row whose key alone changed")
+                .containsExactly("NULL");
+
+        TestingReorgs.runPrepared(out);
+        assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
+        // Nothing repaired; rows the trigger already wrote (or NULL) needed no batch write.
+        TestingReorgs.assertExactRunUnderWrites(ds, spec.reorgId());
+        assertThat(type(ds, "codes", "code")).isEqualTo("bigint");
+        String online = "SELECT id, code::text FROM codes";
+        String offline = "SELECT id, code::text FROM offline.codes";
+        assertThat(except(ds, online, offline)).as("online rows not offline").isZero();
+        assertThat(except(ds, offline, online)).as("offline rows not online").isZero();
+        assertThat(count(ds, "SELECT count(*) FROM codes"))
+                .isEqualTo(count(ds, "SELECT count(*) FROM offline.codes"));
     }
 
     // ------------------------------------------------------------------ failure, then abort
@@ -439,17 +505,34 @@ class ModifyColumnITCase {
                                 + (mode.equals("converter") ? "  converter: integer\n" : ""),
                         "  parallelism: 2\n  batch-size: 500\n  split-rows: 5000\n"
                                 + "  checkpoint-interval: 1s\n");
-        assertThatThrownBy(() -> TestingReorgs.run(spec)).isNotNull();
+        String error =
+                mode.equals("converter")
+                        ? "cannot convert column 'code' of row 12345: value '12a45' is"
+                                + " not an integer"
+                        : "cannot convert column 'code' of row 12345: value '12a45' does"
+                                + " not convert: invalid input syntax for type integer:"
+                                + " \"12a45\"";
+        // The job fails, and the cause is the sink's ReorgFailedException with the reorg's error.
+        assertThatThrownBy(() -> TestingReorgs.run(spec))
+                .isInstanceOf(JobExecutionException.class)
+                .satisfies(
+                        e -> {
+                            List<String> chain = new ArrayList<>();
+                            for (Throwable t = e; t != null; t = t.getCause()) {
+                                chain.add(t.toString());
+                            }
+                            assertThat(chain)
+                                    .as("the failed job's causes")
+                                    .contains(
+                                            ReorgFailedException.class.getName()
+                                                    + ": reorg "
+                                                    + spec.reorgId()
+                                                    + " failed: "
+                                                    + error);
+                        });
         Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
         assertThat(r.state).isEqualTo(Catalog.State.FAILED);
-        assertThat(r.error)
-                .isEqualTo(
-                        mode.equals("converter")
-                                ? "cannot convert column 'code' of row 12345: value '12a45' is"
-                                        + " not an integer"
-                                : "cannot convert column 'code' of row 12345: value '12a45' does"
-                                        + " not convert: invalid input syntax for type integer:"
-                                        + " \"12a45\"");
+        assertThat(r.error).isEqualTo(error);
         // The original column is untouched.
         assertThat(checksum(ds)).isEqualTo(rows);
         assertThat(Abort.run(spec)).isEqualTo(Abort.Outcome.ABORTED);

@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import dev.backfill.job.TestingReorgs;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -264,11 +266,16 @@ class ModifyColumnSqlITCase {
         List<String[]> read = readAll();
         try (Connection writer = ds.getConnection()) {
             writer.setAutoCommit(false);
+            long writerPid;
             try (Statement st = writer.createStatement()) {
                 st.executeUpdate(
                         "UPDATE "
                                 + ORDERS
                                 + " SET \"Amount\" = '77' WHERE \"Region\" = 'us' AND id = 1");
+                try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    writerPid = rs.getLong(1);
+                }
             }
             java.util.concurrent.CompletableFuture<Integer> batch =
                     java.util.concurrent.CompletableFuture.supplyAsync(
@@ -279,7 +286,19 @@ class ModifyColumnSqlITCase {
                                     throw new IllegalStateException(e);
                                 }
                             });
-            Thread.sleep(300);
+            // The batch's session is waiting for a lock that the writer holds (pg_blocking_pids),
+            // and it is still waiting: not merely not started yet.
+            TestingReorgs.await(
+                    "the batch's session waits for a lock held by the writer",
+                    java.time.Duration.ofSeconds(30),
+                    () ->
+                            count(
+                                            "SELECT count(*) FROM pg_stat_activity"
+                                                    + " WHERE wait_event_type = 'Lock'"
+                                                    + " AND pg_blocking_pids(pid) @> ARRAY["
+                                                    + writerPid
+                                                    + "]")
+                                    == 1);
             assertThat(batch).as("the batch waits for the row lock").isNotDone();
             writer.commit();
             // (us, 1) changed: skipped; (eu, 1), (us, 2), (ap, 1) written; (eu, 2) NULL.

@@ -297,8 +297,8 @@ class ConcurrentDmlITCase {
 
     /**
      * One writer thread: short transactions of random DML with a seeded {@link Random}. Expected
-     * application-level failures (serialization failure, deadlock, unique violation) are rolled
-     * back and counted; anything else is recorded as unexpected and stops the writer.
+     * application-level failures (serialization failure, deadlock, a new key that is taken) are
+     * rolled back and counted; anything else is recorded as unexpected and stops the writer.
      */
     static final class Writer implements Runnable {
         final String name;
@@ -319,11 +319,12 @@ class ConcurrentDmlITCase {
         final Map<Kind, Long> statements = new EnumMap<>(Kind.class);
 
         /**
-         * Rolled-back transactions by SQLSTATE and constraint. Emails are never reused, so a 23505
-         * on {@code accounts_email_unique} is not a colliding value: it is a REPEATABLE READ key
-         * update whose trigger deleted the old key's entry under its old snapshot, missed a batch's
-         * newer entry, and then collided with it (reported to the lead; counted, not asserted,
-         * because random load hits it only now and then).
+         * Rolled-back transactions by SQLSTATE and constraint: serialization failures, deadlocks,
+         * and unique violations on {@code accounts_pkey} (a random new key that another row has).
+         * Emails are never reused, so a 23505 on the index table ({@code accounts_email_unique})
+         * can only be the trigger anomaly that {@link TriggerRaceITCase} reproduces (a REPEATABLE
+         * READ writer deleting the old entry under a snapshot that misses a batch's entry): it is
+         * not rolled back and counted here but recorded as unexpected, so the test asserts zero.
          */
         final Map<String, Long> rolledBack = new TreeMap<>();
 
@@ -405,7 +406,7 @@ class ConcurrentDmlITCase {
                 String sqlState = e.getSQLState();
                 if ("40001".equals(sqlState)
                         || "40P01".equals(sqlState)
-                        || "23505".equals(sqlState)) {
+                        || ("23505".equals(sqlState) && constraint(e).equals(" accounts_pkey"))) {
                     String key = sqlState + constraint(e);
                     rolledBack.merge(key, 1L, Long::sum);
                     // The keys a rolled-back re-insert took are still free.

@@ -1,5 +1,6 @@
 package dev.backfill.job;
 
+import dev.backfill.db.Catalog;
 import dev.backfill.metrics.BackfillMetrics;
 
 import org.apache.flink.api.common.JobID;
@@ -30,8 +31,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -119,6 +122,7 @@ class MetricsITCase {
         env.setParallelism(2);
         env.enableCheckpointing(1000);
         BackfillPipeline.build(env, out.plan);
+        long started = System.nanoTime();
         JobClient job = env.executeAsync(BackfillPipeline.jobName(out.plan));
         JobID jid = job.getJobID();
 
@@ -135,13 +139,41 @@ class MetricsITCase {
                 () ->
                         gauges(jid, SOURCE, BackfillMetrics.PROGRESS_PERCENT).values().stream()
                                 .anyMatch(v -> v.doubleValue() > 0 && v.doubleValue() < 100));
-        Map<Integer, Number> remaining = gauges(jid, SOURCE, BackfillMetrics.SPLITS_REMAINING);
-        assertThat(remaining).hasSize(2);
-        assertThat(remaining.values())
-                .as("splits remaining while running, on the readers")
-                .anyMatch(v -> v.longValue() > 0);
-        assertThat(coordinatorGauge(jid, BackfillMetrics.PROGRESS_PERCENT).doubleValue())
-                .isBetween(0.0, 99.9);
+        // Paused, the catalog stops moving once the batches in flight have committed; within a
+        // refresh period (2 s) the coordinator's gauges are the reading of exactly those numbers,
+        // and within another the readers show the same reading.
+        long estimated = TestingReorgs.reorg(ds, id).rowsEstimated;
+        assertThat(estimated)
+                .as("rows_estimated (the planner's estimate after ANALYZE)")
+                .isEqualTo(ROWS);
+        Catalog.SplitCounts[] paused = new Catalog.SplitCounts[1];
+        await(
+                "the coordinator's and the readers' gauges show the paused catalog's progress",
+                () -> {
+                    Catalog.SplitCounts c1 = splitCounts(ds, id);
+                    double pct =
+                            coordinatorGauge(jid, BackfillMetrics.PROGRESS_PERCENT).doubleValue();
+                    long rem = coordinatorGauge(jid, BackfillMetrics.SPLITS_REMAINING).longValue();
+                    Map<Integer, Number> readersPct =
+                            gauges(jid, SOURCE, BackfillMetrics.PROGRESS_PERCENT);
+                    Map<Integer, Number> readersRem =
+                            gauges(jid, SOURCE, BackfillMetrics.SPLITS_REMAINING);
+                    Catalog.SplitCounts c2 = splitCounts(ds, id);
+                    paused[0] = c2;
+                    return c1.rowsScanned == c2.rowsScanned
+                            && c1.splits == c2.splits
+                            && c1.splitsDone == c2.splitsDone
+                            && pct == expectedPercent(c2, estimated)
+                            && expectedRemaining(c2, estimated).contains(rem)
+                            && readersPct.size() == 2
+                            && readersPct.values().stream().allMatch(v -> v.doubleValue() == pct)
+                            && readersRem.values().stream().allMatch(v -> v.longValue() == rem);
+                });
+        double pausedPercent = expectedPercent(paused[0], estimated);
+        assertThat(pausedPercent).as("progress while paused").isGreaterThan(0).isLessThan(100);
+        assertThat(coordinatorGauge(jid, BackfillMetrics.SPLITS_REMAINING).longValue())
+                .as("splits remaining while paused")
+                .isPositive();
 
         // The web UI's task metrics (REST) list every metric of the source vertex, per operator;
         // the coordinator's are under jm-operator-metrics.
@@ -209,14 +241,29 @@ class MetricsITCase {
         Map<Integer, Long> batches = counters(jid, WRITER, BackfillMetrics.BATCHES_COMMITTED);
         // 120 full pages, and at most one empty closing page per split.
         assertThat(sum(batches)).isBetween((long) ROWS / BATCH, (long) ROWS / BATCH + 6);
+        long runMillis = (System.nanoTime() - started) / 1_000_000;
         Map<Integer, Long> histogramCounts = new TreeMap<>();
+        double commitMillis = 0;
         for (Found f : find(jid, WRITER, BackfillMetrics.BATCH_COMMIT_MILLIS)) {
             assertThat(f.metric).isInstanceOf(Histogram.class);
             Histogram h = (Histogram) f.metric;
             histogramCounts.put(f.subtask, h.getCount());
-            assertThat(h.getStatistics().getMin()).isGreaterThanOrEqualTo(0);
+            // A subtask commits its batches one after the other, within the run: in milliseconds,
+            // they add up to at most the run's duration (not nanoseconds, not a rate).
+            double total = h.getStatistics().getMean() * h.getCount();
+            assertThat(total)
+                    .as("batchCommitMillis total of subtask " + f.subtask)
+                    .isLessThanOrEqualTo(runMillis);
+            assertThat(h.getStatistics().getMin())
+                    .as("batchCommitMillis min of subtask " + f.subtask)
+                    .isGreaterThanOrEqualTo(0)
+                    .isLessThanOrEqualTo(h.getStatistics().getMax());
+            commitMillis += total;
         }
         assertThat(histogramCounts).as("batchCommitMillis count per subtask").isEqualTo(batches);
+        assertThat(commitMillis)
+                .as("batchCommitMillis over all batches (120 commits of 500 entries take time)")
+                .isPositive();
         assertThat(gauges(jid, WRITER, BackfillMetrics.ROWS_PER_SECOND)).hasSize(2);
 
         // The enumerator learns the end from the readers' last event; its gauges show it.
@@ -230,14 +277,21 @@ class MetricsITCase {
                                         == 0
                                 && coordinatorGauge(jid, BackfillMetrics.ETA_SECONDS).longValue()
                                         == 0);
+        // Rows over a window of at least one second: never more than the table's rows.
         assertThat(coordinatorGauge(jid, BackfillMetrics.ROWS_PER_SECOND).longValue())
-                .isGreaterThanOrEqualTo(0);
-        // The readers' copies are what the enumerator last sent them while they ran.
+                .as("the coordinator's rowsPerSecond at the end")
+                .isBetween(0L, (long) ROWS);
+        // The readers' copies are what the enumerator last sent them while they ran: a reading
+        // taken after the pause, so never behind the paused one.
         for (Number v : gauges(jid, SOURCE, BackfillMetrics.PROGRESS_PERCENT).values()) {
-            assertThat(v.doubleValue()).isBetween(0.0, 100.0);
+            assertThat(v.doubleValue())
+                    .as("a reader's last progressPercent")
+                    .isBetween(pausedPercent, 100.0);
         }
-        for (Number v : gauges(jid, SOURCE, BackfillMetrics.ETA_SECONDS).values()) {
-            assertThat(v.longValue()).isGreaterThanOrEqualTo(-1);
+        for (Number v : gauges(jid, SOURCE, BackfillMetrics.SPLITS_REMAINING).values()) {
+            assertThat(v.longValue())
+                    .as("a reader's last splitsRemaining")
+                    .isBetween(0L, Collections.max(expectedRemaining(paused[0], estimated)));
         }
     }
 
@@ -291,6 +345,31 @@ class MetricsITCase {
     private static void await(String what, java.util.concurrent.Callable<Boolean> condition)
             throws Exception {
         TestingReorgs.await(what, TIMEOUT, condition);
+    }
+
+    private static Catalog.SplitCounts splitCounts(DataSource ds, String id) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            return Catalog.splitCounts(c, id);
+        }
+    }
+
+    /** progressPercent of a reading of these counts while not complete (ReorgProgress's rule). */
+    private static double expectedPercent(Catalog.SplitCounts c, long estimated) {
+        return Math.floor(Math.min(99.9, 100.0 * c.rowsScanned / estimated) * 10) / 10;
+    }
+
+    /**
+     * splitsRemaining of a reading of these counts: the splits cut and not done, plus, when the
+     * splitter has not cut the last split yet, the estimate of those still to cut.
+     */
+    private static List<Long> expectedRemaining(Catalog.SplitCounts c, long estimated) {
+        long cutNotDone = c.splits - c.splitsDone;
+        long toCut =
+                Math.max(
+                        1,
+                        (Math.max(0, estimated - c.splits * SPLIT_ROWS) + SPLIT_ROWS - 1)
+                                / SPLIT_ROWS);
+        return List.of(cutNotDone, cutNotDone + toCut);
     }
 
     private static long scanned(DataSource ds, String id) throws Exception {

@@ -75,6 +75,18 @@ public final class TestingReorgs {
         return out;
     }
 
+    /**
+     * Runs the Flink job of a reorg that {@link ReorgSetup#run} has already prepared (so that a
+     * test can write rows while it is write-only, before any batch).
+     */
+    public static void runPrepared(ReorgSetup.Outcome out) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(out.plan.spec().tuning().parallelism());
+        env.enableCheckpointing(out.plan.spec().tuning().checkpointInterval().toMillis());
+        BackfillPipeline.build(env, out.plan);
+        env.execute(BackfillPipeline.jobName(out.plan));
+    }
+
     public static Catalog.Reorg reorg(DataSource ds, String id) throws SQLException {
         try (Connection c = ds.getConnection()) {
             return Catalog.find(c, id).orElseThrow();

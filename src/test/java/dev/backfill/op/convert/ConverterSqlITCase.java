@@ -33,11 +33,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  *
  * <p>Each table names a converter configuration, the old column's type and its values, each with
  * what the Java converter gives for it: the new value's text, or {@code ! reason}. For a value that
- * converts, the SQL counterpart is evaluated over the value cast to the old type, {@code SELECT
- * CAST(<java output> AS <new type>) IS NOT DISTINCT FROM CAST((expr) AS <new type>) FROM (SELECT
- * CAST(<value> AS <old type>) AS "c") AS t}, in each of the {@link #SESSIONS}: it must be true. A
- * value of a non-text old type is first checked to be that type's text form (what the Java backfill
- * reads from the column).
+ * converts, the SQL counterpart is evaluated over the value cast to the old type and the two are
+ * compared by their text in the session, {@code SELECT CAST(CAST(<java output> AS <new type>) AS
+ * text) IS NOT DISTINCT FROM CAST(CAST((expr) AS <new type>) AS text) FROM (SELECT CAST(<value> AS
+ * <old type>) AS "c") AS t}, in each of the {@link #SESSIONS}: it must be true (equality of the
+ * type would take numeric 1.0 for 1.000 and jsonb 1.0 for 1). A value of a non-text old type is
+ * first checked to be that type's text form (what the Java backfill reads from the column).
  *
  * <p>Table rows are {@code value | expected}; {@code NULL} is SQL NULL and a value in backticks is
  * taken verbatim (for the empty string and surrounding spaces).
@@ -1021,6 +1022,30 @@ class ConverterSqlITCase {
                 .isNotNull();
     }
 
+    /**
+     * The comparison is by representation: a numeric of another scale and a jsonb number written
+     * otherwise are caught, though the type's equality calls them equal.
+     */
+    @Test
+    void anotherScaleOrNumberFormatIsCaught() throws SQLException {
+        Table numeric = new Table("numeric", "numeric", "text");
+        Table jsonb = new Table("jsonb", "jsonb", "text");
+        for (int i = 0; i < SESSIONS.size(); i++) {
+            assertThat(evaluate(i, numeric, "CAST('1.000' AS numeric)", "1.0", "1.0"))
+                    .as("numeric 1.000 for Java's 1.0 in session %s", SESSIONS.get(i).name)
+                    .isEqualTo("1.000");
+            assertThat(evaluate(i, numeric, "CAST('1.0' AS numeric)", "1.0", "1.0"))
+                    .as("numeric 1.0 for Java's 1.0 in session %s", SESSIONS.get(i).name)
+                    .isNull();
+            assertThat(evaluate(i, jsonb, "CAST('1' AS jsonb)", "1.0", "1.0"))
+                    .as("jsonb 1 for Java's 1.0 in session %s", SESSIONS.get(i).name)
+                    .isEqualTo("1");
+            assertThat(evaluate(i, jsonb, "CAST('{\"a\": 1.0}' AS jsonb)", "{\"a\": 1.00}", "x"))
+                    .as("jsonb {\"a\": 1.0} for Java's 1.00 in session %s", SESSIONS.get(i).name)
+                    .isEqualTo("{\"a\": 1.0}");
+        }
+    }
+
     private static void check(Table table, Row row) throws SQLException {
         if (row.value != null && !table.oldType.equals("text")) {
             assertThat(oldText(table.oldType, row.value))
@@ -1076,14 +1101,16 @@ class ConverterSqlITCase {
             throws SQLException {
         Session session = SESSIONS.get(i);
         String newType = table.converter().targetType();
+        // Compared by representation in this session: both sides as the new type, then as text,
+        // so that 1.0 and 1.000 (numeric), or 1.0 and 1 (jsonb), differ as they do when stored.
         String query =
-                "SELECT CAST(%J AS "
+                "SELECT CAST(CAST(%J AS "
                         + newType
-                        + ") IS NOT DISTINCT FROM CAST(("
+                        + ") AS text) IS NOT DISTINCT FROM CAST(CAST(("
                         + expr
                         + ") AS "
                         + newType
-                        + "), CAST(CAST(("
+                        + ") AS text), CAST(CAST(("
                         + expr
                         + ") AS "
                         + newType
