@@ -135,9 +135,18 @@ public final class Abort {
                             List.of(),
                             spec.addIndex().unique(),
                             spec.reorgId());
-            return SqlBuilder.dropAll(index);
+            return concat(
+                    SqlBuilder.dropPartitionGuards(spec.reorgId()), SqlBuilder.dropAll(index));
         }
-        return SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId());
+        return concat(
+                SqlBuilder.dropPartitionGuards(spec.reorgId()),
+                SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     /**
