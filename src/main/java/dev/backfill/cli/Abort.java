@@ -24,10 +24,12 @@ import java.util.List;
  * {@code failed} and {@code ready} included, like TiDB's rollback of a cancelled DDL job. It first
  * marks the reorg {@code aborted}, so that a running Flink job sees it and stops within seconds,
  * then drops what the reorg added in one short DDL transaction under {@code lock_timeout}
- * (retried): for add-index the triggers, their functions and the index table; for modify-column the
- * trigger, its function, the NOT NULL check and the shadow column with the indexes rebuilt on it.
- * Then it removes the reorg's split rows. Afterwards the table's definition and data are exactly as
- * before the reorg. The reorg's catalog row stays, {@code aborted}, as a record.
+ * (retried): for add-index the event triggers and leaf TRUNCATE triggers of a partitioned table
+ * first (so that the other drops do not set them off), then the triggers, their functions and the
+ * index table; for modify-column the trigger, its function, the NOT NULL check and the shadow
+ * column with the indexes rebuilt on it. Then it removes the reorg's split rows. Afterwards the
+ * table's definition and data are exactly as before the reorg. The reorg's catalog row stays,
+ * {@code aborted}, as a record.
  */
 public final class Abort {
     private static final Logger LOG = LoggerFactory.getLogger(Abort.class);
