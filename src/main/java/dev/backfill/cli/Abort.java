@@ -26,11 +26,12 @@ import java.util.List;
  * Catalog#abort}), which the finalizer's publish and the cut-over take too, so that exactly one of
  * them wins; when the reorg turned public first, abort drops nothing and says so. A running Flink
  * job sees {@code aborted} and stops within seconds. Then abort drops what the reorg added in one
- * short DDL transaction under {@code lock_timeout} (retried): for add-index the triggers, their
- * functions and the index table; for modify-column the trigger, its function, the NOT NULL check
- * and the shadow column with the indexes rebuilt on it. Then it removes the reorg's split rows.
- * Afterwards the table's definition and data are exactly as before the reorg. The reorg's catalog
- * row stays, {@code aborted}, as a record.
+ * short DDL transaction under {@code lock_timeout} (retried): for add-index the event triggers and
+ * leaf TRUNCATE triggers of a partitioned table first (so that the other drops do not set them
+ * off), then the triggers, their functions and the index table; for modify-column the trigger, its
+ * function, the NOT NULL check and the shadow column with the indexes rebuilt on it. Then it
+ * removes the reorg's split rows. Afterwards the table's definition and data are exactly as before
+ * the reorg. The reorg's catalog row stays, {@code aborted}, as a record.
  */
 public final class Abort {
     private static final Logger LOG = LoggerFactory.getLogger(Abort.class);
@@ -154,9 +155,18 @@ public final class Abort {
                             List.of(),
                             spec.addIndex().unique(),
                             spec.reorgId());
-            return SqlBuilder.dropAll(index);
+            return concat(
+                    SqlBuilder.dropPartitionGuards(spec.reorgId()), SqlBuilder.dropAll(index));
         }
-        return SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId());
+        return concat(
+                SqlBuilder.dropPartitionGuards(spec.reorgId()),
+                SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     /**

@@ -186,6 +186,21 @@ public final class Plan {
         for (String sql : triggers) {
             out.println(sql + ";");
         }
+        if (plan.isModifyColumn()) {
+            out.println(SqlBuilder.enableAlwaysShadowTrigger(plan.shadow()) + ";");
+        } else {
+            for (String sql : SqlBuilder.enableAlwaysTriggers(plan.index())) {
+                out.println(sql + ";");
+            }
+            if (table.partitioned()) {
+                out.println(
+                        "-- partition guards (leaf TRUNCATE triggers, event triggers; need a"
+                                + " superuser)");
+                for (String sql : SqlBuilder.createPartitionGuards(plan.index())) {
+                    out.println(sql + ";");
+                }
+            }
+        }
 
         // The splits, as the enumerator would cut them now.
         KeyRangeSplitter splitter =

@@ -27,6 +27,7 @@ public final class IndexTable implements Serializable {
     private final List<Column> indexed;
     private final boolean unique;
     private final String objectPrefix;
+    private final String reorgId;
 
     public IndexTable(
             TableInfo table, String name, List<Column> indexed, boolean unique, String reorgId) {
@@ -35,6 +36,7 @@ public final class IndexTable implements Serializable {
         this.indexed = List.copyOf(indexed);
         this.unique = unique;
         this.objectPrefix = objectPrefix(reorgId);
+        this.reorgId = reorgId;
     }
 
     /**
@@ -141,6 +143,54 @@ public final class IndexTable implements Serializable {
 
     public String truncateTrigger() {
         return objectPrefix + "_trunc";
+    }
+
+    /** The reorg that builds this index table. */
+    public String reorgId() {
+        return reorgId;
+    }
+
+    /**
+     * The {@code AFTER TRUNCATE} statement trigger on every leaf partition of a partitioned table
+     * (PostgreSQL does not clone statement triggers to partitions, and a TRUNCATE of one partition
+     * does not fire the parent's).
+     */
+    public String truncateLeafTrigger() {
+        return objectPrefix + "_trunc_leaf";
+    }
+
+    /** The function of {@link #truncateLeafTrigger()}, in schema {@code backfill}. */
+    public String truncateLeafFunction() {
+        return objectPrefix + "_truncate_leaf";
+    }
+
+    /**
+     * The function, in schema {@code backfill}, that brings the leaf partitions in line with the
+     * index table after partition DDL (ATTACH, CREATE ... PARTITION OF, DETACH).
+     */
+    public String partitionsFunction() {
+        return objectPrefix + "_partitions";
+    }
+
+    /**
+     * The {@code ddl_command_end} event trigger (and its function, in schema {@code backfill}) that
+     * calls {@link #partitionsFunction()} after ALTER TABLE and CREATE TABLE.
+     */
+    public String ddlEventTrigger() {
+        return objectPrefix + "_ddl";
+    }
+
+    /**
+     * The {@code sql_drop} event trigger (and its function, in schema {@code backfill}) that
+     * refuses a DROP of a leaf partition and drops the index table with its table.
+     */
+    public String dropEventTrigger() {
+        return objectPrefix + "_drop";
+    }
+
+    /** The transaction-local setting that stops the guards from reacting to their own DDL. */
+    public String busySetting() {
+        return "backfill." + objectPrefix + "_busy";
     }
 
     /** The prefix of a reorg's trigger and function names. */

@@ -166,6 +166,43 @@ public final class Prepare {
             for (String sql : SqlBuilder.createTriggers(plan.index())) {
                 st.execute(sql);
             }
+            for (String sql : SqlBuilder.enableAlwaysTriggers(plan.index())) {
+                st.execute(sql);
+            }
+            if (plan.table().partitioned()) {
+                createPartitionGuards(st, plan.index());
+            }
+        }
+    }
+
+    /**
+     * The leaf TRUNCATE triggers and the event triggers that keep a global index exact under
+     * partition DDL ({@link SqlBuilder#createPartitionGuards}). Event triggers need a superuser;
+     * without them ATTACH, DETACH and DROP of a partition would silently bypass the index, so
+     * prepare refuses the table instead.
+     */
+    private static void createPartitionGuards(Statement st, IndexTable index) throws SQLException {
+        for (String sql : SqlBuilder.createPartitionGuards(index)) {
+            try {
+                st.execute(sql);
+            } catch (SQLException e) {
+                if ("42501".equals(e.getSQLState()) && sql.startsWith("CREATE EVENT TRIGGER")) {
+                    throw new TableInfo.TableException(
+                            "add-index on the partitioned table "
+                                    + index.table().displayName()
+                                    + " needs a superuser: it creates event triggers ("
+                                    + index.ddlEventTrigger()
+                                    + ", "
+                                    + index.dropEventTrigger()
+                                    + ") that keep the global index "
+                                    + index.displayName()
+                                    + " exact under ATTACH, DETACH and DROP of partitions, and"
+                                    + " PostgreSQL lets only superusers create them ("
+                                    + e.getMessage()
+                                    + "); run the reorg as a superuser");
+                }
+                throw e;
+            }
         }
     }
 
@@ -198,6 +235,7 @@ public final class Prepare {
             for (String sql : SqlBuilder.createShadowTrigger(sc, plan.converter() != null)) {
                 st.execute(sql);
             }
+            st.execute(SqlBuilder.enableAlwaysShadowTrigger(sc));
         }
         // In the same transaction, so that a refusal leaves nothing behind.
         TriggerOrder.check(c, sc, "modify-column prepare of reorg " + plan.reorgId());

@@ -692,6 +692,396 @@ public final class SqlBuilder {
         return out;
     }
 
+    // ---------------------------------------------------------------- partition DDL and replicas
+
+    /**
+     * {@code ALTER TABLE t ENABLE ALWAYS TRIGGER ...} for every trigger of {@link #createTriggers}:
+     * they fire under {@code session_replication_role = replica} too (how logical replication
+     * applies changes), and PostgreSQL passes the setting on to the partitions' clones, also of
+     * partitions attached later. Run by prepare right after {@link #createTriggers}.
+     */
+    public static List<String> enableAlwaysTriggers(IndexTable index) {
+        List<String> out = new ArrayList<>();
+        for (String trg :
+                List.of(
+                        index.insertTrigger(),
+                        index.updateTrigger(),
+                        index.deleteTrigger(),
+                        index.truncateTrigger())) {
+            out.add(enableAlways(index.table(), trg));
+        }
+        return out;
+    }
+
+    /**
+     * {@code ALTER TABLE t ENABLE ALWAYS TRIGGER} for the modify-column shadow trigger: it fires
+     * under {@code session_replication_role = replica} too. Run by prepare right after {@link
+     * #createShadowTrigger}.
+     */
+    public static String enableAlwaysShadowTrigger(ShadowColumn sc) {
+        return enableAlways(sc.table(), sc.trigger());
+    }
+
+    private static String enableAlways(TableInfo t, String trigger) {
+        return "ALTER TABLE "
+                + t.quotedName()
+                + " ENABLE ALWAYS TRIGGER "
+                + Identifiers.quote(trigger);
+    }
+
+    /**
+     * What keeps a global index (the index table of a partitioned table) exact under partition DDL,
+     * run by prepare after {@link #createTriggers} and {@link #enableAlwaysTriggers}:
+     *
+     * <ul>
+     *   <li>an {@code AFTER TRUNCATE} statement trigger on every leaf partition, which deletes the
+     *       entries that satisfy the leaf's partition constraint ({@code
+     *       pg_get_partition_constraintdef}, read when it fires, so a default partition's is
+     *       current). The constraint names only partition key columns, which the primary key, and
+     *       so the index table, contains at every level;
+     *   <li>{@code backfill.<prefix>_partitions(fill)}, which installs that trigger on every leaf
+     *       that lacks it (with {@code fill}, i.e. after ATTACH or CREATE ... PARTITION OF, first
+     *       inserting the leaf's rows' entries; a duplicate on a unique index refuses the DDL,
+     *       naming the index and both keys), and for a table that carries the trigger but is no
+     *       longer a leaf (DETACH) deletes its rows' entries, or refuses while the reorg is not yet
+     *       public (its batches still read that table);
+     *   <li>a {@code ddl_command_end} event trigger on ALTER TABLE and CREATE TABLE that calls it,
+     *       and a {@code sql_drop} event trigger that refuses a DROP of a leaf partition (its rows
+     *       are gone by then; DETACH first) and drops the index table with its table.
+     * </ul>
+     *
+     * All of them fire under {@code session_replication_role = replica} too. Creating an event
+     * trigger needs a superuser: prepare refuses a partitioned table otherwise. The last statement
+     * installs the leaf triggers (without filling: the backfill does that).
+     */
+    public static List<String> createPartitionGuards(IndexTable index) {
+        TableInfo t = index.table();
+        List<Column> key = t.keyColumns();
+        List<String> entry = names(index.entryColumns());
+        String idxLit = Identifiers.literal(index.quotedName());
+        String busy = Identifiers.literal(index.busySetting());
+        String rootTrigger = Identifiers.literal(index.insertTrigger());
+        String leafTrigger = Identifiers.literal(index.truncateLeafTrigger());
+        String reorg = Identifiers.literal(index.reorgId());
+        String leafFn = Identifiers.qualified("backfill", index.truncateLeafFunction());
+        String partitionsFn = Identifiers.qualified("backfill", index.partitionsFunction());
+        String ddlFn = Identifiers.qualified("backfill", index.ddlEventTrigger());
+        String dropFn = Identifiers.qualified("backfill", index.dropEventTrigger());
+        String findRoot =
+                "  SELECT tgrelid INTO root FROM pg_trigger WHERE tgname = "
+                        + rootTrigger
+                        + " AND tgparentid = 0;\n";
+
+        String truncateLeaf =
+                "DECLARE\n  def text := pg_get_partition_constraintdef(TG_RELID);\nBEGIN\n"
+                        + "  IF def IS NULL THEN\n"
+                        // No constraint: the only partition, a default one, holds every row.
+                        + "    IF NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = TG_RELID)"
+                        + " THEN\n      RETURN NULL;\n    END IF;\n    def := 'true';\n  END IF;\n"
+                        + "  EXECUTE format('DELETE FROM %s WHERE %s', "
+                        + idxLit
+                        + ", def);\n  RETURN NULL;\nEND\n";
+
+        String keyMatch =
+                key.stream()
+                        .map(
+                                k ->
+                                        "i."
+                                                + Identifiers.quote(k.name())
+                                                + " = d."
+                                                + Identifiers.quote(k.name()))
+                        .collect(java.util.stream.Collectors.joining(" AND "));
+        String deleteGone =
+                formatTemplate("DELETE FROM \u0002 i USING ONLY \u0001 d WHERE " + keyMatch);
+        String fill =
+                formatTemplate(
+                        "INSERT INTO \u0002 ("
+                                + Identifiers.list(null, entry)
+                                + ") SELECT "
+                                + Identifiers.list(null, entry)
+                                + " FROM ONLY \u0001");
+        String partitions =
+                "DECLARE\n  root oid;\n  idx regclass := to_regclass("
+                        + idxLit
+                        + ");\n  st text;\n  r record;\n  dup record;\nBEGIN\n"
+                        + "  IF current_setting("
+                        + busy
+                        + ", true) = 'on' THEN\n    RETURN;\n  END IF;\n"
+                        + findRoot
+                        + "  IF root IS NULL OR idx IS NULL THEN\n    RETURN;\n  END IF;\n"
+                        + "  PERFORM set_config("
+                        + busy
+                        + ", 'on', true);\n"
+                        // Tables that carry the leaf trigger but are no longer leaves: detached.
+                        + "  FOR r IN SELECT g.tgrelid::regclass AS rel, "
+                        + QUALIFIED_NAME
+                        + " AS qn FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE g.tgname = "
+                        + leafTrigger
+                        + " AND g.tgrelid NOT IN (SELECT relid FROM pg_partition_tree(root)"
+                        + " WHERE isleaf) LOOP\n"
+                        + "    SELECT state INTO st FROM backfill.reorgs WHERE id = "
+                        + reorg
+                        + ";\n"
+                        + "    IF st IS DISTINCT FROM 'public' THEN\n"
+                        + "      RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format("
+                        + Identifiers.literal(
+                                "DETACH of partition %s from "
+                                        + escapePercent(t.displayName())
+                                        + " is refused: reorg "
+                                        + escapePercent(index.reorgId())
+                                        + " is still building the global index "
+                                        + escapePercent(index.displayName())
+                                        + " (state %s), and its batches read that partition;"
+                                        + " detach it after the reorg is public, or abort the"
+                                        + " reorg first")
+                        + ", r.qn, coalesce(st, 'unknown'));\n"
+                        + "    END IF;\n"
+                        + "    EXECUTE format("
+                        + Identifiers.literal(deleteGone)
+                        + ", r.rel, idx);\n"
+                        + "    EXECUTE format('DROP TRIGGER %I ON %s', "
+                        + leafTrigger
+                        + ", r.rel);\n"
+                        + "  END LOOP;\n"
+                        // Leaves without the trigger: attached or created since.
+                        + "  FOR r IN SELECT t.relid::regclass AS rel, "
+                        + QUALIFIED_NAME
+                        + " AS qn FROM pg_partition_tree(root) t JOIN pg_class c ON c.oid = t.relid"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE t.isleaf AND NOT EXISTS (SELECT 1 FROM pg_trigger g"
+                        + " WHERE g.tgrelid = t.relid AND g.tgname = "
+                        + leafTrigger
+                        + ") LOOP\n"
+                        + "    IF fill THEN\n      BEGIN\n        EXECUTE format("
+                        + Identifiers.literal(fill)
+                        + ", r.rel, idx);\n"
+                        + "      EXCEPTION WHEN unique_violation THEN\n"
+                        + (index.unique()
+                                ? "        EXECUTE format("
+                                        + Identifiers.literal(attachDuplicate(index))
+                                        + ", r.rel, idx) INTO dup;\n"
+                                        + "        IF dup.v IS NULL THEN\n          RAISE;\n"
+                                        + "        END IF;\n"
+                                        + "        RAISE EXCEPTION USING ERRCODE = '23505',"
+                                        + " MESSAGE = format("
+                                        + Identifiers.literal(
+                                                "cannot attach %s to "
+                                                        + escapePercent(t.displayName())
+                                                        + ": duplicate entry %L for key %L (rows"
+                                                        + " %s and %s); the global index "
+                                                        + escapePercent(index.displayName())
+                                                        + " is unique: change one of the two"
+                                                        + " values, then attach again")
+                                        + ", r.qn, dup.v, "
+                                        + Identifiers.literal(index.name())
+                                        + ", dup.a, dup.b);\n"
+                                : "        RAISE;\n")
+                        + "      END;\n    END IF;\n"
+                        + "    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s"
+                        + " FOR EACH STATEMENT EXECUTE FUNCTION %s()', "
+                        + leafTrigger
+                        + ", r.rel, "
+                        + Identifiers.literal(leafFn)
+                        + ");\n"
+                        + "    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', r.rel, "
+                        + leafTrigger
+                        + ");\n"
+                        + "  END LOOP;\n"
+                        + "  PERFORM set_config("
+                        + busy
+                        + ", 'off', true);\nEND\n";
+
+        // Only after a command on the table or one of its partitions: an unrelated ALTER TABLE
+        // must neither pay for nor be refused by this table's guards.
+        String ddl =
+                "DECLARE\n  root oid;\nBEGIN\n"
+                        + findRoot
+                        + "  IF root IS NOT NULL AND EXISTS (SELECT 1"
+                        + " FROM pg_event_trigger_ddl_commands() c WHERE c.objid IN"
+                        + " (SELECT relid FROM pg_partition_tree(root))) THEN\n"
+                        + "    PERFORM "
+                        + partitionsFn
+                        + "(true);\n  END IF;\nEND\n";
+
+        String drop =
+                "DECLARE\n  root oid;\n  r record;\nBEGIN\n"
+                        + "  IF current_setting("
+                        + busy
+                        + ", true) = 'on' THEN\n    RETURN;\n  END IF;\n"
+                        + findRoot
+                        + "  IF root IS NULL THEN\n"
+                        // The table itself was dropped: its global index goes with it.
+                        + "    IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() g"
+                        + " JOIN pg_event_trigger_dropped_objects() d ON d.object_type = 'table'"
+                        + " AND g.object_identity = "
+                        + rootTrigger
+                        + " || ' on ' || d.object_identity WHERE g.object_type = 'trigger') THEN\n"
+                        + "      PERFORM set_config("
+                        + busy
+                        + ", 'on', true);\n"
+                        + "      EXECUTE format('DROP TABLE IF EXISTS %s', "
+                        + idxLit
+                        + ");\n"
+                        + "      PERFORM set_config("
+                        + busy
+                        + ", 'off', true);\n"
+                        + "    END IF;\n    RETURN;\n  END IF;\n"
+                        + "  FOR r IN SELECT substr(object_identity, length("
+                        + leafTrigger
+                        + ") + 5) AS rel FROM pg_event_trigger_dropped_objects()"
+                        + " WHERE object_type = 'trigger' AND starts_with(object_identity, "
+                        + leafTrigger
+                        + " || ' on ') LOOP\n"
+                        + "    RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format("
+                        + Identifiers.literal(
+                                "DROP of partition %s of "
+                                        + escapePercent(t.displayName())
+                                        + " is refused: the global index "
+                                        + escapePercent(index.displayName())
+                                        + " (reorg "
+                                        + escapePercent(index.reorgId())
+                                        + ") holds entries for its rows; detach it first (ALTER"
+                                        + " TABLE <its parent> DETACH PARTITION %s, which removes"
+                                        + " its entries), then drop it")
+                        + ", r.rel, r.rel);\n"
+                        + "  END LOOP;\nEND\n";
+
+        for (String body : List.of(truncateLeaf, partitions, ddl, drop)) {
+            if (body.contains(BODY_TAG)) {
+                throw new IllegalArgumentException("a name contains " + BODY_TAG);
+            }
+        }
+        List<String> out = new ArrayList<>();
+        out.add(plpgsql(leafFn + "() RETURNS trigger", truncateLeaf));
+        out.add(plpgsql(partitionsFn + "(fill boolean) RETURNS void", partitions));
+        out.add(plpgsql(ddlFn + "() RETURNS event_trigger", ddl));
+        out.add(plpgsql(dropFn + "() RETURNS event_trigger", drop));
+        // Install the leaf triggers before the event triggers exist, so that their own ALTER
+        // TABLE statements do not call back.
+        out.add("SELECT " + partitionsFn + "(false)");
+        out.add(
+                "CREATE EVENT TRIGGER "
+                        + Identifiers.quote(index.ddlEventTrigger())
+                        + " ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')"
+                        + " EXECUTE FUNCTION "
+                        + ddlFn
+                        + "()");
+        out.add(
+                "CREATE EVENT TRIGGER "
+                        + Identifiers.quote(index.dropEventTrigger())
+                        + " ON sql_drop EXECUTE FUNCTION "
+                        + dropFn
+                        + "()");
+        out.add(
+                "ALTER EVENT TRIGGER "
+                        + Identifiers.quote(index.ddlEventTrigger())
+                        + " ENABLE ALWAYS");
+        out.add(
+                "ALTER EVENT TRIGGER "
+                        + Identifiers.quote(index.dropEventTrigger())
+                        + " ENABLE ALWAYS");
+        return out;
+    }
+
+    /**
+     * Drops what {@link #createPartitionGuards} added, event triggers first (so that the other
+     * drops do not call them), each statement idempotent: run by abort before {@link #dropAll} or
+     * {@link #dropDetached}, also for a table that is not partitioned (then it finds nothing).
+     */
+    public static List<String> dropPartitionGuards(String reorgId) {
+        String prefix = IndexTable.objectPrefix(reorgId);
+        String leafTrigger = prefix + "_trunc_leaf";
+        List<String> out = new ArrayList<>();
+        out.add("DROP EVENT TRIGGER IF EXISTS " + Identifiers.quote(prefix + "_ddl"));
+        out.add("DROP EVENT TRIGGER IF EXISTS " + Identifiers.quote(prefix + "_drop"));
+        String body =
+                "DECLARE\n  r record;\nBEGIN\n"
+                        + "  FOR r IN SELECT tgrelid::regclass AS rel FROM pg_trigger WHERE tgname = "
+                        + Identifiers.literal(leafTrigger)
+                        + " LOOP\n    EXECUTE format('DROP TRIGGER %I ON %s', "
+                        + Identifiers.literal(leafTrigger)
+                        + ", r.rel);\n  END LOOP;\nEND\n";
+        out.add("DO " + BODY_TAG + "\n" + body + BODY_TAG);
+        out.add(dropFunction(prefix + "_ddl", ""));
+        out.add(dropFunction(prefix + "_drop", ""));
+        out.add(dropFunction(prefix + "_partitions", "boolean"));
+        out.add(dropFunction(prefix + "_truncate_leaf", ""));
+        return out;
+    }
+
+    private static String dropFunction(String name, String args) {
+        return "DROP FUNCTION IF EXISTS "
+                + Identifiers.qualified("backfill", name)
+                + "("
+                + args
+                + ")";
+    }
+
+    /** {@code CREATE FUNCTION <signature> LANGUAGE plpgsql AS <body>}. */
+    private static String plpgsql(String signature, String body) {
+        return "CREATE FUNCTION "
+                + signature
+                + " LANGUAGE plpgsql AS "
+                + BODY_TAG
+                + "\n"
+                + body
+                + BODY_TAG;
+    }
+
+    /** {@code schema.name} of pg_class {@code c} in pg_namespace {@code n}, quoted as needed. */
+    private static final String QUALIFIED_NAME = "format('%I.%I', n.nspname, c.relname)";
+
+    private static String escapePercent(String s) {
+        return s.replace("%", "%%");
+    }
+
+    /**
+     * A query for PL/pgSQL's {@code format()}: {@code %} escaped, then {@code \u0001} → the leaf
+     * ({@code %1$s}) and {@code \u0002} → the index table ({@code %2$s}).
+     */
+    private static String formatTemplate(String sql) {
+        return sql.replace("%", "%%").replace("\u0001", "%1$s").replace("\u0002", "%2$s");
+    }
+
+    /**
+     * For an ATTACH refused by a unique violation: one row {@code (v, a, b)}, the values as text
+     * and the two keys, of a row of the leaf whose non-NULL values an entry already has, or of two
+     * rows of the leaf with the same values. A {@link #formatTemplate}.
+     */
+    private static String attachDuplicate(IndexTable index) {
+        List<Column> key = index.table().keyColumns();
+        List<String> vals = index.indexedNames();
+        String eq =
+                vals.stream()
+                        .map(v -> "n." + Identifiers.quote(v) + " = o." + Identifiers.quote(v))
+                        .collect(java.util.stream.Collectors.joining(" AND "));
+        String v = tuple("n", vals) + "::text";
+        String select =
+                "SELECT "
+                        + v
+                        + " AS v, "
+                        + keyTextExpr("n", key)
+                        + " AS a, "
+                        + keyTextExpr("o", key)
+                        + " AS b FROM ONLY \u0001 n JOIN ";
+        return formatTemplate(
+                "SELECT * FROM ("
+                        + select
+                        + "\u0002 o ON "
+                        + eq
+                        + " UNION ALL "
+                        + select
+                        + "ONLY \u0001 o ON "
+                        + eq
+                        + " AND "
+                        + keyTuple("o", key)
+                        + " > "
+                        + keyTuple("n", key)
+                        + ") d LIMIT 1");
+    }
+
     // ---------------------------------------------------------------- modify-column (#4)
 
     /**
