@@ -6,6 +6,11 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Opens connections for a reorg. Always through a {@link PGSimpleDataSource}: {@code DriverManager}
@@ -24,20 +29,61 @@ public final class Connections {
 
     /**
      * The session settings under which Backfill's text forms are exact and stable: ISO dates, UTC,
-     * round-trip floats, hex bytea, C money, and the default interval and XML forms. Sent in the
-     * start-up packet ({@code options}), after any options of the user's URL, so they win.
+     * round-trip floats, hex bytea, C money, and the default interval and XML forms. Name and value
+     * as {@code SET} takes them.
+     */
+    public static final Map<String, String> CANONICAL = canonical();
+
+    private static Map<String, String> canonical() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("DateStyle", "ISO, YMD");
+        m.put("IntervalStyle", "postgres");
+        m.put("TimeZone", "UTC");
+        m.put("extra_float_digits", "3");
+        m.put("bytea_output", "hex");
+        m.put("lc_monetary", "C");
+        m.put("xmloption", "content");
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * {@link #CANONICAL} as start-up options ({@code -c name=value}, values without spaces), sent
+     * after any options of the user's URL, so they win over them and over the server's, database's
+     * and role's defaults. pgjdbc sends its own {@code TimeZone} (the JVM's) in the start-up packet
+     * too, which PostgreSQL applies after the options: {@link CanonicalDataSource} sets it again.
      */
     public static final String CANONICAL_SETTINGS =
-            "-c DateStyle=ISO,YMD -c IntervalStyle=postgres -c TimeZone=UTC"
-                    + " -c extra_float_digits=3 -c bytea_output=hex -c lc_monetary=C"
-                    + " -c xmloption=content";
+            CANONICAL.entrySet().stream()
+                    .map(e -> "-c " + e.getKey() + "=" + e.getValue().replace(" ", ""))
+                    .collect(Collectors.joining(" "));
+
+    /**
+     * A {@link PGSimpleDataSource} whose connections are in {@link #CANONICAL} settings from the
+     * start: the start-up options, then {@code SET TimeZone} over the JVM's zone that pgjdbc sends
+     * (a TaskManager's JVM may run in any zone).
+     */
+    public static final class CanonicalDataSource extends PGSimpleDataSource {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            Connection c = super.getConnection(user, password);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TimeZone = " + Identifiers.literal(CANONICAL.get("TimeZone")));
+            } catch (SQLException e) {
+                closeQuietly(c);
+                throw e;
+            }
+            return c;
+        }
+    }
 
     public static PGSimpleDataSource dataSource(DatabaseSpec db, String reorgId) {
         if (db.isEmbedded()) {
             throw new IllegalStateException(
                     "the embedded database must be started and its URL resolved before connecting");
         }
-        PGSimpleDataSource ds = new PGSimpleDataSource();
+        PGSimpleDataSource ds = new CanonicalDataSource();
         ds.setURL(db.url());
         if (db.user() != null) {
             ds.setUser(db.user());

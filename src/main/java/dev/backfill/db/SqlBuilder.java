@@ -33,6 +33,23 @@ public final class SqlBuilder {
     // ---------------------------------------------------------------- key ranges and scans
 
     /** {@code (t."k1", t."k2")} or {@code t."k1"} for a single column. */
+    /**
+     * {@code SET DateStyle = 'ISO, YMD' SET ...}: a function's {@link Connections#CANONICAL}
+     * settings, so that the expression it evaluates gives the value Backfill's own sessions give (a
+     * {@code using} like {@code ts::text} depends on TimeZone and DateStyle), whatever the session
+     * of the application's write that fires it.
+     */
+    static String canonicalSettingsClause() {
+        StringBuilder b = new StringBuilder();
+        Connections.CANONICAL.forEach(
+                (name, value) ->
+                        b.append(" SET ")
+                                .append(name)
+                                .append(" = ")
+                                .append(Identifiers.literal(value)));
+        return b.toString();
+    }
+
     /** {@code t."a"::text, t."b"::text}: columns in their text form. */
     static String textList(String alias, List<String> names) {
         StringJoiner j = new StringJoiner(", ");
@@ -1199,6 +1216,10 @@ public final class SqlBuilder {
      * SQL counterpart as {@code using}) on INSERT and on an UPDATE that changes the column, and
      * otherwise keeps the shadow as it is, so the value the backfill wrote (converted in Java) is
      * not recomputed by its own UPDATE.
+     *
+     * <p>The function runs under Backfill's canonical settings ({@link #canonicalSettingsClause}),
+     * so the expression gives the trigger the value it gives the batches and the verification,
+     * whatever the writer's TimeZone, DateStyle or extra_float_digits.
      */
     public static List<String> createShadowTrigger(ShadowColumn sc, boolean columnOnly) {
         TableInfo t = sc.table();
@@ -1230,7 +1251,9 @@ public final class SqlBuilder {
         return List.of(
                 "CREATE FUNCTION "
                         + fn
-                        + "() RETURNS trigger LANGUAGE plpgsql AS "
+                        + "() RETURNS trigger LANGUAGE plpgsql"
+                        + canonicalSettingsClause()
+                        + " AS "
                         + BODY_TAG
                         + "\n"
                         + body

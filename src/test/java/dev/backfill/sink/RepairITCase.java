@@ -208,10 +208,17 @@ class RepairITCase {
         Failpoints.armAction(
                 Failpoints.FINALIZER_BEFORE_VERIFY,
                 () ->
+                        // The shadow trigger fires always (replica role too): plant the wrong
+                        // value with it disabled, in one transaction.
                         exec(
                                 ds,
-                                "SET session_replication_role = replica",
-                                "UPDATE t SET _backfill_new_n = -1 WHERE id = 777"));
+                                "DO $$ DECLARE n text; BEGIN"
+                                        + " SELECT tgname INTO STRICT n FROM pg_trigger"
+                                        + " WHERE tgrelid = 't'::regclass AND NOT tgisinternal;"
+                                        + " EXECUTE format('ALTER TABLE t DISABLE TRIGGER %I', n);"
+                                        + " UPDATE t SET _backfill_new_n = -1 WHERE id = 777;"
+                                        + " EXECUTE format('ALTER TABLE t ENABLE ALWAYS TRIGGER %I', n);"
+                                        + " END $$"));
     }
 
     private static void exec(DataSource ds, String... sql) throws SQLException {
