@@ -186,6 +186,91 @@ class ExactValuesITCase {
         assertFirstPass(ds, spec, 200);
     }
 
+    @Test
+    void backfillsConnectionsAreCanonicalWhateverTheJvmsZone() throws Exception {
+        TestingReorgs.database("exact_zone", "SELECT 1");
+        JobSpec spec = TestingReorgs.addIndexSpec("exact_zone", "t", "t_v", "v", false, null);
+        java.util.TimeZone jvm = java.util.TimeZone.getDefault();
+        // pgjdbc sends the JVM's zone in its start-up packet, after Backfill's options.
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Asia/Kathmandu"));
+        try (Connection c =
+                        dev.backfill.db.Connections.dataSource(spec.database(), "zone")
+                                .getConnection();
+                Statement st = c.createStatement()) {
+            for (var e : dev.backfill.db.Connections.CANONICAL.entrySet()) {
+                try (var rs = st.executeQuery("SELECT current_setting('" + e.getKey() + "')")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).as(e.getKey()).isEqualTo(e.getValue());
+                }
+            }
+        } finally {
+            java.util.TimeZone.setDefault(jvm);
+        }
+    }
+
+    @Test
+    void aSessionDependentUsingGivesTheSameValueInTheTriggerAsInTheBatches() throws Exception {
+        DataSource ds =
+                TestingReorgs.database(
+                        "exact_using_zone",
+                        "CREATE TABLE e (id int PRIMARY KEY, ts timestamptz, f float8)",
+                        "INSERT INTO e SELECT n, timestamptz '2024-01-01 00:00:00+00' + n *"
+                                + " interval '7 hours 1.5 seconds', n / 3.0 FROM generate_series(1, 300) n",
+                        "CREATE SCHEMA offline");
+        JobSpec spec =
+                JobSpecParser.parse(
+                        "database:\n  url: "
+                                + dev.backfill.db.TestingPostgres.get().jdbcUrl("exact_using_zone")
+                                + "\n  user: postgres\ntable: e\nmodify-column:\n  column: ts\n"
+                                + "  type: text\n  using: ts::text || ' ' || f::text\n"
+                                + "tuning:\n"
+                                + MANY_PAGES,
+                        "exact_using_zone.yaml",
+                        java.util.Map.of());
+        ReorgSetup.Outcome out = ReorgSetup.run(spec);
+        // Written while write-only, in sessions whose settings change the text of ts and f.
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("SET TimeZone = 'Asia/Kathmandu'");
+            st.execute("SET extra_float_digits = 0");
+            st.execute("UPDATE e SET f = f + 1 WHERE id % 3 = 0");
+            st.execute(
+                    "INSERT INTO e SELECT n, now() + n * interval '1 minute', 1 / 7.0"
+                            + " FROM generate_series(301, 330) n");
+        }
+        // The copy for the offline ALTER TABLE: no row changes from here on.
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE offline.e AS SELECT id, ts, f FROM e");
+        }
+        TestingReorgs.runPrepared(out);
+
+        assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
+        TestingReorgs.assertExactRunUnderWrites(ds, spec.reorgId());
+        // The offline ALTER TABLE, in a session with Backfill's settings, equals the online one.
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute(CANONICAL);
+            st.execute(
+                    "ALTER TABLE offline.e ALTER COLUMN ts TYPE text USING ts::text || ' ' || f::text");
+            String online = "SELECT id, ts, f::text FROM e";
+            String offline = "SELECT id, ts, f::text FROM offline.e";
+            for (String[] pair : new String[][] {{online, offline}, {offline, online}}) {
+                try (var rs =
+                        st.executeQuery(
+                                "SELECT count(*) FROM ("
+                                        + pair[0]
+                                        + " EXCEPT ALL "
+                                        + pair[1]
+                                        + ") d")) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).as(pair[0] + " EXCEPT ALL " + pair[1]).isZero();
+                }
+            }
+        }
+        assertThat(count(ds, "SELECT count(*) FROM e")).isEqualTo(330);
+    }
+
     /** The index table equals the table's entries as text multisets, both ways. */
     static void assertExactIndex(DataSource ds, String table, String index, String textColumns)
             throws Exception {
