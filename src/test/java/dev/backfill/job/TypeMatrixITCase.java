@@ -75,7 +75,7 @@ class TypeMatrixITCase {
 
     private static final int BATCH = 10;
     private static final int CONCURRENT_JOBS = 4;
-    private static final int ROWS = 150;
+    private static final int ROWS = 100;
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(30);
     private static final String TUNING =
             "  parallelism: 1\n  batch-size: "
@@ -329,13 +329,13 @@ class TypeMatrixITCase {
                             + " CASE WHEN n % 2 = 0 THEN '0' ELSE '-0' END::real,"
                             + " jsonb_build_object('a', (n || '.0')::numeric),"
                             + " ('user' || n)::citext, 'user' || n, '\"user' || n || '\"'"
-                            + " FROM generate_series(1, 300) n");
+                            + " FROM generate_series(1, 200) n");
         }
         DataSource ds = database(db, settings, ddl);
         List<String> problems = new ArrayList<>();
         List<String> cols =
                 List.of("v_numeric", "v_interval", "v_float8", "v_real", "v_jsonb", "v_citext");
-        String slow = TUNING + "  max-rows-per-second: 150\n";
+        String slow = TUNING + "  max-rows-per-second: 200\n";
         try (RepairLog repairs = RepairLog.attach()) {
             JobSpec spec =
                     TestingReorgs.addIndexSpec(
@@ -477,7 +477,7 @@ class TypeMatrixITCase {
                                                         + " SET "
                                                         + TOGGLE
                                                         + " WHERE id = "
-                                                        + (1 + random.nextInt(300)));
+                                                        + (1 + random.nextInt(200)));
                                         updates.incrementAndGet();
                                     }
                                 } catch (Throwable e) {
@@ -791,6 +791,9 @@ class TypeMatrixITCase {
             List<String> problems)
             throws SQLException {
         String progress = "FROM backfill.progress WHERE reorg_id = '" + reorgId + "'";
+        if (scanned >= 0 && scanned <= 5L * BATCH) {
+            problems.add(what + ": " + scanned + " rows are not more than five pages");
+        }
         if (scanned >= 0) {
             long s = count(ds, "SELECT coalesce(sum(rows_scanned), 0) " + progress);
             if (s != scanned) {
