@@ -94,9 +94,10 @@ class TypeMatrixITCase {
                     "SET lc_monetary = 'C'");
 
     /**
-     * The session settings a test runs under: the database's defaults (ALTER DATABASE ... SET) and
-     * the same SETs in the test's own writing sessions (pgjdbc's startup packet overrides
-     * DateStyle, TimeZone and extra_float_digits of the database defaults, a session SET does not).
+     * The session settings a test runs under: the database's defaults (ALTER DATABASE ... SET),
+     * which reach Backfill's own pgjdbc sessions except DateStyle and TimeZone (pgjdbc's startup
+     * packet sets those: ISO and the JVM's zone), and the same as SETs in the test's own writing
+     * sessions, where TimeZone does take effect.
      */
     enum Settings {
         DEFAULTS(List.of()),
