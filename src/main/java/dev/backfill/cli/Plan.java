@@ -8,6 +8,7 @@ import dev.backfill.db.Prepare;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
+import dev.backfill.db.TriggerOrder;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.ReorgSetup;
@@ -293,6 +294,9 @@ public final class Plan {
             }
             throw e;
         }
+        // Prepare refuses an application BEFORE trigger that would fire after the shadow
+        // trigger; so does the plan, with the same message.
+        TriggerOrder.check(c, sc, "plan of reorg " + plan.reorgId());
     }
 
     /** {splits cut, splits done} of a reorg already in the catalog. */

@@ -1739,23 +1739,24 @@ public final class SqlBuilder {
      * The application's BEFORE row triggers that would fire after a modify-column's shadow trigger
      * ({@link TriggerOrder}): PostgreSQL fires the BEFORE triggers of a table in the byte order of
      * their names, so these could change the row after the shadow value was computed. One row per
-     * trigger, {@code (trigger name, table it is on, name of our trigger)}: every BEFORE INSERT or
-     * UPDATE row trigger on the table or one of its partitions whose name sorts ({@code COLLATE
-     * "C"}) after the name of the trigger that runs our function there (the current or the legacy
-     * name), except Backfill's own triggers (functions in schema {@code backfill}), which never
-     * change an application column. Empty when our trigger is not installed. Parameters: the table
-     * (regclass text) twice, then our trigger function (regprocedure text).
+     * trigger, {@code (trigger name, table it is on)}: every BEFORE INSERT or UPDATE row trigger on
+     * the table or one of its partitions whose name sorts ({@code COLLATE "C"}) after the name of
+     * the trigger that runs our function there (the current or the legacy name), or, before prepare
+     * installed it, after the name it will have; except Backfill's own triggers (functions in
+     * schema {@code backfill}), which never change an application column. Parameters: the table
+     * (regclass text) twice, our trigger function (regprocedure text), our trigger's name.
      */
     public static String laterBeforeTriggers() {
-        return "SELECT g.tgname::text, g.tgrelid::regclass::text, o.tgname::text"
+        return "SELECT g.tgname::text, g.tgrelid::regclass::text"
                 // pg_partition_tree lists nothing for a table that is not partitioned
                 + " FROM (SELECT ?::regclass AS relid UNION SELECT relid"
                 + " FROM pg_partition_tree(?::regclass)) p"
-                + " JOIN pg_trigger o ON o.tgrelid = p.relid AND o.tgfoid = ?::regprocedure"
                 + " JOIN pg_trigger g ON g.tgrelid = p.relid AND NOT g.tgisinternal"
                 // TRIGGER_TYPE_ROW (1) and BEFORE (2), not INSTEAD (64); INSERT (4) or UPDATE (16)
                 + " AND g.tgtype::int & 67 = 3 AND g.tgtype::int & 20 <> 0"
-                + " AND g.tgname::text COLLATE \"C\" > o.tgname::text COLLATE \"C\""
+                + " AND g.tgname::text COLLATE \"C\" > coalesce((SELECT o.tgname::text"
+                + " FROM pg_trigger o WHERE o.tgrelid = p.relid"
+                + " AND o.tgfoid = to_regprocedure(?)), ?) COLLATE \"C\""
                 + " AND NOT EXISTS (SELECT 1 FROM pg_proc f JOIN pg_namespace n"
                 + " ON n.oid = f.pronamespace WHERE f.oid = g.tgfoid AND n.nspname = 'backfill')"
                 + " ORDER BY 2, 1";

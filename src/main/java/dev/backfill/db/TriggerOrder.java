@@ -30,7 +30,8 @@ public final class TriggerOrder {
 
     /**
      * The application's BEFORE INSERT/UPDATE row triggers that fire after the shadow trigger, each
-     * as {@code "name" on table}; empty when there are none (or the shadow trigger is not there).
+     * as {@code "name" on table}; empty when there are none. Before prepare, the name the shadow
+     * trigger will have is used (the dry run's check).
      */
     public static List<String> later(Connection c, ShadowColumn sc) throws SQLException {
         List<String> out = new ArrayList<>();
@@ -38,6 +39,7 @@ public final class TriggerOrder {
             ps.setString(1, sc.table().quotedName());
             ps.setString(2, sc.table().quotedName());
             ps.setString(3, Identifiers.qualified("backfill", sc.triggerFunction()) + "()");
+            ps.setString(4, sc.trigger());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(Identifiers.quote(rs.getString(1)) + " on " + rs.getString(2));

@@ -33,11 +33,11 @@ import java.util.function.LongConsumer;
  * trigger then deletes under the old snapshot, misses the batch's entry, and leaves it stale.
  * PostgreSQL raises serialization failures only for rows that were modified, not for rows that were
  * merely locked, so no lock strength prevents it. The triggers close it themselves: they claim the
- * old entry before deleting it, so such a writer gets a serialization failure (40001) instead
- * (see {@code SqlBuilder.createTriggers} and {@code TriggerRaceITCase}). The wait is the second
- * line: like {@code CREATE INDEX CONCURRENTLY} waiting for old snapshots, the finalizer first waits
- * until every transaction that started before the last batch committed has ended, so that no
- * transaction can hold a snapshot that misses a batch's entry; only then does it verify.
+ * old entry before deleting it, so such a writer gets a serialization failure (40001) instead (see
+ * {@code SqlBuilder.createTriggers} and {@code TriggerRaceITCase}). The wait is the second line:
+ * like {@code CREATE INDEX CONCURRENTLY} waiting for old snapshots, the finalizer first waits until
+ * every transaction that started before the last batch committed has ended, so that no transaction
+ * can hold a snapshot that misses a batch's entry; only then does it verify.
  *
  * <p><b>The repair hides nothing</b> (issue #9). Without a fault the first verification finds
  * nothing; each repaired range is added to {@code backfill.reorgs.rows_repaired} in its own

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.sql.DataSource;
 
+import java.io.OutputStream;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Map;
@@ -227,6 +228,14 @@ class CutoverRecheckITCase {
                                 + " FOR EACH ROW EXECUTE FUNCTION plus()");
         JobSpec spec = spec(db, "t", "  column: v\n  type: bigint\n  cutover: manual\n");
 
+        // The dry run refuses it the same way.
+        assertThatThrownBy(
+                        () ->
+                                new Plan(new java.io.PrintStream(OutputStream.nullOutputStream()))
+                                        .run(spec))
+                .isInstanceOf(TriggerOrder.LaterTriggerException.class)
+                .hasMessageContaining("plan of reorg " + db + " refused")
+                .hasMessageContaining("BEFORE row trigger \"" + name + "\" on t ");
         assertThatThrownBy(() -> ReorgSetup.run(spec))
                 .isInstanceOf(TriggerOrder.LaterTriggerException.class)
                 .hasMessageContaining("modify-column prepare of reorg " + db + " refused")
