@@ -95,7 +95,9 @@ public final class Abort {
             DdlLockWait wait =
                     new DdlLockWait(
                             "dropping the triggers and the index table of reorg " + spec.reorgId(),
-                            Identifiers.qualified(spec.schema(), spec.table()),
+                            spec.schema() == null
+                                    ? Identifiers.quote(spec.table())
+                                    : Identifiers.qualified(spec.schema(), spec.table()),
                             spec.tuning().lockTimeout().toMillis());
             retry.call(
                     "dropping the triggers and the index table of reorg "
