@@ -1,5 +1,6 @@
 package dev.backfill.sink;
 
+import dev.backfill.cli.Abort;
 import dev.backfill.db.DdlLockWait;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgSetup;
@@ -98,6 +99,53 @@ class DdlLockWaitITCase {
                     .doesNotContain("autovacuum");
             // Every wait behind the writer kept the short timeout.
             assertThat(waits).allSatisfy(m -> assertThat(m).contains("lock_timeout 200 ms"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Abort, the same shared wait, on a table named without its schema in the spec: the writer that
+     * holds abort's DROP TRIGGER back is named, and abort completes once it commits.
+     */
+    @Test
+    void abortOnAnUnqualifiedTableNamesItsBlocker() throws Exception {
+        DataSource ds =
+                TestingReorgs.database(
+                        "ddlwait_abort",
+                        "CREATE TABLE orders (id bigint PRIMARY KEY, email text, amount int)",
+                        "INSERT INTO orders SELECT n, 'u' || n, n FROM generate_series(1, 1000) n");
+        JobSpec spec =
+                TestingReorgs.addIndexSpec(
+                        "ddlwait_abort", "orders", "orders_email", "email", false, TUNING);
+        assertThat(ReorgSetup.run(spec).status).isEqualTo(ReorgSetup.Status.PREPARED);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection writer = ds.getConnection();
+                LogCapture log = LogCapture.attach(DdlLockWait.class)) {
+            long writerPid = pid(writer);
+            try (Statement st = writer.createStatement()) {
+                st.execute("SET application_name = 'ddlwait-abort-writer'");
+                writer.setAutoCommit(false);
+                st.execute("UPDATE orders SET amount = amount WHERE id = 7");
+            }
+            Future<Abort.Outcome> abort = pool.submit(() -> Abort.run(spec));
+            TestingReorgs.await(
+                    "abort logs the writer as its blocker",
+                    Duration.ofSeconds(30),
+                    () ->
+                            log.messages(Level.WARN).stream()
+                                    .anyMatch(m -> m.contains("pid " + writerPid + " (")));
+            writer.commit();
+            assertThat(abort.get(60, TimeUnit.SECONDS)).isEqualTo(Abort.Outcome.ABORTED);
+            assertThat(log.messages(Level.WARN))
+                    .anySatisfy(
+                            m ->
+                                    assertThat(m)
+                                            .contains("dropping the triggers and the index table")
+                                            .contains("pid " + writerPid + " (client backend")
+                                            .contains("application_name 'ddlwait-abort-writer'")
+                                            .contains("UPDATE orders SET amount = amount")
+                                            .contains("next attempt with lock_timeout 200 ms"));
         } finally {
             pool.shutdownNow();
         }
