@@ -4,6 +4,8 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
+import dev.backfill.db.DdlLockWait;
+import dev.backfill.db.Identifiers;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
@@ -90,6 +92,13 @@ public final class Abort {
             boolean already = !won.won;
             List<String> drops = dropStatements(c, spec);
             c.commit();
+            DdlLockWait wait =
+                    new DdlLockWait(
+                            "dropping the triggers and the index table of reorg " + spec.reorgId(),
+                            spec.schema() == null
+                                    ? Identifiers.quote(spec.table())
+                                    : Identifiers.qualified(spec.schema(), spec.table()),
+                            spec.tuning().lockTimeout().toMillis());
             retry.call(
                     "dropping the triggers and the index table of reorg "
                             + spec.reorgId()
@@ -98,9 +107,7 @@ public final class Abort {
                             + " ms)",
                     () -> {
                         try (Statement st = c.createStatement()) {
-                            st.execute(
-                                    "SET LOCAL lock_timeout = "
-                                            + spec.tuning().lockTimeout().toMillis());
+                            wait.setLocal(c);
                             for (String sql : drops) {
                                 st.execute(sql);
                             }
@@ -109,6 +116,7 @@ public final class Abort {
                             return null;
                         } catch (SQLException e) {
                             c.rollback();
+                            wait.afterFailure(c, e);
                             throw e;
                         }
                     });

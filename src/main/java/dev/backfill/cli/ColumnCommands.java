@@ -4,6 +4,7 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
+import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
@@ -93,6 +94,11 @@ public final class ColumnCommands {
                 return Outcome.NOTHING_TO_DO;
             }
             long timeout = spec.tuning().lockTimeout().toMillis();
+            DdlLockWait wait =
+                    new DdlLockWait(
+                            "dropping column " + sc.oldName() + " of " + table.displayName(),
+                            table.quotedName(),
+                            timeout);
             Retry.defaults()
                     .call(
                             "dropping column "
@@ -104,7 +110,7 @@ public final class ColumnCommands {
                                     + " ms)",
                             () -> {
                                 try (Statement st = c.createStatement()) {
-                                    st.execute("SET LOCAL lock_timeout = " + timeout);
+                                    wait.setLocal(c);
                                     // Still public, under the row lock, in the drop's transaction.
                                     State now = Catalog.lock(c, spec.reorgId()).state;
                                     if (now != State.PUBLIC) {
@@ -120,6 +126,7 @@ public final class ColumnCommands {
                                     return null;
                                 } catch (SQLException e) {
                                     c.rollback();
+                                    wait.afterFailure(c, e);
                                     throw e;
                                 }
                             });

@@ -84,6 +84,11 @@ public final class Prepare {
             c.rollback();
             throw e;
         }
+        DdlLockWait wait =
+                new DdlLockWait(
+                        "preparing reorg " + plan.reorgId(),
+                        plan.table().quotedName(),
+                        plan.spec().tuning().lockTimeout().toMillis());
         Retry.defaults()
                 .call(
                         "preparing reorg "
@@ -93,14 +98,7 @@ public final class Prepare {
                                 + " ms)",
                         () -> {
                             try {
-                                try (Statement st = c.createStatement()) {
-                                    st.execute(
-                                            "SET LOCAL lock_timeout = "
-                                                    + plan.spec()
-                                                            .tuning()
-                                                            .lockTimeout()
-                                                            .toMillis());
-                                }
+                                wait.setLocal(c);
                                 if (plan.isModifyColumn()) {
                                     createShadow(c, plan);
                                 } else {
@@ -118,6 +116,7 @@ public final class Prepare {
                                 return null;
                             } catch (SQLException e) {
                                 c.rollback();
+                                wait.afterFailure(c, e);
                                 throw e;
                             }
                         });

@@ -1168,6 +1168,38 @@ public final class SqlBuilder {
     }
 
     /**
+     * {@code SET LOCAL lock_timeout} for one DDL attempt ({@link DdlLockWait}); {@code millis} is a
+     * number we computed, never input text.
+     */
+    public static String setLocalLockTimeout(long millis) {
+        return "SET LOCAL lock_timeout = " + millis;
+    }
+
+    /** The server's {@code deadlock_timeout} in milliseconds (its pg_settings unit is ms). */
+    public static String deadlockTimeoutMillis() {
+        return "SELECT setting::bigint FROM pg_settings WHERE name = 'deadlock_timeout'";
+    }
+
+    /**
+     * The other sessions that hold or wait for a lock on a table, read right after a DDL attempt on
+     * it timed out ({@link DdlLockWait}): pid, backend type ({@code autovacuum worker}, {@code
+     * client backend}, ...), application name, state, transaction age in seconds (null outside a
+     * transaction; autovacuum has none) and the first 100 characters of the query. Parameter: the
+     * table (regclass text).
+     */
+    public static String lockHoldersOf() {
+        return "SELECT a.pid, a.backend_type, a.application_name, a.state,"
+                + " extract(epoch FROM clock_timestamp() - a.xact_start)::float8,"
+                + " left(a.query, 100)"
+                + " FROM pg_stat_activity a"
+                + " WHERE a.pid <> pg_backend_pid() AND a.pid IN (SELECT l.pid FROM pg_locks l"
+                + " WHERE l.locktype = 'relation' AND l.relation = ?::regclass"
+                + " AND l.database = (SELECT oid FROM pg_database"
+                + " WHERE datname = current_database()))"
+                + " ORDER BY a.pid";
+    }
+
+    /**
      * {@code ALTER TABLE t ADD COLUMN "_backfill_new_<column>" <type>}: nullable and without a
      * default, so PostgreSQL only adds it to the catalog and rewrites nothing (the table keeps its
      * relfilenode; existing rows read it as NULL). Run by the modify-column prepare, in its one DDL

@@ -5,6 +5,7 @@ import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.Connections;
+import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
@@ -275,6 +276,13 @@ public final class ColumnFinalizer {
         for (int i = 0; i < steps.size(); i++) {
             String sql = steps.get(i);
             boolean add = i == 0;
+            DdlLockWait wait =
+                    new DdlLockWait(
+                            (add ? "adding" : "validating")
+                                    + " the NOT NULL check of reorg "
+                                    + plan.reorgId(),
+                            sc.table().quotedName(),
+                            timeout);
             try {
                 retry.call(
                         (add ? "adding" : "validating")
@@ -282,7 +290,7 @@ public final class ColumnFinalizer {
                                 + plan.reorgId(),
                         () -> {
                             try (Statement st = c.createStatement()) {
-                                st.execute("SET LOCAL lock_timeout = " + timeout);
+                                wait.setLocal(c);
                                 if (add && constraintExists(c, sc)) {
                                     c.commit();
                                     return null;
@@ -292,6 +300,7 @@ public final class ColumnFinalizer {
                                 return null;
                             } catch (SQLException e) {
                                 c.rollback();
+                                wait.afterFailure(c, e);
                                 throw e;
                             }
                         });

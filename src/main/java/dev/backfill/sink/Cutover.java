@@ -4,6 +4,7 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.ColumnDependents;
+import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
@@ -79,6 +80,11 @@ public final class Cutover {
     /** The cut-over transaction, retried with backoff while the lock cannot be had. */
     private static boolean attempt(Connection c, ReorgPlan plan, long timeout)
             throws SQLException, InterruptedException {
+        DdlLockWait wait =
+                new DdlLockWait(
+                        "cut-over of reorg " + plan.reorgId(),
+                        plan.shadow().table().quotedName(),
+                        timeout);
         return Retry.defaults()
                 .call(
                         "cut-over of reorg "
@@ -88,10 +94,14 @@ public final class Cutover {
                                 + " ms)",
                         () -> {
                             try {
-                                boolean d = once(c, plan, timeout);
+                                boolean d = once(c, plan, wait);
                                 c.commit();
                                 return d;
-                            } catch (SQLException | RuntimeException e) {
+                            } catch (SQLException e) {
+                                c.rollback();
+                                wait.afterFailure(c, e);
+                                throw e;
+                            } catch (RuntimeException e) {
                                 c.rollback();
                                 throw e;
                             }
@@ -128,13 +138,12 @@ public final class Cutover {
                 failed ? message : e.getMessage() + " (the reorg is no longer ready)");
     }
 
-    private static boolean once(Connection c, ReorgPlan plan, long timeout) throws SQLException {
+    private static boolean once(Connection c, ReorgPlan plan, DdlLockWait wait)
+            throws SQLException {
         ShadowColumn sc = plan.shadow();
         String table = sc.table().quotedName();
         String column = sc.column().name();
-        try (Statement st = c.createStatement()) {
-            st.execute("SET LOCAL lock_timeout = " + timeout);
-        }
+        wait.setLocal(c);
         Reorg r = Catalog.lock(c, plan.reorgId());
         if (r.state == State.PUBLIC) {
             return false;

@@ -1,0 +1,40 @@
+package dev.backfill.db;
+
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The timeout decision of {@link DdlLockWait}, pure logic. */
+class DdlLockWaitTest {
+    @Test
+    void anOrdinaryBlockerKeepsTheShortTimeout() {
+        assertThat(DdlLockWait.nextTimeout(500, 1000, false)).isEqualTo(500);
+        assertThat(DdlLockWait.nextTimeout(50, 60_000, false)).isEqualTo(50);
+    }
+
+    @Test
+    void anAutovacuumBlockerWaitsPastDeadlockTimeout() {
+        assertThat(DdlLockWait.nextTimeout(500, 1000, true)).isEqualTo(1500);
+        assertThat(DdlLockWait.nextTimeout(200, 3000, true)).isEqualTo(3500);
+    }
+
+    @Test
+    void aLongerConfiguredTimeoutIsNeverShortened() {
+        assertThat(DdlLockWait.nextTimeout(5000, 1000, true)).isEqualTo(5000);
+        assertThat(DdlLockWait.nextTimeout(1500, 1000, true)).isEqualTo(1500);
+    }
+
+    @Test
+    void onlyLockNotAvailableCountsAsALockTimeout() {
+        assertThat(DdlLockWait.isLockTimeout(new SQLException("x", "55P03"))).isTrue();
+        assertThat(
+                        DdlLockWait.isLockTimeout(
+                                new SQLException(
+                                        "gave up", "55P03", new SQLException("x", "55P03"))))
+                .isTrue();
+        assertThat(DdlLockWait.isLockTimeout(new SQLException("x", "57014"))).isFalse();
+        assertThat(DdlLockWait.isLockTimeout(new SQLException("x", "40P01"))).isFalse();
+    }
+}
