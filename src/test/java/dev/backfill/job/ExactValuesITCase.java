@@ -253,20 +253,8 @@ class ExactValuesITCase {
             st.execute(CANONICAL);
             st.execute(
                     "ALTER TABLE offline.e ALTER COLUMN ts TYPE text USING ts::text || ' ' || f::text");
-            String online = "SELECT id, ts, f::text FROM e";
-            String offline = "SELECT id, ts, f::text FROM offline.e";
-            for (String[] pair : new String[][] {{online, offline}, {offline, online}}) {
-                try (var rs =
-                        st.executeQuery(
-                                "SELECT count(*) FROM ("
-                                        + pair[0]
-                                        + " EXCEPT ALL "
-                                        + pair[1]
-                                        + ") d")) {
-                    rs.next();
-                    assertThat(rs.getLong(1)).as(pair[0] + " EXCEPT ALL " + pair[1]).isZero();
-                }
-            }
+            assertSameMultisets(
+                    st, "SELECT id, ts, f::text FROM e", "SELECT id, ts, f::text FROM offline.e");
         }
         assertThat(count(ds, "SELECT count(*) FROM e")).isEqualTo(330);
     }
@@ -279,21 +267,28 @@ class ExactValuesITCase {
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
             st.execute(CANONICAL);
-            for (String[] pair : new String[][] {{a, b}, {b, a}}) {
-                try (var rs =
-                        st.executeQuery(
-                                "SELECT count(*) FROM ("
-                                        + pair[0]
-                                        + " EXCEPT ALL "
-                                        + pair[1]
-                                        + ") d")) {
-                    rs.next();
-                    assertThat(rs.getLong(1)).as(pair[0] + " EXCEPT ALL " + pair[1]).isZero();
-                }
-            }
+            assertSameMultisets(st, a, b);
         }
         assertThat(count(ds, "SELECT count(*) FROM " + index))
                 .isEqualTo(count(ds, "SELECT count(*) FROM " + table));
+    }
+
+    /**
+     * {@code a EXCEPT ALL b} and {@code b EXCEPT ALL a} are both empty, in {@code st}'s session.
+     */
+    private static void assertSameMultisets(Statement st, String a, String b) throws Exception {
+        for (String[] pair : new String[][] {{a, b}, {b, a}}) {
+            try (var rs =
+                    st.executeQuery(
+                            "SELECT count(*) FROM ("
+                                    + pair[0]
+                                    + " EXCEPT ALL "
+                                    + pair[1]
+                                    + ") d")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as(pair[0] + " EXCEPT ALL " + pair[1]).isZero();
+            }
+        }
     }
 
     /**
