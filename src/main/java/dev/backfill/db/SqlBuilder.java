@@ -315,45 +315,74 @@ public final class SqlBuilder {
     // ---------------------------------------------------------------- verification
 
     /**
-     * Rows of {@code from} that are not in {@code to} as entries (indexed columns, key columns,
-     * compared as text: by representation), within one key range, ordered by key: the first {@code
-     * limit} keys, each with the total count. Used both ways: table → index (missing or wrong
-     * entries), index → table (dangling entries). Parameters: the lower bound (when {@code
-     * hasLower}) and the upper bound (when {@code hasUpper}) for {@code from}, then the same again
-     * for {@code to}.
+     * One key range's whole check, in one statement that reads each side once: the table's rows and
+     * the index table's entries ({@code from (lower, upper]}) joined by a {@code FULL JOIN} on the
+     * native key and every entry column's text ({@link #textOf}: by representation, key included).
+     * A row with no entry of exactly its values is missing; an entry with no row of exactly its
+     * values is dangling; a wrong entry is both. Returns rows {@code (kind, key text, count)}: kind
+     * 0 once, with the number of rows in the range; kind 1, the first {@code limit} missing keys in
+     * key order, each with the number missing; kind 2, the same for dangling entries. Parameters:
+     * the table's bounds (lower when {@code hasLower}, then upper when {@code hasUpper}), then the
+     * index table's. Both sides are read in key order by their primary keys; measured on 2M rows,
+     * it costs about a quarter of the count and the two {@code EXCEPT} anti-joins it replaced.
      */
-    public static String entryDifference(
-            String quotedFrom,
-            String quotedTo,
-            IndexTable index,
-            int limit,
-            boolean hasLower,
-            boolean hasUpper) {
-        // The native key (for order) and every entry column's text (for the comparison): an entry
-        // whose value or key differs from its row's only in representation is a difference.
+    public static String entryCheck(
+            String quotedTable, IndexTable index, int limit, boolean hasLower, boolean hasUpper) {
+        List<Column> key = index.table().keyColumns();
         List<String> entry = names(index.entryColumns());
         StringJoiner texts = new StringJoiner(", ");
-        for (int i = 0; i < entry.size(); i++) {
-            texts.add(textOf(Identifiers.quote(entry.get(i))) + " AS _backfill_t" + i);
+        StringJoiner match = new StringJoiner(" AND ");
+        for (Column k : key) {
+            match.add("t." + Identifiers.quote(k.name()) + " = i." + Identifiers.quote(k.name()));
         }
-        String cols = Identifiers.list(null, names(index.table().keyColumns())) + ", " + texts;
-        String range = keyRange(null, index.table().keyColumns(), hasLower, hasUpper);
-        return "SELECT "
-                + keyTextExpr("d", index.table().keyColumns())
-                + ", count(*) OVER () FROM (SELECT "
+        for (int n = 0; n < entry.size(); n++) {
+            texts.add(textOf(Identifiers.quote(entry.get(n))) + " AS _backfill_t" + n);
+            match.add("t._backfill_t" + n + " IS NOT DISTINCT FROM i._backfill_t" + n);
+        }
+        String cols = Identifiers.list(null, names(key)) + ", " + texts;
+        String range = keyRange(null, key, hasLower, hasUpper);
+        StringJoiner sides = new StringJoiner(", ");
+        // ORDER BY names the input columns qualified: unqualified, it would take the output column
+        // that the key's text cast inherits the name of, and order by text (1234 before 777).
+        StringJoiner tKey = new StringJoiner(", ");
+        StringJoiner iKey = new StringJoiner(", ");
+        for (int n = 0; n < key.size(); n++) {
+            String q = Identifiers.quote(key.get(n).name());
+            sides.add("t." + q + " AS _backfill_tk" + n);
+            sides.add("i." + q + " AS _backfill_ik" + n);
+            tKey.add("d._backfill_tk" + n);
+            iKey.add("d._backfill_ik" + n);
+        }
+        String tText = key.size() == 1 ? tKey + "::text" : "(" + tKey + ")::text";
+        String iText = key.size() == 1 ? iKey + "::text" : "(" + iKey + ")::text";
+        return "WITH d AS (SELECT "
+                + sides
+                + " FROM (SELECT "
                 + cols
                 + " FROM "
-                + quotedFrom
+                + quotedTable
                 + range
-                + " EXCEPT SELECT "
+                + ") t FULL JOIN (SELECT "
                 + cols
                 + " FROM "
-                + quotedTo
+                + index.quotedName()
                 + range
-                + ") d ORDER BY "
-                + orderBy("d", index.table().keyColumns(), false)
+                + ") i ON "
+                + match
+                + ") SELECT 0, NULL::text, count(_backfill_tk0) FROM d"
+                + " UNION ALL (SELECT 1, "
+                + tText
+                + ", count(*) OVER () FROM d WHERE _backfill_ik0 IS NULL ORDER BY "
+                + tKey
                 + " LIMIT "
-                + limit;
+                + limit
+                + ") UNION ALL (SELECT 2, "
+                + iText
+                + ", count(*) OVER () FROM d WHERE _backfill_tk0 IS NULL ORDER BY "
+                + iKey
+                + " LIMIT "
+                + limit
+                + ")";
     }
 
     /** {@code WHERE key > ? AND key <= ?}, either bound optional; empty when both are absent. */

@@ -139,12 +139,11 @@ public final class Verifier {
                 c,
                 () -> ranges(c, index, chunkRows),
                 r -> {
-                    totals[0] += count(c, index, r);
-                    long m = diff(c, table, index.quotedName(), index, r, missingKeys);
-                    long d = diff(c, index.quotedName(), table, index, r, danglingKeys);
-                    totals[1] += m;
-                    totals[2] += d;
-                    if (m > 0 || d > 0) {
+                    long[] here = check(c, table, index, r, missingKeys, danglingKeys);
+                    totals[0] += here[0];
+                    totals[1] += here[1];
+                    totals[2] += here[2];
+                    if (here[1] > 0 || here[2] > 0) {
                         bad.add(r);
                     }
                 });
@@ -229,10 +228,6 @@ public final class Verifier {
         }
     }
 
-    private static long count(Connection c, IndexTable index, Range r) throws SQLException {
-        return count(c, index.table(), r);
-    }
-
     private static long count(Connection c, TableInfo table, Range r) throws SQLException {
         String sql =
                 "SELECT count(*) FROM "
@@ -248,25 +243,34 @@ public final class Verifier {
         }
     }
 
-    private static long diff(
-            Connection c, String from, String to, IndexTable index, Range r, List<String> keys)
+    /**
+     * One range's check ({@link SqlBuilder#entryCheck}): returns {rows, missing, dangling} and adds
+     * the first missing and dangling keys to the samples, up to {@link #SAMPLE} each.
+     */
+    private static long[] check(
+            Connection c,
+            String table,
+            IndexTable index,
+            Range r,
+            List<String> missingKeys,
+            List<String> danglingKeys)
             throws SQLException {
-        String sql =
-                SqlBuilder.entryDifference(
-                        from, to, index, SAMPLE, r.lower != null, r.upper != null);
-        long total = 0;
+        String sql = SqlBuilder.entryCheck(table, index, SAMPLE, r.lower != null, r.upper != null);
+        long[] out = new long[3];
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             r.bind(ps, r.bind(ps, 1));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    if (keys.size() < SAMPLE) {
-                        keys.add(rs.getString(1));
+                    int kind = rs.getInt(1);
+                    out[kind] = rs.getLong(3);
+                    List<String> keys = kind == 1 ? missingKeys : kind == 2 ? danglingKeys : null;
+                    if (keys != null && keys.size() < SAMPLE) {
+                        keys.add(rs.getString(2));
                     }
-                    total = rs.getLong(2);
                 }
             }
         }
-        return total;
+        return out;
     }
 
     /**

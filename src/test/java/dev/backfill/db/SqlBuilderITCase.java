@@ -288,7 +288,7 @@ class SqlBuilderITCase {
     // ---------------------------------------------------------------- verification and abort
 
     @Test
-    void entryDifferenceFindsMissingAndDanglingEntriesByKey() throws SQLException {
+    void entryCheckFindsMissingAndDanglingEntriesByKey() throws SQLException {
         exec(SqlBuilder.createIndexTable(index));
         exec(
                 "INSERT INTO "
@@ -302,22 +302,37 @@ class SqlBuilderITCase {
         String source = SqlBuilder.verificationSource(table);
         assertThat(source).isEqualTo("ONLY " + ORDERS);
 
-        // table -> index: (eu,2) has a wrong entry, (us,1) none.
-        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10, false, false)))
-                .containsExactly("(eu,2)|2", "(us,1)|2");
-        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 1, false, false)))
-                .containsExactly("(eu,2)|2");
-        // index -> table: (eu,2)'s wrong entry and the dangling (zz,5).
-        assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10, false, false)))
-                .containsExactly("(eu,2)|2", "(zz,5)|2");
+        // (eu,2) has a wrong entry: missing and dangling; (us,1) has none; (zz,5) no row.
+        assertThat(query(SqlBuilder.entryCheck(source, index, 10, false, false)))
+                .containsExactly(
+                        "0|null|3", "1|(eu,2)|2", "1|(us,1)|2", "2|(eu,2)|2", "2|(zz,5)|2");
+        assertThat(query(SqlBuilder.entryCheck(source, index, 1, false, false)))
+                .containsExactly("0|null|3", "1|(eu,2)|2", "2|(eu,2)|2");
 
         exec(
                 "DELETE FROM " + INDEX,
                 "INSERT INTO " + INDEX + " (" + ENTRY + ") SELECT " + ENTRY + " FROM " + ORDERS);
-        assertThat(query(SqlBuilder.entryDifference(source, INDEX, index, 10, false, false)))
-                .isEmpty();
-        assertThat(query(SqlBuilder.entryDifference(INDEX, source, index, 10, false, false)))
-                .isEmpty();
+        assertThat(query(SqlBuilder.entryCheck(source, index, 10, false, false)))
+                .containsExactly("0|null|3");
+    }
+
+    @Test
+    void entryCheckBindsTheRangeToBothSides() throws SQLException {
+        exec(SqlBuilder.createIndexTable(index));
+        exec(
+                "INSERT INTO "
+                        + ORDERS
+                        + " (\"Region\", id, \"E-mail\") VALUES ('eu', 1, 'a'), ('eu', 2, 'b'), ('us', 1, 'c')",
+                "INSERT INTO "
+                        + INDEX
+                        + " ("
+                        + ENTRY
+                        + ") VALUES ('a', 'eu', 1), ('x', 'us', 1), ('y', 'zz', 5)");
+        // (eu,1] .. (us,1]: only (eu,2) and (us,1) on both sides.
+        String sql =
+                SqlBuilder.entryCheck(SqlBuilder.verificationSource(table), index, 10, true, true);
+        List<String> rows = query(sql, "eu", "1", "us", "1", "eu", "1", "us", "1");
+        assertThat(rows).containsExactly("0|null|2", "1|(eu,2)|2", "1|(us,1)|2", "2|(us,1)|1");
     }
 
     @Test

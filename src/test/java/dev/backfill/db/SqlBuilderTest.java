@@ -384,32 +384,33 @@ class SqlBuilderTest {
     // ---------------------------------------------------------------- verification
 
     @Test
-    void entryDifferenceForOneKeyColumn() {
+    void entryCheckJoinsBothSidesOnceByKeyAndText() {
         IndexTable index = emailIndex(simple(), true);
-        assertThat(
-                        SqlBuilder.entryDifference(
-                                "ONLY " + ORDERS, index.quotedName(), index, 10, false, false))
+        assertThat(SqlBuilder.entryCheck("ONLY " + ORDERS, index, 10, false, true))
                 .isEqualTo(
-                        "SELECT d.\"id\"::text, count(*) OVER () FROM (SELECT \"id\","
-                                + " \"email\"::text COLLATE \"C\" AS _backfill_t0, \"id\"::text COLLATE \"C\" AS _backfill_t1"
-                                + " FROM ONLY \"shop\".\"orders\" EXCEPT SELECT \"id\","
-                                + " \"email\"::text COLLATE \"C\" AS _backfill_t0, \"id\"::text COLLATE \"C\" AS _backfill_t1"
-                                + " FROM \"shop\".\"orders_email\") d"
-                                + " ORDER BY d.\"id\" LIMIT 10");
+                        "WITH d AS (SELECT t.\"id\" AS _backfill_tk0, i.\"id\" AS _backfill_ik0 FROM"
+                                + " (SELECT \"id\", \"email\"::text COLLATE \"C\" AS _backfill_t0,"
+                                + " \"id\"::text COLLATE \"C\" AS _backfill_t1 FROM ONLY \"shop\".\"orders\""
+                                + " WHERE \"id\" <= ?::bigint) t FULL JOIN (SELECT \"id\","
+                                + " \"email\"::text COLLATE \"C\" AS _backfill_t0, \"id\"::text COLLATE \"C\""
+                                + " AS _backfill_t1 FROM \"shop\".\"orders_email\" WHERE \"id\" <= ?::bigint) i"
+                                + " ON t.\"id\" = i.\"id\" AND t._backfill_t0 IS NOT DISTINCT FROM"
+                                + " i._backfill_t0 AND t._backfill_t1 IS NOT DISTINCT FROM i._backfill_t1)"
+                                + " SELECT 0, NULL::text, count(_backfill_tk0) FROM d UNION ALL (SELECT 1,"
+                                + " d._backfill_tk0::text, count(*) OVER () FROM d WHERE _backfill_ik0 IS NULL"
+                                + " ORDER BY d._backfill_tk0 LIMIT 10) UNION ALL (SELECT 2, d._backfill_ik0::text,"
+                                + " count(*) OVER () FROM d WHERE _backfill_tk0 IS NULL ORDER BY d._backfill_ik0"
+                                + " LIMIT 10)");
     }
 
     @Test
-    void entryDifferenceForACompositeKeyReportsTheKeyAsARow() {
+    void entryCheckReportsACompositeKeyAsARow() {
         IndexTable index = emailIndex(composite(false), false);
-        assertThat(SqlBuilder.entryDifference(index.quotedName(), ORDERS, index, 5, false, false))
-                .isEqualTo(
-                        "SELECT (d.\"region\", d.\"id\")::text, count(*) OVER () FROM"
-                                + " (SELECT \"region\", \"id\", \"email\"::text COLLATE \"C\" AS _backfill_t0,"
-                                + " \"region\"::text COLLATE \"C\" AS _backfill_t1, \"id\"::text COLLATE \"C\" AS _backfill_t2"
-                                + " FROM \"shop\".\"orders_email\" EXCEPT SELECT \"region\", \"id\","
-                                + " \"email\"::text COLLATE \"C\" AS _backfill_t0, \"region\"::text COLLATE \"C\" AS _backfill_t1,"
-                                + " \"id\"::text COLLATE \"C\" AS _backfill_t2 FROM \"shop\".\"orders\") d"
-                                + " ORDER BY d.\"region\", d.\"id\" LIMIT 5");
+        String sql = SqlBuilder.entryCheck(ORDERS, index, 5, false, false);
+        assertThat(sql)
+                .contains(" ON t.\"region\" = i.\"region\" AND t.\"id\" = i.\"id\" AND")
+                .contains("(SELECT 1, (d._backfill_tk0, d._backfill_tk1)::text, count(*) OVER ()")
+                .contains("ORDER BY d._backfill_ik0, d._backfill_ik1 LIMIT 5)");
     }
 
     @Test
