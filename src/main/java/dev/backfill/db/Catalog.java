@@ -687,6 +687,23 @@ public final class Catalog {
     }
 
     /**
+     * Waits until every transaction this session committed before is on disk: one transaction that
+     * takes an xid and commits with {@code synchronous_commit = on} (WAL is flushed in order, so
+     * its flush covers every earlier asynchronous commit). {@code c} must not be in autocommit.
+     */
+    public static void flushWal(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            for (String sql : SqlBuilder.durableCommit()) {
+                st.execute(sql);
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        }
+    }
+
+    /**
      * Advances a split's watermark, in the caller's batch transaction: a compare-and-set from the
      * watermark the batch started at. Returns false when the stored watermark is elsewhere, which
      * means this batch was already committed (a replay after a restore) and must be rolled back.

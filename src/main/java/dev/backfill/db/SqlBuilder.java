@@ -1197,6 +1197,14 @@ public final class SqlBuilder {
     }
 
     /**
+     * A transaction whose commit waits for the WAL flush: {@code SET LOCAL synchronous_commit =
+     * on}, then {@code txid_current()} so that it has an xid and so a commit record to flush.
+     */
+    public static List<String> durableCommit() {
+        return List.of("SET LOCAL synchronous_commit = on", "SELECT txid_current()");
+    }
+
+    /**
      * {@code SET LOCAL lock_timeout} for one DDL attempt ({@link DdlLockWait}); {@code millis} is a
      * number we computed, never input text.
      */

@@ -501,12 +501,19 @@ public final class JobSpec implements Serializable {
         public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
         public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofMillis(500);
 
+        /**
+         * Batches commit without waiting for their WAL flush; the sink makes every checkpoint
+         * durable instead (see {@code BackfillSinkWriter.flush}).
+         */
+        public static final boolean DEFAULT_SYNCHRONOUS_COMMIT = false;
+
         private final int parallelism;
         private final int batchSize;
         private final long splitRows;
         private final Duration checkpointInterval;
         private final Duration lockTimeout;
         private final long maxRowsPerSecond; // 0: unlimited
+        private final boolean synchronousCommit;
 
         public TuningSpec(
                 int parallelism,
@@ -515,6 +522,25 @@ public final class JobSpec implements Serializable {
                 Duration checkpointInterval,
                 Duration lockTimeout,
                 long maxRowsPerSecond) {
+            this(
+                    parallelism,
+                    batchSize,
+                    splitRows,
+                    checkpointInterval,
+                    lockTimeout,
+                    maxRowsPerSecond,
+                    DEFAULT_SYNCHRONOUS_COMMIT);
+        }
+
+        public TuningSpec(
+                int parallelism,
+                int batchSize,
+                long splitRows,
+                Duration checkpointInterval,
+                Duration lockTimeout,
+                long maxRowsPerSecond,
+                boolean synchronousCommit) {
+            this.synchronousCommit = synchronousCommit;
             this.parallelism = parallelism;
             this.batchSize = batchSize;
             this.splitRows = splitRows;
@@ -557,6 +583,15 @@ public final class JobSpec implements Serializable {
             return maxRowsPerSecond;
         }
 
+        /**
+         * Whether each batch's commit waits for its WAL to reach disk ({@code synchronous_commit}
+         * of the sink's sessions). When false, a server crash can lose the last batches' commits,
+         * watermark included, so a resume redoes them; every checkpoint is made durable first.
+         */
+        public boolean synchronousCommit() {
+            return synchronousCommit;
+        }
+
         @Override
         public String toString() {
             return "{parallelism="
@@ -571,6 +606,8 @@ public final class JobSpec implements Serializable {
                     + lockTimeout
                     + ", max-rows-per-second="
                     + maxRowsPerSecond
+                    + ", synchronous-commit="
+                    + synchronousCommit
                     + "}";
         }
     }

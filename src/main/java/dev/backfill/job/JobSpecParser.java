@@ -116,7 +116,8 @@ public final class JobSpecParser {
                     "split-rows",
                     "checkpoint-interval",
                     "lock-timeout",
-                    "max-rows-per-second");
+                    "max-rows-per-second",
+                    "synchronous-commit");
 
     private static final int MAX_PARALLELISM = 1024;
     private static final int MAX_BATCH_SIZE = 100_000;
@@ -673,13 +674,19 @@ public final class JobSpecParser {
         if (e != null) {
             maxRowsPerSecond = integer(e, 0, Long.MAX_VALUE);
         }
+        boolean synchronousCommit = TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT;
+        e = s.optional("synchronous-commit");
+        if (e != null) {
+            synchronousCommit = bool(e);
+        }
         return new TuningSpec(
                 parallelism,
                 batchSize,
                 splitRows,
                 checkpointInterval,
                 lockTimeout,
-                maxRowsPerSecond);
+                maxRowsPerSecond,
+                synchronousCommit);
     }
 
     /** {@code <table>-<operation>-<index name or column>}, e.g. {@code demo.orders-add-index-x}. */

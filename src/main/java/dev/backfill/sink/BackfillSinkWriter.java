@@ -380,9 +380,42 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         return e;
     }
 
+    /**
+     * Every batch commits in write(); nothing is buffered. Without {@code synchronous-commit}, the
+     * batches' commits may still be in the server's WAL buffers: before a checkpoint completes (and
+     * at the end of input) one transaction with an xid commits with {@code synchronous_commit =
+     * on}, and its WAL flush covers every commit before it. So a checkpoint never records a reader
+     * position beyond batches that a server crash could lose; a crash between checkpoints loses at
+     * most batches that the restored readers redo, their watermark going with them.
+     */
     @Override
-    public void flush(boolean endOfInput) {
-        // Every batch commits in write(); nothing is buffered.
+    public void flush(boolean endOfInput) throws IOException {
+        if (plan.spec().tuning().synchronousCommit() || connection == null) {
+            return;
+        }
+        try {
+            retry.call(
+                    "making the committed batches durable",
+                    () -> {
+                        Catalog.flushWal(connection());
+                        return null;
+                    },
+                    (attempt, e) -> {
+                        if (Retry.isConnectionError(e)) {
+                            resetConnection();
+                        }
+                    });
+        } catch (SQLException e) {
+            throw new IOException(
+                    "reorg "
+                            + plan.reorgId()
+                            + ": making the committed batches durable failed: "
+                            + e.getMessage(),
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making the committed batches durable", e);
+        }
     }
 
     @Override
@@ -398,6 +431,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             connection = Connections.open(plan.dataSource());
             try (Statement st = connection.createStatement()) {
                 st.execute("SET lock_timeout = " + plan.spec().tuning().lockTimeout().toMillis());
+                if (!plan.spec().tuning().synchronousCommit()) {
+                    st.execute("SET synchronous_commit = off");
+                }
             }
             connection.commit();
         }

@@ -336,6 +336,34 @@ class SqlBuilderITCase {
     }
 
     @Test
+    void flushWalCommitsWithAnXidAndLeavesTheSessionAsynchronous() throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("SET synchronous_commit = off");
+            c.setAutoCommit(false);
+            long before;
+            try (ResultSet rs = st.executeQuery("SELECT txid_current()")) {
+                rs.next();
+                before = rs.getLong(1);
+            }
+            c.commit();
+
+            Catalog.flushWal(c);
+
+            // It took an xid of its own (so it wrote a commit record to wait for), and its
+            // synchronous_commit = on was local to it.
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT txid_current(), current_setting('synchronous_commit')")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isGreaterThan(before + 1);
+                assertThat(rs.getString(2)).isEqualTo("off");
+            }
+            c.rollback();
+        }
+    }
+
+    @Test
     void dropAllRemovesEveryTriggerFunctionAndTheIndexTable() throws SQLException {
         exec(SqlBuilder.createIndexTable(index));
         exec(SqlBuilder.createTriggers(index));

@@ -99,6 +99,32 @@ class AddIndexITCase {
     }
 
     @Test
+    void synchronousCommitTrueBuildsTheSameExactIndex() throws Exception {
+        DataSource ds =
+                TestingReorgs.database(
+                        "add_index_sync_commit",
+                        "CREATE TABLE t (id bigint PRIMARY KEY, v text)",
+                        "INSERT INTO t SELECT n, 'v' || (n % 7000) FROM generate_series(1, 20000) n");
+        JobSpec spec =
+                TestingReorgs.addIndexSpec(
+                        "add_index_sync_commit",
+                        "t",
+                        "t_v",
+                        "v",
+                        false,
+                        "  parallelism: 2\n  batch-size: 500\n  split-rows: 5000\n"
+                                + "  checkpoint-interval: 1s\n  synchronous-commit: true\n");
+        assertThat(spec.tuning().synchronousCommit()).isTrue();
+
+        TestingReorgs.run(spec);
+
+        assertThat(except(ds, "SELECT v, id FROM t", "SELECT v, id FROM t_v")).isZero();
+        assertThat(except(ds, "SELECT v, id FROM t_v", "SELECT v, id FROM t")).isZero();
+        assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.PUBLIC);
+        TestingReorgs.assertExactRun(ds, spec.reorgId(), 20_000);
+    }
+
+    @Test
     void buildsAGlobalIndexOverAPartitionedTableWithACompositeTextKey() throws Exception {
         DataSource ds =
                 TestingReorgs.database(

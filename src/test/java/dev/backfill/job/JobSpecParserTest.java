@@ -96,7 +96,8 @@ class JobSpecParserTest {
                         + "  split-rows: 250000\n"
                         + "  checkpoint-interval: 2m\n"
                         + "  lock-timeout: 1h\n"
-                        + "  max-rows-per-second: 20000\n";
+                        + "  max-rows-per-second: 20000\n"
+                        + "  synchronous-commit: true\n";
 
         JobSpec spec = JobSpecParser.parse(yaml, "shop.yaml", Map.of("SHOP_PASSWORD", "hunter2"));
 
@@ -122,6 +123,22 @@ class JobSpecParserTest {
         assertThat(spec.tuning().checkpointInterval()).isEqualTo(Duration.ofMinutes(2));
         assertThat(spec.tuning().lockTimeout()).isEqualTo(Duration.ofHours(1));
         assertThat(spec.tuning().maxRowsPerSecond()).isEqualTo(20_000);
+        assertThat(spec.tuning().synchronousCommit()).isTrue();
+    }
+
+    @Test
+    void synchronousCommitIsOffByDefaultAndMustBeABoolean() {
+        assertThat(parse(MINIMAL).tuning().synchronousCommit()).isFalse();
+        assertThat(
+                        parse(MINIMAL + "tuning:\n  synchronous-commit: false\n")
+                                .tuning()
+                                .synchronousCommit())
+                .isFalse();
+        assertError(
+                MINIMAL + "tuning:\n  synchronous-commit: sometimes\n",
+                8,
+                "tuning.synchronous-commit",
+                "true or false");
     }
 
     @Test
@@ -686,7 +703,7 @@ class JobSpecParserTest {
                 "tuning.batch_size",
                 "unknown key",
                 "parallelism, batch-size, split-rows, checkpoint-interval, lock-timeout,"
-                        + " max-rows-per-second",
+                        + " max-rows-per-second, synchronous-commit",
                 "did you mean batch-size?");
     }
 
