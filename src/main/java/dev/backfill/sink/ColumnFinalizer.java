@@ -97,7 +97,14 @@ public final class ColumnFinalizer {
                 result =
                         retry.call(
                                 "verifying reorg " + plan.reorgId(),
-                                () -> Verifier.verifyShadow(c, sc, Verifier.CHUNK_ROWS, nullCheck));
+                                () ->
+                                        Verifier.verifyShadow(
+                                                plan.dataSource(),
+                                                plan.spec().tuning().parallelism(),
+                                                c,
+                                                sc,
+                                                Verifier.CHUNK_ROWS,
+                                                nullCheck));
                 LOG.info("reorg {}: {}", plan.reorgId(), result);
                 if (!result.ok() && plan.spec().verify() == JobSpec.Verify.STRICT) {
                     throw Finalizer.failStrict(c, retry, plan, result.toString());
@@ -125,7 +132,12 @@ public final class ColumnFinalizer {
                                     "verifying reorg " + plan.reorgId() + " after the repair",
                                     () ->
                                             Verifier.verifyShadow(
-                                                    c, sc, Verifier.CHUNK_ROWS, nullCheck));
+                                                    plan.dataSource(),
+                                                    plan.spec().tuning().parallelism(),
+                                                    c,
+                                                    sc,
+                                                    Verifier.CHUNK_ROWS,
+                                                    nullCheck));
                     LOG.warn(
                             "reorg {}: repaired {} values; now {}",
                             plan.reorgId(),

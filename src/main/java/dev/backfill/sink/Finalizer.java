@@ -132,8 +132,7 @@ public final class Finalizer {
                     plan.table().displayName());
             Verifier.Result result =
                     retry.call(
-                            "verifying reorg " + plan.reorgId(),
-                            () -> Verifier.verify(c, plan.index(), chunkRows));
+                            "verifying reorg " + plan.reorgId(), () -> verify(c, plan, chunkRows));
             if (!result.ok()) {
                 if (plan.spec().verify() == JobSpec.Verify.STRICT) {
                     throw failStrict(c, retry, plan, result.toString());
@@ -157,12 +156,19 @@ public final class Finalizer {
                 Verifier.Result again =
                         retry.call(
                                 "verifying reorg " + plan.reorgId() + " after the repair",
-                                () -> Verifier.verify(c, plan.index(), chunkRows));
+                                () -> verify(c, plan, chunkRows));
                 LOG.warn("reorg {}: repaired {} entries; now {}", plan.reorgId(), changed, again);
                 return publish(c, retry, plan, again);
             }
             return publish(c, retry, plan, result);
         }
+    }
+
+    /** Verifies on as many connections as the backfill had writers. */
+    private static Verifier.Result verify(Connection c, ReorgPlan plan, long chunkRows)
+            throws SQLException {
+        return Verifier.verify(
+                plan.dataSource(), plan.spec().tuning().parallelism(), c, plan.index(), chunkRows);
     }
 
     private static Verifier.Result publish(

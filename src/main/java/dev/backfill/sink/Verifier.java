@@ -1,6 +1,7 @@
 package dev.backfill.sink;
 
 import dev.backfill.db.Catalog;
+import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.ShadowColumn;
@@ -9,6 +10,7 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.source.split.Key;
 
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +20,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Checks an index table against its table with a set comparison in both directions, like TiDB's
@@ -130,65 +135,169 @@ public final class Verifier {
     /** Verifies in ranges of about {@code chunkRows} index entries, each in its own snapshot. */
     public static Result verify(Connection c, IndexTable index, long chunkRows)
             throws SQLException {
+        return verify(null, 1, c, index, chunkRows);
+    }
+
+    /**
+     * Verifies in ranges of about {@code chunkRows} index entries, each in its own snapshot, on
+     * {@code workers} connections at once: {@code c} cuts the ranges and checks ranges too, and
+     * {@code workers - 1} more connections come from {@code ds}. The verification runs after the
+     * backfill, when the server has the cores the batches used; the result (counts, the first keys
+     * in key order, the ranges to repair) is the same whatever the number of workers.
+     */
+    public static Result verify(
+            PGSimpleDataSource ds, int workers, Connection c, IndexTable index, long chunkRows)
+            throws SQLException {
+        String table = SqlBuilder.verificationSource(index.table());
+        List<Range> ranges = inTransaction(c, () -> ranges(c, index, chunkRows));
+        List<RangeOutcome> outcomes =
+                checkRanges(ds, workers, c, ranges, (conn, r) -> check(conn, table, index, r));
         long[] totals = new long[3]; // rows, missing, dangling
         List<String> missingKeys = new ArrayList<>();
         List<String> danglingKeys = new ArrayList<>();
         List<Range> bad = new ArrayList<>();
-        String table = SqlBuilder.verificationSource(index.table());
-        inSnapshots(
-                c,
-                () -> ranges(c, index, chunkRows),
-                r -> {
-                    long[] here = check(c, table, index, r, missingKeys, danglingKeys);
-                    totals[0] += here[0];
-                    totals[1] += here[1];
-                    totals[2] += here[2];
-                    if (here[1] > 0 || here[2] > 0) {
-                        bad.add(r);
-                    }
-                });
+        for (int i = 0; i < ranges.size(); i++) {
+            RangeOutcome o = outcomes.get(i);
+            for (int k = 0; k < 3; k++) {
+                totals[k] += o.counts[k];
+            }
+            addSample(missingKeys, o.firstKeys);
+            addSample(danglingKeys, o.otherKeys);
+            if (o.counts[1] > 0 || o.counts[2] > 0) {
+                bad.add(ranges.get(i));
+            }
+        }
         return new Result(totals[0], totals[1], missingKeys, totals[2], danglingKeys, bad);
     }
 
-    /** One range's check, run inside its snapshot. */
-    @FunctionalInterface
-    private interface RangeCheck {
-        void run(Range r) throws SQLException;
+    private static void addSample(List<String> sample, List<String> keys) {
+        for (String k : keys) {
+            if (sample.size() < SAMPLE) {
+                sample.add(k);
+            }
+        }
     }
 
-    /** The ranges to check, cut once the connection is out of autocommit. */
+    /** What one range's check found: counts, and the first keys of up to two kinds. */
+    private static final class RangeOutcome {
+        final long[] counts;
+        final List<String> firstKeys = new ArrayList<>();
+        final List<String> otherKeys = new ArrayList<>();
+
+        RangeOutcome(int counts) {
+            this.counts = new long[counts];
+        }
+    }
+
+    /** One range's check, on the given connection, inside its snapshot. */
     @FunctionalInterface
-    private interface RangeSource {
-        List<Range> get() throws SQLException;
+    private interface RangeCheck {
+        RangeOutcome run(Connection c, Range r) throws SQLException;
+    }
+
+    /** Work done in one transaction of a connection out of autocommit. */
+    @FunctionalInterface
+    private interface InTransaction<T> {
+        T get() throws SQLException;
+    }
+
+    private static <T> T inTransaction(Connection c, InTransaction<T> work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            T out = work.get();
+            c.commit();
+            return out;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
     }
 
     /**
-     * Runs {@code check} for each range, each in its own short REPEATABLE READ, READ ONLY
-     * transaction; restores the connection's autocommit and isolation afterwards.
+     * Runs {@code check} for every range, each in its own short REPEATABLE READ, READ ONLY
+     * transaction, on {@code c} and on up to {@code workers - 1} more connections of {@code ds}
+     * (none when {@code ds} is null), which take the next unchecked range as they finish one.
+     * Returns the outcomes in the ranges' order. The first error stops every worker and is thrown.
      */
-    private static void inSnapshots(Connection c, RangeSource ranges, RangeCheck check)
+    private static List<RangeOutcome> checkRanges(
+            PGSimpleDataSource ds, int workers, Connection c, List<Range> ranges, RangeCheck check)
             throws SQLException {
-        boolean auto = c.getAutoCommit();
-        int iso = c.getTransactionIsolation();
-        c.setAutoCommit(false);
+        RangeOutcome[] out = new RangeOutcome[ranges.size()];
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<SQLException> failed = new AtomicReference<>();
+        int extra = ds == null ? 0 : Math.max(0, Math.min(workers, ranges.size()) - 1);
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < extra; w++) {
+            Thread t =
+                    new Thread(
+                            () -> {
+                                try (Connection own = Connections.open(ds)) {
+                                    checkNext(own, ranges, check, out, next, failed);
+                                } catch (SQLException e) {
+                                    failed.compareAndSet(null, e);
+                                }
+                            },
+                            "backfill-verify-" + (w + 1));
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
         try {
-            for (Range r : ranges.get()) {
-                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            checkNext(c, ranges, check, out, next, failed);
+        } finally {
+            for (Thread t : threads) {
                 try {
-                    try (Statement st = c.createStatement()) {
-                        st.execute("SET TRANSACTION READ ONLY");
-                    }
-                    check.run(r);
-                    c.commit();
-                } catch (SQLException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setTransactionIsolation(iso);
+                    t.join();
+                } catch (InterruptedException e) {
+                    failed.compareAndSet(null, new SQLException("interrupted", "57014", e));
+                    next.set(ranges.size());
+                    Thread.currentThread().interrupt();
                 }
             }
-        } finally {
-            c.setAutoCommit(auto);
+        }
+        if (failed.get() != null) {
+            throw failed.get();
+        }
+        return Arrays.asList(out);
+    }
+
+    private static void checkNext(
+            Connection c,
+            List<Range> ranges,
+            RangeCheck check,
+            RangeOutcome[] out,
+            AtomicInteger next,
+            AtomicReference<SQLException> failed) {
+        try {
+            boolean auto = c.getAutoCommit();
+            int iso = c.getTransactionIsolation();
+            c.setAutoCommit(false);
+            try {
+                for (int i = next.getAndIncrement();
+                        i < ranges.size() && failed.get() == null;
+                        i = next.getAndIncrement()) {
+                    c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                    try {
+                        try (Statement st = c.createStatement()) {
+                            st.execute("SET TRANSACTION READ ONLY");
+                        }
+                        out[i] = check.run(c, ranges.get(i));
+                        c.commit();
+                    } catch (SQLException e) {
+                        c.rollback();
+                        throw e;
+                    } finally {
+                        c.setTransactionIsolation(iso);
+                    }
+                }
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            failed.compareAndSet(null, e);
         }
     }
 
@@ -244,28 +353,23 @@ public final class Verifier {
     }
 
     /**
-     * One range's check ({@link SqlBuilder#entryCheck}): returns {rows, missing, dangling} and adds
-     * the first missing and dangling keys to the samples, up to {@link #SAMPLE} each.
+     * One range's check ({@link SqlBuilder#entryCheck}): counts {rows, missing, dangling}, and the
+     * first missing keys and dangling keys, up to {@link #SAMPLE} each, in key order.
      */
-    private static long[] check(
-            Connection c,
-            String table,
-            IndexTable index,
-            Range r,
-            List<String> missingKeys,
-            List<String> danglingKeys)
+    private static RangeOutcome check(Connection c, String table, IndexTable index, Range r)
             throws SQLException {
         String sql = SqlBuilder.entryCheck(table, index, SAMPLE, r.lower != null, r.upper != null);
-        long[] out = new long[3];
+        RangeOutcome out = new RangeOutcome(3);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             r.bind(ps, r.bind(ps, 1));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int kind = rs.getInt(1);
-                    out[kind] = rs.getLong(3);
-                    List<String> keys = kind == 1 ? missingKeys : kind == 2 ? danglingKeys : null;
-                    if (keys != null && keys.size() < SAMPLE) {
-                        keys.add(rs.getString(2));
+                    out.counts[kind] = rs.getLong(3);
+                    if (kind == 1) {
+                        out.firstKeys.add(rs.getString(2));
+                    } else if (kind == 2) {
+                        out.otherKeys.add(rs.getString(2));
                     }
                 }
             }
@@ -454,6 +558,21 @@ public final class Verifier {
      */
     public static ShadowResult verifyShadow(
             Connection c, ShadowColumn sc, long chunkRows, boolean nullCheck) throws SQLException {
+        return verifyShadow(null, 1, c, sc, chunkRows, nullCheck);
+    }
+
+    /**
+     * {@link #verifyShadow(Connection, ShadowColumn, long, boolean)} on {@code workers} connections
+     * at once, as {@link #verify(PGSimpleDataSource, int, Connection, IndexTable, long)} does.
+     */
+    public static ShadowResult verifyShadow(
+            PGSimpleDataSource ds,
+            int workers,
+            Connection c,
+            ShadowColumn sc,
+            long chunkRows,
+            boolean nullCheck)
+            throws SQLException {
         TableInfo t = sc.table();
         String what =
                 sc.shadowName()
@@ -462,34 +581,55 @@ public final class Verifier {
                         + (nullCheck
                                 ? ", and no NULL where " + sc.column().name() + " is not"
                                 : "");
-        long[] totals = new long[2]; // rows, differing
+        List<Range> ranges =
+                inTransaction(
+                        c,
+                        () ->
+                                ranges(
+                                        c,
+                                        SqlBuilder.verificationSource(t),
+                                        t.keyColumns(),
+                                        chunkRows));
+        List<RangeOutcome> outcomes =
+                checkRanges(
+                        ds,
+                        workers,
+                        c,
+                        ranges,
+                        (conn, r) -> {
+                            RangeOutcome o = new RangeOutcome(2);
+                            o.counts[0] = count(conn, t, r);
+                            String sql =
+                                    SqlBuilder.shadowDifference(
+                                            sc,
+                                            SAMPLE,
+                                            r.lower != null,
+                                            r.upper != null,
+                                            nullCheck);
+                            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                                r.bind(ps, 1);
+                                try (ResultSet rs = ps.executeQuery()) {
+                                    while (rs.next()) {
+                                        o.firstKeys.add(rs.getString(1));
+                                        o.counts[1] = rs.getLong(2);
+                                    }
+                                }
+                            }
+                            return o;
+                        });
+        long rows = 0;
+        long differing = 0;
         List<String> keys = new ArrayList<>();
         List<Range> bad = new ArrayList<>();
-        inSnapshots(
-                c,
-                () -> ranges(c, SqlBuilder.verificationSource(t), t.keyColumns(), chunkRows),
-                r -> {
-                    totals[0] += count(c, t, r);
-                    String sql =
-                            SqlBuilder.shadowDifference(
-                                    sc, SAMPLE, r.lower != null, r.upper != null, nullCheck);
-                    try (PreparedStatement ps = c.prepareStatement(sql)) {
-                        r.bind(ps, 1);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            long total = 0;
-                            while (rs.next()) {
-                                if (keys.size() < SAMPLE) {
-                                    keys.add(rs.getString(1));
-                                }
-                                total = rs.getLong(2);
-                            }
-                            totals[1] += total;
-                            if (total > 0) {
-                                bad.add(r);
-                            }
-                        }
-                    }
-                });
-        return new ShadowResult(totals[0], totals[1], keys, what, bad);
+        for (int i = 0; i < ranges.size(); i++) {
+            RangeOutcome o = outcomes.get(i);
+            rows += o.counts[0];
+            differing += o.counts[1];
+            addSample(keys, o.firstKeys);
+            if (o.counts[1] > 0) {
+                bad.add(ranges.get(i));
+            }
+        }
+        return new ShadowResult(rows, differing, keys, what, bad);
     }
 }

@@ -77,6 +77,44 @@ class FinalizerITCase {
     }
 
     @Test
+    void verificationOnSeveralConnectionsFindsTheSameAsOne() throws Exception {
+        DataSource ds =
+                TestingReorgs.database(
+                        "finalizer_workers",
+                        "CREATE TABLE t (id bigint PRIMARY KEY, v text)",
+                        "INSERT INTO t SELECT n, 'v' || n FROM generate_series(1, 3000) n");
+        JobSpec spec =
+                TestingReorgs.addIndexSpec("finalizer_workers", "t", "t_v", "v", false, null);
+        ReorgSetup.Outcome out = ReorgSetup.run(spec);
+        exec(
+                ds,
+                "INSERT INTO t_v SELECT v, id FROM t",
+                // Differences spread over many ranges of 100, in no order of discovery.
+                "DELETE FROM t_v WHERE id IN (2950, 1210, 77, 1999, 640, 2)",
+                "UPDATE t_v SET v = 'wrong' WHERE id IN (2500, 5, 1500)",
+                "INSERT INTO t_v VALUES ('x', 4000), ('y', 3001)");
+
+        Verifier.Result one;
+        Verifier.Result three;
+        try (Connection c = ds.getConnection()) {
+            one = Verifier.verify(c, out.plan.index(), 100);
+        }
+        try (Connection c = ds.getConnection()) {
+            three = Verifier.verify(out.plan.dataSource(), 3, c, out.plan.index(), 100);
+        }
+
+        assertThat(three.toString())
+                .isEqualTo(one.toString())
+                .isEqualTo(
+                        "verification failed: 9 rows without a correct entry (first keys: 2, 5, 77,"
+                                + " 640, 1210), 5 entries without their row (first keys: 5, 1500,"
+                                + " 2500, 3001, 4000)");
+        assertThat(three.rows).isEqualTo(one.rows).isEqualTo(3000);
+        assertThat(three.badRanges.toString()).isEqualTo(one.badRanges.toString());
+        assertThat(three.badRanges).hasSizeGreaterThan(5); // several ranges had to be merged
+    }
+
+    @Test
     void discrepanciesAreRepairedBeforePublic() throws Exception {
         DataSource ds =
                 TestingReorgs.database(
