@@ -507,7 +507,9 @@ public final class JobSpec implements Serializable {
         private final Duration checkpointInterval;
         private final Duration lockTimeout;
         private final long maxRowsPerSecond; // 0: unlimited
+        private final dev.backfill.throttle.ThrottleSettings throttle;
 
+        /** Tuning with the adaptive throttle's defaults (on). */
         public TuningSpec(
                 int parallelism,
                 int batchSize,
@@ -515,6 +517,25 @@ public final class JobSpec implements Serializable {
                 Duration checkpointInterval,
                 Duration lockTimeout,
                 long maxRowsPerSecond) {
+            this(
+                    parallelism,
+                    batchSize,
+                    splitRows,
+                    checkpointInterval,
+                    lockTimeout,
+                    maxRowsPerSecond,
+                    dev.backfill.throttle.ThrottleSettings.defaults());
+        }
+
+        public TuningSpec(
+                int parallelism,
+                int batchSize,
+                long splitRows,
+                Duration checkpointInterval,
+                Duration lockTimeout,
+                long maxRowsPerSecond,
+                dev.backfill.throttle.ThrottleSettings throttle) {
+            this.throttle = Objects.requireNonNull(throttle, "throttle");
             this.parallelism = parallelism;
             this.batchSize = batchSize;
             this.splitRows = splitRows;
@@ -557,6 +578,11 @@ public final class JobSpec implements Serializable {
             return maxRowsPerSecond;
         }
 
+        /** The adaptive throttle ({@code tuning.throttle}); on by default. */
+        public dev.backfill.throttle.ThrottleSettings throttle() {
+            return throttle;
+        }
+
         @Override
         public String toString() {
             return "{parallelism="
@@ -571,6 +597,8 @@ public final class JobSpec implements Serializable {
                     + lockTimeout
                     + ", max-rows-per-second="
                     + maxRowsPerSecond
+                    + ", throttle="
+                    + throttle
                     + "}";
         }
     }

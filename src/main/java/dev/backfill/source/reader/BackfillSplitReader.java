@@ -60,6 +60,7 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
 
     private final int readers;
     private final RowRateLimiter rateLimiter;
+    private final ReaderThrottle throttle; // null: none (tests)
     private final Counter rowsScanned;
 
     private Connection connection;
@@ -77,7 +78,8 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
                 plan,
                 readers,
                 metrics.counter("rowsScanned"),
-                new RowRateLimiter(plan.spec().tuning().maxRowsPerSecond(), readers));
+                new RowRateLimiter(plan.spec().tuning().maxRowsPerSecond(), readers),
+                null);
     }
 
     /**
@@ -85,10 +87,15 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
      * each fetcher, usually one per split, and the metric and the pacing must span them all.
      */
     BackfillSplitReader(
-            ReorgPlan plan, int readers, Counter rowsScanned, RowRateLimiter rateLimiter) {
+            ReorgPlan plan,
+            int readers,
+            Counter rowsScanned,
+            RowRateLimiter rateLimiter,
+            ReaderThrottle throttle) {
         this.plan = plan;
         this.readers = readers;
         this.rateLimiter = rateLimiter;
+        this.throttle = throttle;
         this.rowsScanned = rowsScanned;
         KeyCodec.warmUp();
         TableInfo t = plan.table();
@@ -122,6 +129,9 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
             if (loggedPause) {
                 LOG.info("reorg {}: resumed", plan.reorgId());
                 loggedPause = false;
+            }
+            if (throttle != null) {
+                throttle.tick(System.nanoTime());
             }
         } catch (SQLException e) {
             throw new IOException(
@@ -168,6 +178,9 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
                             () -> readPage(after, batchSize),
                             (a, e) -> resetConnection());
             rowsScanned.inc(page.keys.size());
+            if (throttle != null) {
+                throttle.rowsRead(page.keys.size());
+            }
             rateLimiter.acquire(page.keys.size());
             if (page.keys.isEmpty()) {
                 return finish(
