@@ -2088,10 +2088,11 @@ public final class SqlBuilder {
 
     /**
      * The throttle's view of the server, one row: active client sessions that are not the reorg's
-     * ({@code application_name} is not the reorg's, parameter 1); sessions of others waiting on a
-     * lock that one of the reorg's sessions holds ({@code pg_blocking_pids}, parameters 2 and 3);
-     * and the replicas' largest {@code replay_lag} in milliseconds, 0 when caught up and -1 without
-     * any replica.
+     * ({@code application_name} is not the reorg's, parameter 1); sessions of others whose
+     * statement has waited over 100 ms on a lock that one of the reorg's sessions holds ({@code
+     * pg_blocking_pids}, parameters 2 and 3; a batch's row locks make writers wait for a few
+     * milliseconds, which is not what the throttle is for); and the replicas' largest {@code
+     * replay_lag} in milliseconds, 0 when caught up and -1 without any replica.
      */
     public static String throttleActivity() {
         return "SELECT (SELECT count(*) FROM pg_stat_activity a"
@@ -2099,6 +2100,7 @@ public final class SqlBuilder {
                 + " AND a.pid <> pg_backend_pid() AND a.application_name IS DISTINCT FROM ?),"
                 + " (SELECT count(*) FROM pg_stat_activity w"
                 + " WHERE w.wait_event_type = 'Lock' AND w.application_name IS DISTINCT FROM ?"
+                + " AND w.query_start < clock_timestamp() - interval '100 milliseconds'"
                 + " AND EXISTS (SELECT 1 FROM pg_stat_activity o"
                 + " WHERE o.pid = ANY (pg_blocking_pids(w.pid)) AND o.application_name = ?)),"
                 + " (SELECT CASE WHEN count(*) = 0 THEN -1 ELSE"

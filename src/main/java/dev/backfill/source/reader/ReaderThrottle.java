@@ -36,6 +36,9 @@ final class ReaderThrottle {
 
     static final Duration TICK = Duration.ofSeconds(1);
 
+    /** The throttle session's lock_timeout (its only lock: the reorg's row, to record). */
+    static final Duration LOCK_TIMEOUT = Duration.ofSeconds(1);
+
     /** Probes per tick; their median is the tick's latency. */
     static final int PROBES_PER_TICK = 3;
 
@@ -177,6 +180,11 @@ final class ReaderThrottle {
         if (connection == null || connection.isClosed()) {
             connection = Connections.open(plan.dataSource());
             connection.setAutoCommit(true);
+            try (java.sql.Statement st = connection.createStatement()) {
+                // Never stall the reader behind a lock on the reorg's row (the cut-over's, say):
+                // a recording that cannot get it fails, and the decision stands.
+                st.execute("SET lock_timeout = " + LOCK_TIMEOUT.toMillis());
+            }
         }
         return connection;
     }
