@@ -756,12 +756,12 @@ public final class JobSpecParser {
             throw typeError(e, expected);
         }
         if (!(value > 1) || value > MAX_LATENCY_RATIO) {
-            throw error(e.keyLine(), e.field(), "must be " + expected + ", got " + sc(e));
+            throw error(e.keyLine(), e.field(), "must be " + expected + ", got " + scalarText(e));
         }
         return value;
     }
 
-    private static String sc(Entry e) {
+    private static String scalarText(Entry e) {
         return ((ScalarNode) e.value()).text().trim();
     }
 

@@ -49,6 +49,9 @@ public final class AimdController {
         }
         Reason slow = slowSignal(s, baseline, settings);
         ticksSinceDecrease++;
+        if (limit > 0 && limit < floor) {
+            limit = floor; // a floor raised live applies at once
+        }
         if (slow != Reason.NONE) {
             reason = slow;
             if (limit == 0) {

@@ -58,6 +58,16 @@ class AimdControllerTest {
     }
 
     @Test
+    void aFloorRaisedLiveAppliesAtOnce() {
+        AimdController c = new AimdController();
+        c.tick(slow(10_000), BASELINE, ON, FLOOR); // 5,000
+        c.tick(slow(5_000), BASELINE, ON, FLOOR); // holds
+        c.tick(slow(5_000), BASELINE, ON, FLOOR); // 2,500
+        assertThat(c.tick(slow(2_500), BASELINE, ON, 4_000))
+                .isEqualTo(new Decision(4_000, Reason.LATENCY));
+    }
+
+    @Test
     void recoversAdditivelyToTheCeilingThenUncaps() {
         AimdController c = new AimdController();
         c.tick(slow(10_000), BASELINE, ON, FLOOR); // 5,000; ceiling 10,000

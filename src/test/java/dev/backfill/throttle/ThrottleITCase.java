@@ -45,8 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * PostgreSQL. The probe is slowed with the test failpoint {@link Failpoints#THROTTLE_PROBE} (the
  * probe then runs {@code pg_sleep} on the server): the readers back off and report {@code latency}
  * in {@code backfill.reorgs}, in their {@code throttleRate}/{@code throttleReason} gauges and in
- * {@code status}; the throttle's knobs change it live; once the probe is fast again the rate
- * recovers to uncapped. With {@code throttle: off} a slow probe caps nothing. Every run ends exact.
+ * {@code status}; the throttle's knobs change it live (a raised floor, then off); once the probe is
+ * fast again the rate recovers to uncapped. With {@code throttle: off} a slow probe caps nothing.
+ * Every run ends exact.
  */
 class ThrottleITCase {
     private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
@@ -123,14 +124,14 @@ class ThrottleITCase {
             assertThat(line).as(line).containsPattern("  latency [0-9,]+/s  ");
             System.out.println("ThrottleITCase: backed off: " + line);
 
-            // Live: a ratio that tolerates the slow probe lifts the latency reason.
-            knob(ds, id, "throttle_max_latency_ratio = 1000");
+            // Live: a raised floor (3,000 rows/s, 1,500 a reader) lifts the cap at once.
+            knob(ds, id, "throttle_min_rows_per_second = 3000");
             await(
-                    "the readers stop reporting latency under max-latency-ratio 1000",
+                    "the cap is the raised floor",
                     () ->
-                            !"latency".equals(reason(ds, id))
-                                    && !reasons(jid).containsValue("latency"));
-            knob(ds, id, "throttle_max_latency_ratio = 2");
+                            "latency".equals(reason(ds, id))
+                                    && Long.valueOf(3000).equals(rate(ds, id))
+                                    && rates(jid).values().stream().allMatch(v -> v == 1500));
 
             Failpoints.disarm(Failpoints.THROTTLE_PROBE);
             await(

@@ -46,6 +46,9 @@ import java.util.List;
  * catalog is where committed work is recorded, so reading resumes after it (it is never behind the
  * checkpointed watermark, because the sink commits every batch before the checkpoint barrier passes
  * it). A split the catalog says is done is finished at once, without a scan.
+ *
+ * <p>Before each page, the subtask's adaptive throttle ({@link ReaderThrottle}) may decide again
+ * (once a second) and set its cap on the rate limiter; after the page, the limiter paces.
  */
 public final class BackfillSplitReader implements SplitReader<RowBatch, BackfillSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSplitReader.class);

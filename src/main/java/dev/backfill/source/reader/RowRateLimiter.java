@@ -46,10 +46,18 @@ final class RowRateLimiter {
         } else {
             r = Math.min(capRowsPerSecond, throttleRowsPerSecond);
         }
-        if (r != rowsPerSecond) {
-            rowsPerSecond = r;
+        if (r == rowsPerSecond) {
+            return;
+        }
+        if (r > 0 && rowsPerSecond > 0 && startNanos >= 0) {
+            // A change while pacing (the throttle changes the rate every second while it
+            // recovers): keep the debt or credit, capped at one second at the new rate, so that
+            // a change never hands out a fresh second of credit.
+            allowance = Math.min(allowance, r);
+        } else {
             startNanos = -1;
         }
+        rowsPerSecond = r;
     }
 
     boolean unlimited() {

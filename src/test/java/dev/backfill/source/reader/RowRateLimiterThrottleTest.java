@@ -19,6 +19,16 @@ class RowRateLimiterThrottleTest {
     }
 
     @Test
+    void aRateChangeWhilePacingGrantsNoFreshCredit() {
+        RowRateLimiter l = new RowRateLimiter(0, 1);
+        l.setThrottleRate(1000);
+        assertThat(l.delayNanos(1000, 0)).isZero(); // the start's one second of credit, spent
+        l.setThrottleRate(1100);
+        // Still no credit: 550 rows at 1,100 rows/s are half a second behind.
+        assertThat(l.delayNanos(550, 0)).isEqualTo(500_000_000L);
+    }
+
+    @Test
     void throttleAloneCapsAnUnlimitedReader() {
         RowRateLimiter l = new RowRateLimiter(0, 2);
         assertThat(l.unlimited()).isTrue();
