@@ -19,7 +19,7 @@ final class RowRateLimiter {
         setRate(globalRowsPerSecond, readers);
     }
 
-    /** Changes the rate (a live knob); pacing restarts at the new rate. */
+    /** Changes {@code max-rows-per-second} (a live knob); see {@link #apply()}. */
     synchronized void setRate(long globalRowsPerSecond, int readers) {
         capRowsPerSecond =
                 globalRowsPerSecond <= 0 ? 0 : (double) globalRowsPerSecond / Math.max(1, readers);
@@ -37,6 +37,10 @@ final class RowRateLimiter {
         return rowsPerSecond;
     }
 
+    /**
+     * Sets the effective rate, the lower of the two caps. Starting to pace restarts the clock with
+     * one second of credit; a change while pacing keeps what is owed.
+     */
     private void apply() {
         double r;
         if (capRowsPerSecond == 0) {
