@@ -26,10 +26,11 @@ import java.util.Map;
 /**
  * {@code scripts/backfill status --job FILE [--all] [--watch]}: Backfill's {@code ADMIN SHOW DDL
  * JOBS}. One line per reorg (the spec's, or with {@code --all} every reorg in the spec's database):
- * id, table, operation, state, a progress bar, rows done of estimated, rows/s, ETA, splits done of
- * cut, the rows the finalizer repaired ({@code backfill.reorgs.rows_repaired}; not 0 only after a
- * fault or a bug, then marked and explained below the table), when it started, the Flink job that
- * ran it last, and below the table each reorg's last error.
+ * id, table, operation, state, a progress bar, rows done of estimated, rows/s, ETA, the adaptive
+ * throttle ({@code backfill.reorgs.throttle_reason} and {@code throttle_rate}), splits done of cut,
+ * the rows the finalizer repaired ({@code backfill.reorgs.rows_repaired}; not 0 only after a fault
+ * or a bug, then marked and explained below the table), when it started, the Flink job that ran it
+ * last, and below the table each reorg's last error.
  *
  * <p>It only reads the catalog ({@code backfill.reorgs}, {@code backfill.progress}), in read-only
  * transactions, so it works whether or not a Flink job is running and never creates the catalog.
@@ -242,6 +243,7 @@ public final class Status {
                     "ROWS",
                     "ROWS/S",
                     "ETA",
+                    "THROTTLE",
                     "SPLITS",
                     "REPAIRED",
                     "STARTED",
@@ -269,6 +271,7 @@ public final class Status {
                         String.format(Locale.ROOT, "%,d/%,d", done, r.rowsEstimated),
                         rate > 0 ? String.format(Locale.ROOT, "%,.0f", rate) : "-",
                         running ? eta(r.rowsEstimated - done, rate) : "-",
+                        running ? throttle(r.throttleReason, r.throttleRate) : "-",
                         splits(
                                 row.splitsDone,
                                 row.splits,
@@ -338,6 +341,21 @@ public final class Status {
      */
     static String splits(long done, long cut, boolean moreToCut) {
         return done + "/" + cut + (moreToCut ? "+" : "");
+    }
+
+    /**
+     * The THROTTLE column while the reorg runs: the adaptive throttle's reason and, when it caps
+     * the rate, the job-wide cap ({@code latency 2,500/s}); {@code none} when uncapped, {@code off}
+     * when switched off, {@code -} before a reader has decided.
+     */
+    static String throttle(String reason, Long rate) {
+        if (reason == null) {
+            return "-";
+        }
+        if (rate == null || rate <= 0) {
+            return reason;
+        }
+        return String.format(Locale.ROOT, "%s %,d/s", reason, rate);
     }
 
     /**

@@ -35,6 +35,13 @@ public final class Catalog {
      */
     public static final String ROWS_REPAIRED = "rows_repaired";
 
+    /**
+     * The column of {@code backfill.reorgs} with the adaptive throttle's reason now (#10), next to
+     * {@code throttle_rate}; both are written by the readers when the decision changes, and the
+     * throttle's knobs ({@code throttle*}) are beside them. Added in place to an older catalog.
+     */
+    public static final String THROTTLE_REASON = "throttle_reason";
+
     /** The states of a reorg, as stored in {@code backfill.reorgs.state}. */
     public enum State {
         WRITE_ONLY("write-only"),
@@ -92,6 +99,15 @@ public final class Catalog {
          */
         public final long rowsRepaired;
 
+        /**
+         * The adaptive throttle's last decision: its global rate cap in rows/s (0: uncapped) and
+         * reason ({@link dev.backfill.throttle.Reason#text()}); null before a reader decided, or
+         * for a catalog without the columns.
+         */
+        public final Long throttleRate;
+
+        public final String throttleReason;
+
         public Reorg(ResultSet rs) throws SQLException {
             id = rs.getString("id");
             specHash = rs.getString("spec_hash");
@@ -106,6 +122,14 @@ public final class Catalog {
             finishedAt = rs.getTimestamp("finished_at");
             flinkJobId = hasColumn(rs, FLINK_JOB_ID) ? rs.getString(FLINK_JOB_ID) : null;
             rowsRepaired = hasColumn(rs, ROWS_REPAIRED) ? rs.getLong(ROWS_REPAIRED) : 0;
+            if (hasColumn(rs, THROTTLE_REASON)) {
+                long rate = rs.getLong("throttle_rate");
+                throttleRate = rs.wasNull() ? null : rate;
+                throttleReason = rs.getString(THROTTLE_REASON);
+            } else {
+                throttleRate = null;
+                throttleReason = null;
+            }
         }
 
         private static boolean hasColumn(ResultSet rs, String name) throws SQLException {
@@ -190,6 +214,7 @@ public final class Catalog {
             upgradeStateCheck(c);
             upgradeFlinkJobId(c);
             upgradeRowsRepaired(c);
+            upgradeThrottle(c);
         } catch (SQLException e) {
             // Two clients creating the catalog at once can collide on the pg_type unique index.
             if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
@@ -267,6 +292,71 @@ public final class Catalog {
         }
         try (Statement st = c.createStatement()) {
             st.execute(SqlBuilder.addRowsRepairedColumn());
+        }
+    }
+
+    /**
+     * A catalog created before #10 gets the adaptive throttle's columns (see {@link
+     * SqlBuilder#addThrottleColumns}), in the caller's transaction; a current one is left alone.
+     */
+    private static void upgradeThrottle(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+            ps.setString(1, REORGS);
+            ps.setString(2, THROTTLE_REASON);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute(SqlBuilder.addThrottleColumns());
+        }
+    }
+
+    /** Reads the throttle's live knobs; empty when the reorg is not in the catalog. */
+    public static Optional<dev.backfill.throttle.ThrottleSettings> throttleKnobs(
+            Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleKnobs())) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(
+                        new dev.backfill.throttle.ThrottleSettings(
+                                rs.getBoolean(1),
+                                rs.getDouble(2),
+                                java.time.Duration.ofMillis(Math.max(0, rs.getLong(3))),
+                                Math.max(0, rs.getInt(4)),
+                                Math.max(1, rs.getLong(5))));
+            }
+        }
+    }
+
+    /** Sets the throttle's knobs a run starts with (from its spec) and clears its last decision. */
+    public static void setThrottleKnobs(
+            Connection c, String id, dev.backfill.throttle.ThrottleSettings t) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.setThrottleKnobs())) {
+            ps.setBoolean(1, t.enabled());
+            ps.setDouble(2, t.maxLatencyRatio());
+            ps.setLong(3, t.maxReplicaLag().toMillis());
+            ps.setInt(4, t.maxActiveSessions());
+            ps.setLong(5, t.minRowsPerSecond());
+            ps.setString(6, id);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Records the throttle's decision: global rate cap (0: uncapped) and reason. */
+    public static void recordThrottle(Connection c, String id, long globalRate, String reason)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.recordThrottle())) {
+            ps.setLong(1, globalRate);
+            ps.setString(2, reason);
+            ps.setString(3, id);
+            ps.executeUpdate();
         }
     }
 

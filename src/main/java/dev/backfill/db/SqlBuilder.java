@@ -2052,6 +2052,99 @@ public final class SqlBuilder {
         return "UPDATE " + Catalog.REORGS + " SET " + col + " = " + col + " + ? WHERE id = ?";
     }
 
+    // ---------------------------------------------------------------- adaptive throttle (#10)
+
+    /**
+     * {@code ALTER TABLE backfill.reorgs ADD COLUMN IF NOT EXISTS ...}: the throttle's live knobs
+     * ({@code throttle}, {@code throttle_max_latency_ratio}, {@code throttle_max_replica_lag},
+     * {@code throttle_max_active_sessions}, {@code throttle_min_rows_per_second}) and what it does
+     * now ({@code throttle_rate}, {@code throttle_reason}), added in place by {@link
+     * Catalog#ensureSchema} when missing.
+     */
+    public static String addThrottleColumns() {
+        return "ALTER TABLE "
+                + Catalog.REORGS
+                + " ADD COLUMN IF NOT EXISTS throttle boolean NOT NULL DEFAULT true,"
+                + " ADD COLUMN IF NOT EXISTS throttle_max_latency_ratio double precision NOT NULL"
+                + " DEFAULT 2,"
+                + " ADD COLUMN IF NOT EXISTS throttle_max_replica_lag interval NOT NULL DEFAULT"
+                + " '5 s',"
+                + " ADD COLUMN IF NOT EXISTS throttle_max_active_sessions integer NOT NULL"
+                + " DEFAULT 0,"
+                + " ADD COLUMN IF NOT EXISTS throttle_min_rows_per_second bigint NOT NULL DEFAULT"
+                + " 1000,"
+                + " ADD COLUMN IF NOT EXISTS throttle_rate bigint,"
+                + " ADD COLUMN IF NOT EXISTS "
+                + Identifiers.quote(Catalog.THROTTLE_REASON)
+                + " text";
+    }
+
+    /**
+     * The throttle's live knobs of a reorg: enabled, latency ratio, replica lag in milliseconds,
+     * max active sessions, min rows/s. Parameter: the reorg id.
+     */
+    public static String throttleKnobs() {
+        return "SELECT throttle, throttle_max_latency_ratio,"
+                + " (extract(epoch FROM throttle_max_replica_lag) * 1000)::bigint,"
+                + " throttle_max_active_sessions, throttle_min_rows_per_second FROM "
+                + Catalog.REORGS
+                + " WHERE id = ?";
+    }
+
+    /**
+     * Sets the throttle's knobs a run starts with, and clears what it did in an earlier run.
+     * Parameters: enabled, latency ratio, replica lag in milliseconds, max active sessions, min
+     * rows/s, the reorg id.
+     */
+    public static String setThrottleKnobs() {
+        return "UPDATE "
+                + Catalog.REORGS
+                + " SET throttle = ?, throttle_max_latency_ratio = ?,"
+                + " throttle_max_replica_lag = make_interval(secs => ?::double precision / 1000),"
+                + " throttle_max_active_sessions = ?, throttle_min_rows_per_second = ?,"
+                + " throttle_rate = NULL, throttle_reason = NULL WHERE id = ?";
+    }
+
+    /**
+     * Records the throttle's current decision (global rate, 0 when uncapped; reason). Leaves {@code
+     * updated_at} alone: status derives rates from it. Parameters: rate, reason, reorg id.
+     */
+    public static String recordThrottle() {
+        return "UPDATE "
+                + Catalog.REORGS
+                + " SET throttle_rate = ?, throttle_reason = ? WHERE id = ?";
+    }
+
+    /**
+     * The throttle's probe: one round trip, {@code SELECT 1}; with {@code sleep}, {@code SELECT
+     * pg_sleep(?)} (seconds), for the test failpoint that plays a slow database.
+     */
+    public static String throttleProbe(boolean sleep) {
+        return sleep ? "SELECT pg_sleep(?)" : "SELECT 1";
+    }
+
+    /**
+     * The throttle's view of the server, one row: active client sessions that are not the reorg's
+     * ({@code application_name} is not the reorg's, parameter 1); sessions of others whose
+     * statement has waited over 100 ms on a lock that one of the reorg's sessions holds ({@code
+     * pg_blocking_pids}, parameters 2 and 3; a batch's row locks make writers wait for a few
+     * milliseconds, which is not what the throttle is for); and the replicas' largest {@code
+     * replay_lag} in milliseconds, 0 when caught up and -1 without any replica.
+     */
+    public static String throttleActivity() {
+        return "SELECT (SELECT count(*) FROM pg_stat_activity a"
+                + " WHERE a.state = 'active' AND a.backend_type = 'client backend'"
+                + " AND a.pid <> pg_backend_pid() AND a.application_name IS DISTINCT FROM ?),"
+                + " (SELECT count(*) FROM pg_stat_activity w"
+                + " WHERE w.wait_event_type = 'Lock' AND w.application_name IS DISTINCT FROM ?"
+                + " AND w.query_start < clock_timestamp() - interval '100 milliseconds'"
+                + " AND EXISTS (SELECT 1 FROM pg_stat_activity o"
+                + " WHERE o.pid = ANY (pg_blocking_pids(w.pid)) AND o.application_name = ?)),"
+                + " (SELECT CASE WHEN count(*) = 0 THEN -1 ELSE"
+                + " coalesce((max(extract(epoch FROM replay_lag)) * 1000)::bigint, 0) END"
+                + " FROM pg_stat_replication)";
+    }
+
     /**
      * Records the Flink job running a reorg (set by the enumerator when it starts; a restart or a
      * resumed run overwrites it). Leaves {@code updated_at} alone: status derives rates from it.

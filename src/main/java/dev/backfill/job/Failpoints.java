@@ -27,7 +27,14 @@ public final class Failpoints {
      */
     public static final String FINALIZER_BEFORE_VERIFY = "finalizer.before-verify";
 
+    /**
+     * The adaptive throttle's probe: armed with {@link #armDelay}, the probe query sleeps that long
+     * on the server ({@code pg_sleep}), as a slow database would make it.
+     */
+    public static final String THROTTLE_PROBE = "throttle.probe";
+
     private static volatile boolean armed;
+    private static final Map<String, java.time.Duration> DELAYS = new ConcurrentHashMap<>();
     private static final Map<String, Plan> PLANS = new ConcurrentHashMap<>();
 
     /** The exception a failpoint throws. */
@@ -90,6 +97,27 @@ public final class Failpoints {
     public static void disarmAll() {
         armed = false;
         PLANS.clear();
+        DELAYS.clear();
+    }
+
+    /** Makes {@link #delay}{@code (name)} return {@code d} until disarmed ({@link #disarm}). */
+    public static void armDelay(String name, java.time.Duration d) {
+        DELAYS.put(name, d);
+        armed = true;
+    }
+
+    /** Disarms one failpoint (a plan or a delay). */
+    public static void disarm(String name) {
+        PLANS.remove(name);
+        DELAYS.remove(name);
+    }
+
+    /** The delay armed for {@code name}, or zero: one volatile read when nothing is armed. */
+    public static java.time.Duration delay(String name) {
+        if (!armed) {
+            return java.time.Duration.ZERO;
+        }
+        return DELAYS.getOrDefault(name, java.time.Duration.ZERO);
     }
 
     /** Throws {@link InjectedFailure} when {@code name} is armed and due. */

@@ -513,8 +513,10 @@ public final class JobSpec implements Serializable {
         private final Duration checkpointInterval;
         private final Duration lockTimeout;
         private final long maxRowsPerSecond; // 0: unlimited
+        private final dev.backfill.throttle.ThrottleSettings throttle;
         private final boolean synchronousCommit;
 
+        /** Tuning with the adaptive throttle's defaults (on). */
         public TuningSpec(
                 int parallelism,
                 int batchSize,
@@ -529,6 +531,26 @@ public final class JobSpec implements Serializable {
                     checkpointInterval,
                     lockTimeout,
                     maxRowsPerSecond,
+                    dev.backfill.throttle.ThrottleSettings.defaults());
+        }
+
+        /** Tuning with the given throttle and the default {@code synchronous-commit}. */
+        public TuningSpec(
+                int parallelism,
+                int batchSize,
+                long splitRows,
+                Duration checkpointInterval,
+                Duration lockTimeout,
+                long maxRowsPerSecond,
+                dev.backfill.throttle.ThrottleSettings throttle) {
+            this(
+                    parallelism,
+                    batchSize,
+                    splitRows,
+                    checkpointInterval,
+                    lockTimeout,
+                    maxRowsPerSecond,
+                    throttle,
                     DEFAULT_SYNCHRONOUS_COMMIT);
         }
 
@@ -539,7 +561,9 @@ public final class JobSpec implements Serializable {
                 Duration checkpointInterval,
                 Duration lockTimeout,
                 long maxRowsPerSecond,
+                dev.backfill.throttle.ThrottleSettings throttle,
                 boolean synchronousCommit) {
+            this.throttle = Objects.requireNonNull(throttle, "throttle");
             this.synchronousCommit = synchronousCommit;
             this.parallelism = parallelism;
             this.batchSize = batchSize;
@@ -583,6 +607,11 @@ public final class JobSpec implements Serializable {
             return maxRowsPerSecond;
         }
 
+        /** The adaptive throttle ({@code tuning.throttle}); on by default. */
+        public dev.backfill.throttle.ThrottleSettings throttle() {
+            return throttle;
+        }
+
         /**
          * Whether each batch's commit waits for its WAL to reach disk ({@code synchronous_commit}
          * of the sink's sessions). When false, a server crash can lose the last batches' commits,
@@ -606,6 +635,8 @@ public final class JobSpec implements Serializable {
                     + lockTimeout
                     + ", max-rows-per-second="
                     + maxRowsPerSecond
+                    + ", throttle="
+                    + throttle
                     + ", synchronous-commit="
                     + synchronousCommit
                     + "}";

@@ -7,6 +7,7 @@ import dev.backfill.job.JobSpec.DatabaseSpec;
 import dev.backfill.job.JobSpec.ModifyColumnSpec;
 import dev.backfill.job.JobSpec.ModifyColumnSpec.Cutover;
 import dev.backfill.job.JobSpec.TuningSpec;
+import dev.backfill.throttle.ThrottleSettings;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -117,7 +118,19 @@ public final class JobSpecParser {
                     "checkpoint-interval",
                     "lock-timeout",
                     "max-rows-per-second",
+                    "throttle",
                     "synchronous-commit");
+    private static final List<String> THROTTLE_KEYS =
+            List.of(
+                    "max-latency-ratio",
+                    "max-replica-lag",
+                    "max-active-sessions",
+                    "min-rows-per-second");
+    private static final String THROTTLE_FORM =
+            "off, on, or a map with the keys " + String.join(", ", THROTTLE_KEYS);
+    private static final double MAX_LATENCY_RATIO = 1000;
+    private static final int MAX_ACTIVE_SESSIONS = 100_000;
+    private static final Pattern DECIMAL_TEXT = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
 
     private static final int MAX_PARALLELISM = 1024;
     private static final int MAX_BATCH_SIZE = 100_000;
@@ -674,6 +687,11 @@ public final class JobSpecParser {
         if (e != null) {
             maxRowsPerSecond = integer(e, 0, Long.MAX_VALUE);
         }
+        ThrottleSettings throttle = ThrottleSettings.defaults();
+        e = s.optional("throttle");
+        if (e != null) {
+            throttle = throttle(s, e);
+        }
         boolean synchronousCommit = TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT;
         e = s.optional("synchronous-commit");
         if (e != null) {
@@ -686,7 +704,72 @@ public final class JobSpecParser {
                 checkpointInterval,
                 lockTimeout,
                 maxRowsPerSecond,
+                throttle,
                 synchronousCommit);
+    }
+
+    /** {@code tuning.throttle}: off, on, or a map of settings (the throttle is then on). */
+    private ThrottleSettings throttle(Section tuning, Entry e) {
+        if (e.value() instanceof ScalarNode sc) {
+            String v = sc.text() == null ? "" : sc.text().trim().toLowerCase(Locale.ROOT);
+            if (sc.token() == JsonToken.VALUE_FALSE || v.equals("off") || v.equals("false")) {
+                return ThrottleSettings.off();
+            }
+            if (sc.token() == JsonToken.VALUE_TRUE || v.equals("on") || v.equals("true")) {
+                return ThrottleSettings.defaults();
+            }
+            throw error(
+                    e.keyLine(),
+                    e.field(),
+                    "must be " + THROTTLE_FORM + ", got " + describe(e.value()));
+        }
+        if (!(e.value() instanceof MapNode)) {
+            throw typeError(e, THROTTLE_FORM);
+        }
+        Section t = tuning.section(e, THROTTLE_KEYS);
+        double ratio = ThrottleSettings.DEFAULT_MAX_LATENCY_RATIO;
+        Entry x = t.optional("max-latency-ratio");
+        if (x != null) {
+            ratio = ratio(x);
+        }
+        Duration lag = ThrottleSettings.DEFAULT_MAX_REPLICA_LAG;
+        x = t.optional("max-replica-lag");
+        if (x != null) {
+            lag = duration(x, Duration.ofMillis(1), null);
+        }
+        int active = ThrottleSettings.DEFAULT_MAX_ACTIVE_SESSIONS;
+        x = t.optional("max-active-sessions");
+        if (x != null) {
+            active = (int) integer(x, 0, MAX_ACTIVE_SESSIONS);
+        }
+        long min = ThrottleSettings.DEFAULT_MIN_ROWS_PER_SECOND;
+        x = t.optional("min-rows-per-second");
+        if (x != null) {
+            min = integer(x, 1, Long.MAX_VALUE);
+        }
+        return new ThrottleSettings(true, ratio, lag, active, min);
+    }
+
+    /** A latency ratio: a number over 1, at most {@link #MAX_LATENCY_RATIO}, like 2 or 1.5. */
+    private double ratio(Entry e) {
+        String expected = "a number over 1 and at most 1000, like 2 or 1.5";
+        Double value = null;
+        if (e.value() instanceof ScalarNode sc
+                && !sc.isNull()
+                && DECIMAL_TEXT.matcher(sc.text().trim()).matches()) {
+            value = Double.parseDouble(sc.text().trim());
+        }
+        if (value == null) {
+            throw typeError(e, expected);
+        }
+        if (!(value > 1) || value > MAX_LATENCY_RATIO) {
+            throw error(e.keyLine(), e.field(), "must be " + expected + ", got " + scalarText(e));
+        }
+        return value;
+    }
+
+    private static String scalarText(Entry e) {
+        return ((ScalarNode) e.value()).text().trim();
     }
 
     /** {@code <table>-<operation>-<index name or column>}, e.g. {@code demo.orders-add-index-x}. */

@@ -101,6 +101,7 @@ public final class ReorgSetup {
             // Each run starts with the spec's knobs; UPDATEs of backfill.reorgs change them live.
             Catalog.setKnobs(
                     c, spec.reorgId(), spec.tuning().maxRowsPerSecond(), spec.tuning().batchSize());
+            Catalog.setThrottleKnobs(c, spec.reorgId(), spec.tuning().throttle());
             c.commit();
             return out;
         }

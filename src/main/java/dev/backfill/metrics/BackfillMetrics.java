@@ -10,6 +10,11 @@ public final class BackfillMetrics {
     // source reader (task)
     public static final String ROWS_SCANNED = "rowsScanned";
 
+    // source reader (task): the adaptive throttle's cap of this subtask (rows/s, 0 = uncapped)
+    // and its reason (none, latency, lock-waits, active-sessions, replica-lag, recovering, off)
+    public static final String THROTTLE_RATE = "throttleRate";
+    public static final String THROTTLE_REASON = "throttleReason";
+
     // sink writer (task)
     public static final String ROWS_WRITTEN = "rowsWritten";
     public static final String ROWS_SKIPPED = "rowsSkipped";

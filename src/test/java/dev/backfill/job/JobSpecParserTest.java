@@ -703,7 +703,7 @@ class JobSpecParserTest {
                 "tuning.batch_size",
                 "unknown key",
                 "parallelism, batch-size, split-rows, checkpoint-interval, lock-timeout,"
-                        + " max-rows-per-second, synchronous-commit",
+                        + " max-rows-per-second, throttle, synchronous-commit",
                 "did you mean batch-size?");
     }
 

@@ -29,13 +29,16 @@ import java.util.Map;
  * progressPercent}, {@code etaSeconds} and {@code splitsRemaining} as the enumerator last sent them
  * (every 2 s, see {@link ProgressEvent}): the web UI's task metrics show them without any database
  * read here. When it has read its last split, the reader tells the enumerator ({@link
- * ReaderFinishedEvent}), which then refreshes the job-wide numbers at once.
+ * ReaderFinishedEvent}), which then refreshes the job-wide numbers at once. The adaptive throttle
+ * ({@link ReaderThrottle}) adds {@code throttleRate} (this subtask's cap, rows/s, 0 when uncapped)
+ * and {@code throttleReason} ({@link dev.backfill.throttle.Reason#text()}).
  */
 public final class BackfillSourceReader
         extends SingleThreadMultiplexSourceReaderBase<
                 RowBatch, RowBatch, BackfillSplit, BackfillSplitState> {
 
     private volatile ReorgProgress progress = ReorgProgress.UNKNOWN;
+    private final ReaderThrottle throttle;
     private boolean sentFinished;
 
     public BackfillSourceReader(ReorgPlan plan, Configuration config, SourceReaderContext context) {
@@ -54,15 +57,51 @@ public final class BackfillSourceReader
             SourceReaderContext context,
             Counter rowsScanned,
             RowRateLimiter rateLimiter) {
-        // One counter and one limiter per subtask, shared by the split readers Flink creates.
+        this(
+                plan,
+                config,
+                context,
+                rowsScanned,
+                rateLimiter,
+                new ReaderThrottle(plan, context.currentParallelism(), rateLimiter));
+    }
+
+    private BackfillSourceReader(
+            ReorgPlan plan,
+            Configuration config,
+            SourceReaderContext context,
+            Counter rowsScanned,
+            RowRateLimiter rateLimiter,
+            ReaderThrottle throttle) {
+        // One counter, one limiter and one throttle per subtask, shared by the split readers
+        // Flink creates.
         super(
                 () ->
                         new BackfillSplitReader(
-                                plan, context.currentParallelism(), rowsScanned, rateLimiter),
+                                plan,
+                                context.currentParallelism(),
+                                rowsScanned,
+                                rateLimiter,
+                                throttle),
                 new BackfillRecordEmitter(),
                 config,
                 context);
+        this.throttle = throttle;
         registerProgressGauges(context.metricGroup());
+        context.metricGroup().gauge(BackfillMetrics.THROTTLE_RATE, (Gauge<Long>) throttle::rate);
+        context.metricGroup()
+                .gauge(
+                        BackfillMetrics.THROTTLE_REASON,
+                        (Gauge<String>) () -> throttle.reason().text());
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            super.close();
+        } finally {
+            throttle.close();
+        }
     }
 
     private void registerProgressGauges(MetricGroup group) {

@@ -46,6 +46,9 @@ import java.util.List;
  * catalog is where committed work is recorded, so reading resumes after it (it is never behind the
  * checkpointed watermark, because the sink commits every batch before the checkpoint barrier passes
  * it). A split the catalog says is done is finished at once, without a scan.
+ *
+ * <p>Before each page, the subtask's adaptive throttle ({@link ReaderThrottle}) may decide again
+ * (once a second) and set its cap on the rate limiter; after the page, the limiter paces.
  */
 public final class BackfillSplitReader implements SplitReader<RowBatch, BackfillSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSplitReader.class);
@@ -60,6 +63,7 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
 
     private final int readers;
     private final RowRateLimiter rateLimiter;
+    private final ReaderThrottle throttle; // null: none (tests)
     private final Counter rowsScanned;
 
     private Connection connection;
@@ -77,7 +81,8 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
                 plan,
                 readers,
                 metrics.counter("rowsScanned"),
-                new RowRateLimiter(plan.spec().tuning().maxRowsPerSecond(), readers));
+                new RowRateLimiter(plan.spec().tuning().maxRowsPerSecond(), readers),
+                null);
     }
 
     /**
@@ -85,10 +90,15 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
      * each fetcher, usually one per split, and the metric and the pacing must span them all.
      */
     BackfillSplitReader(
-            ReorgPlan plan, int readers, Counter rowsScanned, RowRateLimiter rateLimiter) {
+            ReorgPlan plan,
+            int readers,
+            Counter rowsScanned,
+            RowRateLimiter rateLimiter,
+            ReaderThrottle throttle) {
         this.plan = plan;
         this.readers = readers;
         this.rateLimiter = rateLimiter;
+        this.throttle = throttle;
         this.rowsScanned = rowsScanned;
         KeyCodec.warmUp();
         TableInfo t = plan.table();
@@ -122,6 +132,9 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
             if (loggedPause) {
                 LOG.info("reorg {}: resumed", plan.reorgId());
                 loggedPause = false;
+            }
+            if (throttle != null) {
+                throttle.tick(System.nanoTime());
             }
         } catch (SQLException e) {
             throw new IOException(
@@ -168,6 +181,9 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
                             () -> readPage(after, batchSize),
                             (a, e) -> resetConnection());
             rowsScanned.inc(page.keys.size());
+            if (throttle != null) {
+                throttle.rowsRead(page.keys.size());
+            }
             rateLimiter.acquire(page.keys.size());
             if (page.keys.isEmpty()) {
                 return finish(

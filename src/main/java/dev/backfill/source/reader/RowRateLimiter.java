@@ -2,12 +2,15 @@ package dev.backfill.source.reader;
 
 /**
  * Keeps one reader under its share of {@code max-rows-per-second}: the global rate divided by the
- * number of readers. A simple pacing limiter: after each page it waits until the rows read so far
- * fit the rate since the limiter started (with at most one second of credit saved up). Zero means
- * unlimited.
+ * number of readers, and under the adaptive throttle's cap for this reader ({@link
+ * #setThrottleRate}), whichever is lower. A simple pacing limiter: after each page it waits until
+ * the rows read so far fit the rate since the limiter started (with at most one second of credit
+ * saved up). Zero means unlimited.
  */
 final class RowRateLimiter {
     private double rowsPerSecond;
+    private double capRowsPerSecond; // max-rows-per-second's share; 0: none
+    private double throttleRowsPerSecond; // the adaptive throttle's cap; 0: none
     private long startNanos = -1;
     private double allowance;
     private long lastNanos;
@@ -16,14 +19,49 @@ final class RowRateLimiter {
         setRate(globalRowsPerSecond, readers);
     }
 
-    /** Changes the rate (a live knob); pacing restarts at the new rate. */
+    /** Changes {@code max-rows-per-second} (a live knob); see {@link #apply()}. */
     synchronized void setRate(long globalRowsPerSecond, int readers) {
-        double r =
+        capRowsPerSecond =
                 globalRowsPerSecond <= 0 ? 0 : (double) globalRowsPerSecond / Math.max(1, readers);
-        if (r != rowsPerSecond) {
-            rowsPerSecond = r;
+        apply();
+    }
+
+    /** Sets the adaptive throttle's cap of this reader, rows/s; 0: none. */
+    synchronized void setThrottleRate(long readerRowsPerSecond) {
+        throttleRowsPerSecond = Math.max(0, readerRowsPerSecond);
+        apply();
+    }
+
+    /** The effective rate of this reader, rows/s; 0: unlimited. */
+    synchronized double rowsPerSecond() {
+        return rowsPerSecond;
+    }
+
+    /**
+     * Sets the effective rate, the lower of the two caps. Starting to pace restarts the clock with
+     * one second of credit; a change while pacing keeps what is owed.
+     */
+    private void apply() {
+        double r;
+        if (capRowsPerSecond == 0) {
+            r = throttleRowsPerSecond;
+        } else if (throttleRowsPerSecond == 0) {
+            r = capRowsPerSecond;
+        } else {
+            r = Math.min(capRowsPerSecond, throttleRowsPerSecond);
+        }
+        if (r == rowsPerSecond) {
+            return;
+        }
+        if (r > 0 && rowsPerSecond > 0 && startNanos >= 0) {
+            // A change while pacing (the throttle changes the rate every second while it
+            // recovers): keep the debt or credit, capped at one second at the new rate, so that
+            // a change never hands out a fresh second of credit.
+            allowance = Math.min(allowance, r);
+        } else {
             startNanos = -1;
         }
+        rowsPerSecond = r;
     }
 
     boolean unlimited() {

@@ -92,7 +92,9 @@ class KnobsITCase {
                         + "\n"
                         + "  max-rows-per-second: "
                         + maxRowsPerSecond
-                        + "\n";
+                        + "\n"
+                        // The hand-set rate is under test: the adaptive throttle stays out.
+                        + "  throttle: off\n";
         return JobSpecParser.parse(yaml, db + ".yaml", Map.of());
     }
 

@@ -1,0 +1,65 @@
+package dev.backfill.throttle;
+
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.job.Failpoints;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * The adaptive throttle's readings of the database, on a connection of its own (autocommit): the
+ * probe's round trip ({@code SELECT 1}: it measures what a small application query waits for,
+ * mostly CPU and scheduling on the server, the cost the issue found the backfill puts on the
+ * application), and one query over {@code pg_stat_activity} and {@code pg_stat_replication} (see
+ * {@link SqlBuilder#throttleActivity}).
+ */
+public final class ThrottleProbe {
+    private ThrottleProbe() {}
+
+    /** What {@link #activity} reads: see {@link Signals}. */
+    public record Activity(int activeOthers, int waitingOnUs, long replicaLagMillis) {}
+
+    /**
+     * One probe's round trip, in milliseconds. With the test failpoint {@link
+     * Failpoints#THROTTLE_PROBE} armed, the probe sleeps that long on the server.
+     */
+    public static double probeMillis(Connection c) throws SQLException {
+        Duration delay = Failpoints.delay(Failpoints.THROTTLE_PROBE);
+        boolean sleep = !delay.isZero();
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleProbe(sleep))) {
+            if (sleep) {
+                ps.setDouble(1, delay.toMillis() / 1000.0);
+            }
+            long start = System.nanoTime();
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+            }
+            return (System.nanoTime() - start) / 1e6;
+        }
+    }
+
+    /** The median of {@code n} probes, in milliseconds. */
+    public static double medianProbeMillis(Connection c, int n) throws SQLException {
+        double[] samples = new double[n];
+        for (int i = 0; i < n; i++) {
+            samples[i] = probeMillis(c);
+        }
+        return Baseline.median(samples);
+    }
+
+    /** Other active sessions, sessions waiting on ours, replica lag; {@code applicationName}'s. */
+    public static Activity activity(Connection c, String applicationName) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleActivity())) {
+            ps.setString(1, applicationName);
+            ps.setString(2, applicationName);
+            ps.setString(3, applicationName);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Activity(rs.getInt(1), rs.getInt(2), rs.getLong(3));
+            }
+        }
+    }
+}
