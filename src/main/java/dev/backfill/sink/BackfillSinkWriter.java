@@ -9,7 +9,9 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.job.WritePath;
 import dev.backfill.op.WriteBatch;
+import dev.backfill.source.split.Key;
 
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;
@@ -43,8 +45,9 @@ import java.util.List;
  * <p>Metrics (task, writer operator): counters {@code rowsWritten} (entries or values written),
  * {@code rowsSkipped} (rows of committed batches not written: already right, or changed since they
  * were read), {@code batchesCommitted}, {@code batchesRetried} (batches that needed at least one
- * retry), {@code rowsRedone} (rows of replayed batches rolled back whole); the histogram {@code
- * batchCommitMillis} and the gauge {@code rowsPerSecond} with the progress logs, in {@link
+ * retry), {@code rowsRedone} (rows of replayed batches rolled back whole), {@code batchesByRange}
+ * (batches written by one statement over their key range, {@link WritePath#RANGE}); the histogram
+ * {@code batchCommitMillis} and the gauge {@code rowsPerSecond} with the progress logs, in {@link
  * WriterProgress}.
  */
 public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch, BatchReport> {
@@ -60,6 +63,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     private final Counter batchesCommitted;
     private final Counter batchesRetried;
     private final Counter rowsRedone;
+    private final Counter batchesByRange;
+    private final WritePath path;
 
     private final WriterProgress progress;
     private boolean committed; // the current batch was committed (not redone)
@@ -78,6 +83,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         this.batchesCommitted = metrics.counter("batchesCommitted");
         this.batchesRetried = metrics.counter("batchesRetried");
         this.rowsRedone = metrics.counter("rowsRedone");
+        this.batchesByRange = metrics.counter("batchesByRange");
+        this.path = WritePath.of(plan);
         this.progress = new WriterProgress(plan.reorgId(), subtask, metrics);
     }
 
@@ -169,6 +176,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
         Failpoints.hit(Failpoints.WRITER_AFTER_COMMIT);
         batchesCommitted.inc();
+        if (path == WritePath.RANGE && batch.size() > 0) {
+            batchesByRange.inc();
+        }
         rowsWritten.inc(inserted);
         rowsSkipped.inc(batch.size() - inserted);
         reportBatches++;
@@ -191,6 +201,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
      * shadow already had the value, and rows changed or deleted since they were read, are skipped.
      */
     private int writeShadow(Connection c, WriteBatch batch) throws SQLException {
+        if (path == WritePath.RANGE) {
+            return writeShadowRange(c, batch);
+        }
         String physical = plan.table().scanSource(batch.source().physicalTable());
         boolean converted = plan.converter() != null;
         try (PreparedStatement ps =
@@ -207,6 +220,32 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             ps.setArray(p++, textArray(c, read));
             if (converted) {
                 ps.setArray(p, textArray(c, written));
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The modify-column write of the {@linkplain WritePath#RANGE range path}: one {@code UPDATE}
+     * over the batch's key range {@code (after, to]} ({@link SqlBuilder#modifyColumnRange}).
+     * Returns the rows written; the rest of the page's rows already had the value.
+     */
+    private int writeShadowRange(Connection c, WriteBatch batch) throws SQLException {
+        String physical = plan.table().scanSource(batch.source().physicalTable());
+        Key after = batch.source().after();
+        Key to = batch.source().to();
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        SqlBuilder.modifyColumnRange(
+                                plan.shadow(), physical, after != null, to != null))) {
+            int p = 1;
+            for (int twice = 0; twice < 2; twice++) { // the range, then its CASE guard
+                if (after != null) {
+                    p = KeyCodec.bind(ps, p, after);
+                }
+                if (to != null) {
+                    p = KeyCodec.bind(ps, p, to);
+                }
             }
             return ps.executeUpdate();
         }
@@ -242,7 +281,10 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                     if (!isConversionError(e)) {
                         throw e;
                     }
-                    String v = batch.expected().get(r)[0];
+                    String v =
+                            path == WritePath.RANGE
+                                    ? currentValue(c, physical, batch.keys().get(r))
+                                    : batch.expected().get(r)[0];
                     message =
                             "cannot convert column '"
                                     + column
@@ -261,6 +303,22 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
         failReorg(c, message);
         throw new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
+    }
+
+    /** The source column's value of one row now, as text ({@link SqlBuilder#rowValue}). */
+    private String currentValue(Connection c, String physical, Key key) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(SqlBuilder.rowValue(plan.shadow(), physical))) {
+            KeyCodec.bind(ps, 1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                String v = rs.next() ? rs.getString(1) : null;
+                c.commit();
+                return v;
+            }
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(c);
+            throw e;
+        }
     }
 
     /** PostgreSQL's message without its {@code ERROR: } prefix, for the reorg's error. */
