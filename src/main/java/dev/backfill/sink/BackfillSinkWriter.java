@@ -7,9 +7,11 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo.Column;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.WritePath;
+import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.op.WriteBatch;
 import dev.backfill.source.split.Key;
 
@@ -28,6 +30,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -83,7 +86,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         this.batchesCommitted = metrics.counter("batchesCommitted");
         this.batchesRetried = metrics.counter("batchesRetried");
         this.rowsRedone = metrics.counter("rowsRedone");
-        this.batchesByRange = metrics.counter("batchesByRange");
+        this.batchesByRange = metrics.counter(BackfillMetrics.BATCHES_BY_RANGE);
         this.path = WritePath.of(plan);
         this.progress = new WriterProgress(plan.reorgId(), subtask, metrics);
     }
@@ -261,7 +264,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
      * Names the row of a batch whose new value cannot be computed (pushdown: the {@code using}
      * expression or the cast failed in SQL) and fails the reorg with {@code cannot convert column
      * '<c>' of row <key>: value '<v>' <error>}. The rows are evaluated one by one, each in its own
-     * statement. When no row fails any more (the row changed meanwhile), asks for a retry.
+     * statement: the batch's rows, or on the range path every row now in its key range (the value
+     * named is then the row's current one). When no row fails any more (the row changed meanwhile),
+     * asks for a retry.
      */
     private SQLException conversionFailure(WriteBatch batch, SQLException cause)
             throws SQLException {
@@ -269,10 +274,12 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         String physical = plan.table().scanSource(batch.source().physicalTable());
         String column = plan.shadow().column().name();
         String message = null;
+        // The range path wrote every row of its range, not only the page's: search them all.
+        List<Key> keys = path == WritePath.RANGE ? keysInRange(c, batch) : batch.keys();
         try (PreparedStatement ps =
                 c.prepareStatement(SqlBuilder.convertRow(plan.shadow(), physical))) {
-            for (int r = 0; r < batch.size() && message == null; r++) {
-                KeyCodec.bind(ps, 1, batch.keys().get(r));
+            for (int r = 0; r < keys.size() && message == null; r++) {
+                KeyCodec.bind(ps, 1, keys.get(r));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     c.commit();
@@ -283,13 +290,13 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                     }
                     String v =
                             path == WritePath.RANGE
-                                    ? currentValue(c, physical, batch.keys().get(r))
+                                    ? currentValue(c, physical, keys.get(r))
                                     : batch.expected().get(r)[0];
                     message =
                             "cannot convert column '"
                                     + column
                                     + "' of row "
-                                    + batch.keys().get(r)
+                                    + keys.get(r)
                                     + ": value "
                                     + (v == null ? "NULL" : "'" + v + "'")
                                     + " "
@@ -303,6 +310,40 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
         failReorg(c, message);
         throw new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
+    }
+
+    /**
+     * The keys in a range batch's range now, {@code (after, to]}, in key order: the rows its UPDATE
+     * evaluated (the page's keys and any row inserted into the range since).
+     */
+    private List<Key> keysInRange(Connection c, WriteBatch batch) throws SQLException {
+        List<Column> key = plan.table().keyColumns();
+        Key after = batch.source().after();
+        String sql =
+                SqlBuilder.readPage(
+                        plan.table().scanSource(batch.source().physicalTable()),
+                        key,
+                        List.of(),
+                        after != null);
+        List<Key> keys = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int p = 1;
+            if (after != null) {
+                p = KeyCodec.bind(ps, p, after);
+            }
+            p = KeyCodec.bind(ps, p, batch.source().to());
+            ps.setInt(p, Integer.MAX_VALUE);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(KeyCodec.read(rs, 1, key));
+                }
+            }
+            c.commit();
+            return keys;
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(c);
+            throw e;
+        }
     }
 
     /** The source column's value of one row now, as text ({@link SqlBuilder#rowValue}). */
