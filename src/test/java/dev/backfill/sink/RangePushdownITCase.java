@@ -48,6 +48,7 @@ import static dev.backfill.job.TestingReorgs.count;
 import static dev.backfill.job.TestingReorgs.except;
 import static dev.backfill.job.TestingReorgs.strings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The range path of modify-column with a SQL {@code using} (issue #10, {@link WritePath#RANGE}):
@@ -212,6 +213,54 @@ class RangePushdownITCase {
                                         + " FROM t WHERE id IN (31, 50, 61, 71)"
                                         + " ORDER BY id"))
                 .containsExactly("1016 10191", "7 120", "2031 20371", "-36 -289");
+    }
+
+    /**
+     * A value that does not convert fails the range batch's one statement; the sink then searches
+     * the rows now in the batch's range one by one and fails the reorg naming the row and its
+     * value, also when the row is not one of the page's keys (here inserted into the range after
+     * the read, with the write-only trigger disabled, which is the only way past it).
+     */
+    @Test
+    void aValueThatDoesNotConvertInTheRangeFailsTheReorgNamingItsRow() throws Exception {
+        String db = "range_fail";
+        DataSource ds =
+                TestingReorgs.database(
+                        db,
+                        "CREATE TABLE t (id bigint PRIMARY KEY, n text)",
+                        "INSERT INTO t SELECT 2 * g - 1, g::text FROM generate_series(1, 100) g");
+        JobSpec spec = spec(db, "rf", "");
+        ReorgSetup.Outcome out = ReorgSetup.run(spec);
+        String physical = out.plan.table().physicalTables().get(0);
+        BackfillSplit split = new BackfillSplit(physical, 0, null, Key.of(200L), null);
+        try (Connection c = ds.getConnection()) {
+            assertThat(Catalog.recordSplit(c, spec.reorgId(), split, true)).isPresent();
+        }
+        RowBatch page = readFirstPage(out, split);
+        assertThat(page.keys()).hasSize(50).doesNotContain(Key.of(50L));
+        String trigger = Identifiers.quote(out.plan.shadow().trigger());
+        try (Connection c = ds.getConnection()) {
+            exec(c, "ALTER TABLE t DISABLE TRIGGER " + trigger);
+            exec(c, "INSERT INTO t VALUES (50, '5x')");
+            exec(c, "ALTER TABLE t ENABLE TRIGGER " + trigger);
+        }
+        String error =
+                "cannot convert column 'n' of row 50: value '5x' does not convert: invalid input"
+                        + " syntax for type bigint: \"5x\"";
+        BackfillSinkWriter sink = new BackfillSinkWriter(out.plan, 0, metricGroup(new HashMap<>()));
+        try {
+            assertThatThrownBy(() -> sink.write(out.plan.operation().apply(page), null))
+                    .hasMessageContaining(error);
+        } finally {
+            sink.close();
+        }
+        Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
+        assertThat(r.state).isEqualTo(Catalog.State.FAILED);
+        assertThat(r.error).isEqualTo(error);
+        String shadow = Identifiers.quote(out.plan.shadow().shadowName());
+        assertThat(count(ds, "SELECT count(*) FROM t WHERE " + shadow + " IS NOT NULL"))
+                .as("shadow values written by the failed batch")
+                .isZero();
     }
 
     /**
