@@ -1434,6 +1434,73 @@ public final class SqlBuilder {
     }
 
     /**
+     * The modify-column batch write of the {@linkplain dev.backfill.job.WritePath#RANGE range path}
+     * (issue #10): one statement over a page's key range instead of its shipped rows, {@code UPDATE
+     * ONLY phys AS "table" SET shadow = (using) WHERE key > ? AND key <= ? AND NOT (shadow's text
+     * IS NOT DISTINCT FROM CAST(using AS type)'s text)}, comparing text {@code COLLATE "C"} ({@link
+     * #sameText}). Parameters: the lower bound's key values (when {@code hasLower}), the upper
+     * bound's (when {@code hasUpper}), then both again for the guard below.
+     *
+     * <p>No compare-and-set on the value read is needed: the expression is computed over the
+     * current row under the UPDATE's row lock (READ COMMITTED re-checks a row a concurrent writer
+     * changed, on its newest version), and a row written since prepare already has the value from
+     * the write-only trigger, so it is skipped without a write, like a row of a replayed batch. A
+     * row inserted into the range after the page was read is such a row; a deleted one is not
+     * found. The BEFORE trigger fires on the rows updated and computes the same value from the same
+     * row. The update count is the number of rows written.
+     *
+     * <p>The comparison with the new value is guarded by the key range inside one {@code CASE}, as
+     * in {@link #modifyColumnBatch}: the planner may not evaluate the expression on rows outside
+     * the range (a value elsewhere that does not convert must not fail this batch). A value in the
+     * range that does not convert fails the statement with its error; the sink then finds the row.
+     */
+    public static String modifyColumnRange(
+            ShadowColumn sc, String scanSource, boolean hasLower, boolean hasUpper) {
+        TableInfo t = sc.table();
+        String alias = Identifiers.quote(t.name());
+        String shadow = alias + "." + Identifiers.quote(sc.shadowName());
+        String value = "CAST(" + sc.usingSql() + " AS " + sc.type() + ")";
+        String range = keyRange(alias, t.keyColumns(), hasLower, hasUpper);
+        String inRange = range.isEmpty() ? "true" : range.substring(" WHERE ".length());
+        return "UPDATE "
+                + scanSource
+                + " AS "
+                + alias
+                + " SET "
+                + Identifiers.quote(sc.shadowName())
+                + " = "
+                + sc.usingSql()
+                + (range.isEmpty() ? " WHERE " : range + " AND ")
+                + "CASE WHEN "
+                + inRange
+                + " THEN NOT ("
+                + sameText(shadow, "(" + value + ")")
+                + ") ELSE false END";
+    }
+
+    /**
+     * One row's source value as text, {@code SELECT column::text FROM scanSource AS "table" WHERE
+     * key = ?}: with {@link #convertRow}, names the value of the row that failed a range batch.
+     */
+    public static String rowValue(ShadowColumn sc, String scanSource) {
+        TableInfo t = sc.table();
+        String alias = Identifiers.quote(t.name());
+        List<Column> key = t.keyColumns();
+        return "SELECT "
+                + alias
+                + "."
+                + Identifiers.quote(sc.column().name())
+                + "::text FROM "
+                + scanSource
+                + " AS "
+                + alias
+                + " WHERE "
+                + keyTuple(alias, key)
+                + " = "
+                + keyParams(key);
+    }
+
+    /**
      * One row's value and its new value, both as text: {@code SELECT column::text, CAST(using AS
      * type)::text FROM scanSource AS "table" WHERE key = ?}. Parameters: the key. Run row by row by
      * the sink after a pushdown batch failed on a value that does not convert, to name the row and

@@ -21,6 +21,7 @@ public final class BackfillMetrics {
     public static final String BATCHES_COMMITTED = "batchesCommitted";
     public static final String BATCHES_RETRIED = "batchesRetried";
     public static final String ROWS_REDONE = "rowsRedone";
+    public static final String BATCHES_BY_RANGE = "batchesByRange";
     public static final String BATCH_COMMIT_MILLIS = "batchCommitMillis";
 
     // finalizer (task, parallelism 1): rows repaired at verification; 0 in every fault-free run

@@ -7,9 +7,13 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo.Column;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.job.WritePath;
+import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.op.WriteBatch;
+import dev.backfill.source.split.Key;
 
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;
@@ -26,6 +30,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,8 +48,9 @@ import java.util.List;
  * <p>Metrics (task, writer operator): counters {@code rowsWritten} (entries or values written),
  * {@code rowsSkipped} (rows of committed batches not written: already right, or changed since they
  * were read), {@code batchesCommitted}, {@code batchesRetried} (batches that needed at least one
- * retry), {@code rowsRedone} (rows of replayed batches rolled back whole); the histogram {@code
- * batchCommitMillis} and the gauge {@code rowsPerSecond} with the progress logs, in {@link
+ * retry), {@code rowsRedone} (rows of replayed batches rolled back whole), {@code batchesByRange}
+ * (batches written by one statement over their key range, {@link WritePath#RANGE}); the histogram
+ * {@code batchCommitMillis} and the gauge {@code rowsPerSecond} with the progress logs, in {@link
  * WriterProgress}.
  */
 public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch, BatchReport> {
@@ -60,6 +66,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     private final Counter batchesCommitted;
     private final Counter batchesRetried;
     private final Counter rowsRedone;
+    private final Counter batchesByRange;
+    private final WritePath path;
 
     private final WriterProgress progress;
     private boolean committed; // the current batch was committed (not redone)
@@ -78,6 +86,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         this.batchesCommitted = metrics.counter("batchesCommitted");
         this.batchesRetried = metrics.counter("batchesRetried");
         this.rowsRedone = metrics.counter("rowsRedone");
+        this.batchesByRange = metrics.counter(BackfillMetrics.BATCHES_BY_RANGE);
+        this.path = WritePath.of(plan);
         this.progress = new WriterProgress(plan.reorgId(), subtask, metrics);
     }
 
@@ -169,6 +179,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
         Failpoints.hit(Failpoints.WRITER_AFTER_COMMIT);
         batchesCommitted.inc();
+        if (path == WritePath.RANGE && batch.size() > 0) {
+            batchesByRange.inc();
+        }
         rowsWritten.inc(inserted);
         rowsSkipped.inc(batch.size() - inserted);
         reportBatches++;
@@ -191,6 +204,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
      * shadow already had the value, and rows changed or deleted since they were read, are skipped.
      */
     private int writeShadow(Connection c, WriteBatch batch) throws SQLException {
+        if (path == WritePath.RANGE) {
+            return writeShadowRange(c, batch);
+        }
         String physical = plan.table().scanSource(batch.source().physicalTable());
         boolean converted = plan.converter() != null;
         try (PreparedStatement ps =
@@ -212,6 +228,32 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
     }
 
+    /**
+     * The modify-column write of the {@linkplain WritePath#RANGE range path}: one {@code UPDATE}
+     * over the batch's key range {@code (after, to]} ({@link SqlBuilder#modifyColumnRange}).
+     * Returns the rows written; the rest of the page's rows already had the value.
+     */
+    private int writeShadowRange(Connection c, WriteBatch batch) throws SQLException {
+        String physical = plan.table().scanSource(batch.source().physicalTable());
+        Key after = batch.source().after();
+        Key to = batch.source().to();
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        SqlBuilder.modifyColumnRange(
+                                plan.shadow(), physical, after != null, to != null))) {
+            int p = 1;
+            for (int twice = 0; twice < 2; twice++) { // the range, then its CASE guard
+                if (after != null) {
+                    p = KeyCodec.bind(ps, p, after);
+                }
+                if (to != null) {
+                    p = KeyCodec.bind(ps, p, to);
+                }
+            }
+            return ps.executeUpdate();
+        }
+    }
+
     /** A data exception (class 22) or a check violation: a value that does not convert. */
     private static boolean isConversionError(SQLException e) {
         String state = e.getSQLState();
@@ -222,7 +264,9 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
      * Names the row of a batch whose new value cannot be computed (pushdown: the {@code using}
      * expression or the cast failed in SQL) and fails the reorg with {@code cannot convert column
      * '<c>' of row <key>: value '<v>' <error>}. The rows are evaluated one by one, each in its own
-     * statement. When no row fails any more (the row changed meanwhile), asks for a retry.
+     * statement: the batch's rows, or on the range path every row now in its key range (the value
+     * named is then the row's current one). When no row fails any more (the row changed meanwhile),
+     * asks for a retry.
      */
     private SQLException conversionFailure(WriteBatch batch, SQLException cause)
             throws SQLException {
@@ -230,10 +274,12 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         String physical = plan.table().scanSource(batch.source().physicalTable());
         String column = plan.shadow().column().name();
         String message = null;
+        // The range path wrote every row of its range, not only the page's: search them all.
+        List<Key> keys = path == WritePath.RANGE ? keysInRange(c, batch) : batch.keys();
         try (PreparedStatement ps =
                 c.prepareStatement(SqlBuilder.convertRow(plan.shadow(), physical))) {
-            for (int r = 0; r < batch.size() && message == null; r++) {
-                KeyCodec.bind(ps, 1, batch.keys().get(r));
+            for (int r = 0; r < keys.size() && message == null; r++) {
+                KeyCodec.bind(ps, 1, keys.get(r));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     c.commit();
@@ -242,12 +288,15 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                     if (!isConversionError(e)) {
                         throw e;
                     }
-                    String v = batch.expected().get(r)[0];
+                    String v =
+                            path == WritePath.RANGE
+                                    ? currentValue(c, physical, keys.get(r))
+                                    : batch.expected().get(r)[0];
                     message =
                             "cannot convert column '"
                                     + column
                                     + "' of row "
-                                    + batch.keys().get(r)
+                                    + keys.get(r)
                                     + ": value "
                                     + (v == null ? "NULL" : "'" + v + "'")
                                     + " "
@@ -261,6 +310,56 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
         failReorg(c, message);
         throw new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
+    }
+
+    /**
+     * The keys in a range batch's range now, {@code (after, to]}, in key order: the rows its UPDATE
+     * evaluated (the page's keys and any row inserted into the range since).
+     */
+    private List<Key> keysInRange(Connection c, WriteBatch batch) throws SQLException {
+        List<Column> key = plan.table().keyColumns();
+        Key after = batch.source().after();
+        String sql =
+                SqlBuilder.readPage(
+                        plan.table().scanSource(batch.source().physicalTable()),
+                        key,
+                        List.of(),
+                        after != null);
+        List<Key> keys = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int p = 1;
+            if (after != null) {
+                p = KeyCodec.bind(ps, p, after);
+            }
+            p = KeyCodec.bind(ps, p, batch.source().to());
+            ps.setInt(p, Integer.MAX_VALUE);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(KeyCodec.read(rs, 1, key));
+                }
+            }
+            c.commit();
+            return keys;
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(c);
+            throw e;
+        }
+    }
+
+    /** The source column's value of one row now, as text ({@link SqlBuilder#rowValue}). */
+    private String currentValue(Connection c, String physical, Key key) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(SqlBuilder.rowValue(plan.shadow(), physical))) {
+            KeyCodec.bind(ps, 1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                String v = rs.next() ? rs.getString(1) : null;
+                c.commit();
+                return v;
+            }
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(c);
+            throw e;
+        }
     }
 
     /** PostgreSQL's message without its {@code ERROR: } prefix, for the reorg's error. */

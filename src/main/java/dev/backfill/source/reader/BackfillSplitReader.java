@@ -10,6 +10,7 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.job.WritePath;
 import dev.backfill.sink.ReorgFailedException;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.Key;
@@ -49,6 +50,9 @@ import java.util.List;
  *
  * <p>Before each page, the subtask's adaptive throttle ({@link ReaderThrottle}) may decide again
  * (once a second) and set its cap on the rate limiter; after the page, the limiter paces.
+ *
+ * <p>On the {@linkplain WritePath#RANGE range path} (modify-column without a Java converter) a page
+ * reads the key columns only; the batch then stands for its key range {@code (after, last key]}.
  */
 public final class BackfillSplitReader implements SplitReader<RowBatch, BackfillSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSplitReader.class);
@@ -104,7 +108,9 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
         TableInfo t = plan.table();
         this.keyColumns = t.keyColumns();
         this.valueColumns = new ArrayList<>();
-        for (String c : plan.operation().readColumns()) {
+        List<String> read =
+                WritePath.of(plan) == WritePath.RANGE ? List.of() : plan.operation().readColumns();
+        for (String c : read) {
             valueColumns.add(
                     t.column(c)
                             .orElseThrow(
@@ -192,6 +198,7 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
                                 current.physicalTable(),
                                 watermark,
                                 null,
+                                after,
                                 page.keys,
                                 page.values,
                                 true));
@@ -204,6 +211,7 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
                             current.physicalTable(),
                             watermark,
                             last,
+                            after,
                             page.keys,
                             page.values,
                             isLast);

@@ -11,17 +11,22 @@ import java.util.Objects;
  * null for a split's first page) and the key it ends at ({@code to}: the last row's key, null for
  * the empty closing page), so that the sink can commit {@code (from, to]} as a compare-and-set.
  *
- * <p>Rows are the key and the operation's columns, in PostgreSQL text form (null for SQL NULL).
+ * <p>Rows are the key and the operation's columns, in PostgreSQL text form (null for SQL NULL). On
+ * the {@linkplain dev.backfill.job.WritePath#RANGE range path} a row has no values (an empty array)
+ * and the batch stands for its key range {@code (after, to]}: {@link #after()} is {@code from}, or
+ * the split's start for a split's first page.
  */
 public final class RowBatch {
     private final String splitId;
     private final String physicalTable;
     private final Key from;
     private final Key to;
+    private final Key after;
     private final List<Key> keys;
     private final List<String[]> values;
     private final boolean last;
 
+    /** A batch whose range starts at {@code from} (for a split without a start, or tests). */
     public RowBatch(
             String splitId,
             String physicalTable,
@@ -30,6 +35,31 @@ public final class RowBatch {
             List<Key> keys,
             List<String[]> values,
             boolean last) {
+        this(splitId, physicalTable, from, to, from, keys, values, last);
+    }
+
+    /**
+     * @param after the exclusive lower bound of the page's key range: {@code from}, or the split's
+     *     start when {@code from} is null (null: unbounded)
+     */
+    public RowBatch(
+            String splitId,
+            String physicalTable,
+            Key from,
+            Key to,
+            Key after,
+            List<Key> keys,
+            List<String[]> values,
+            boolean last) {
+        if (from != null && !from.equals(after)) {
+            throw new IllegalArgumentException(
+                    "batch of split "
+                            + splitId
+                            + " starts after "
+                            + after
+                            + " but its watermark is "
+                            + from);
+        }
         if (keys.size() != values.size()) {
             throw new IllegalArgumentException(
                     "batch of split "
@@ -44,6 +74,7 @@ public final class RowBatch {
         this.physicalTable = Objects.requireNonNull(physicalTable);
         this.from = from;
         this.to = to;
+        this.after = after;
         this.keys = List.copyOf(keys);
         this.values = List.copyOf(values);
         this.last = last;
@@ -65,6 +96,14 @@ public final class RowBatch {
     /** The last key of this page; null when the page is empty. */
     public Key to() {
         return to;
+    }
+
+    /**
+     * The exclusive lower bound of the page's key range, {@code (after, to]}: the watermark {@link
+     * #from()}, or the split's start for its first page; null when unbounded.
+     */
+    public Key after() {
+        return after;
     }
 
     public List<Key> keys() {
