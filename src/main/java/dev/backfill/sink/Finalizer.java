@@ -4,7 +4,9 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
+import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
+import dev.backfill.db.Tombstones;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
@@ -123,7 +125,33 @@ public final class Finalizer {
             if (r.state == State.ABORTED || r.state == State.FAILED) {
                 throw stopped(r);
             }
+            IndexTable index = plan.index();
+            boolean tombstones =
+                    retry.call(
+                            "reading the index table of reorg " + plan.reorgId(),
+                            () -> {
+                                boolean p = Tombstones.present(c, index);
+                                c.commit();
+                                return p;
+                            });
+            if (tombstones) {
+                // Write-only sink: deleting triggers first, so that after the wait for older
+                // transactions no write can leave a tombstone; then purge and drop the marker.
+                retry.call(
+                        "switching the triggers of reorg " + plan.reorgId(),
+                        () -> {
+                            Tombstones.switchTriggers(c, index);
+                            return null;
+                        });
+            }
             startVerifying(c, retry, plan);
+            if (tombstones) {
+                retry.call(
+                        "purging the tombstones of reorg " + plan.reorgId(),
+                        () -> Tombstones.purge(c, index));
+                Tombstones.dropMarker(
+                        c, index, plan.spec().tuning().lockTimeout().toMillis(), retry);
+            }
             Failpoints.hit(Failpoints.FINALIZER_BEFORE_VERIFY);
             LOG.info(
                     "reorg {}: backfill complete, verifying {} against {}",
