@@ -41,6 +41,11 @@ import java.util.function.LongConsumer;
  * every transaction that started before the last batch committed has ended, so that no transaction
  * can hold a snapshot that misses a batch's entry; only then does it verify.
  *
+ * <p><b>Tombstones.</b> An index table built by the write-only sink (with the marker column, see
+ * {@link Tombstones}) first gets its deleting triggers back (before the wait, so that no write
+ * older than the wait can leave a tombstone), then, after the wait, its tombstones purged and its
+ * marker dropped, so verification and {@code public} see the index table the locking path builds.
+ *
  * <p><b>The repair hides nothing</b> (issue #9). Without a fault the first verification finds
  * nothing; each repaired range is added to {@code backfill.reorgs.rows_repaired} in its own
  * transaction, logged at WARN as a bug to report, and told to the {@code rowsRepaired} metric. With
