@@ -167,7 +167,11 @@ public final class Plan {
                             + " for the ADD COLUMN (catalog only, no rewrite)";
         } else {
             ddl.addAll(SqlBuilder.createIndexTable(plan.index()));
-            triggers = SqlBuilder.createTriggers(plan.index());
+            boolean tombstones = plan.index().writeOnlyEligible();
+            if (tombstones) {
+                ddl.addAll(SqlBuilder.addTombstones(plan.index()));
+            }
+            triggers = SqlBuilder.createTriggers(plan.index(), tombstones);
             lock = "SHARE ROW EXCLUSIVE on " + table.displayName() + " for the CREATE TRIGGERs";
         }
         out.println(

@@ -193,6 +193,39 @@ public final class IndexTable implements Serializable {
         return "backfill." + objectPrefix + "_busy";
     }
 
+    /**
+     * The write-only sink's tombstone marker column of the index table (see {@link
+     * SqlBuilder#addIndexBatchWriteOnly}). Its name starts with a character a column needs quoting
+     * for; a table whose entry columns use it anyway gets the locking batch ({@link
+     * #writeOnlyEligible}). Dropped before {@code public}.
+     */
+    public static final String TOMBSTONE = "~backfill_deleted";
+
+    /**
+     * Whether prepare gives this index table the tombstone marker, so that its batches run the
+     * write-only insert instead of the locking one: not for a partitioned table (its leaf TRUNCATE
+     * triggers and ATTACH/DETACH fill keep the deleting form and the locking batch), nor when an
+     * entry column is named {@link #TOMBSTONE}.
+     */
+    public boolean writeOnlyEligible() {
+        return !table.partitioned()
+                && entryColumns().stream().noneMatch(c -> c.name().equals(TOMBSTONE));
+    }
+
+    /**
+     * The BEFORE UPDATE trigger on the index table (and its function, in schema {@code backfill})
+     * that, after the switch to the deleting triggers, clears the marker of an entry that an upsert
+     * revives, so the purge skips it.
+     */
+    public String reviveTrigger() {
+        return objectPrefix + "_revive";
+    }
+
+    /** The partial index on the index table over its tombstones, which the purge reads. */
+    public String tombstoneIndex() {
+        return objectPrefix + "_tombstones";
+    }
+
     /** The prefix of a reorg's trigger and function names. */
     static String objectPrefix(String reorgId) {
         return "backfill_" + shortHash(reorgId);

@@ -162,7 +162,14 @@ public final class Prepare {
             for (String sql : SqlBuilder.createIndexTable(plan.index())) {
                 st.execute(sql);
             }
-            for (String sql : SqlBuilder.createTriggers(plan.index())) {
+            // The write-only sink's tombstones (Tombstones), unless the table cannot have them.
+            boolean tombstones = plan.index().writeOnlyEligible();
+            if (tombstones) {
+                for (String sql : SqlBuilder.addTombstones(plan.index())) {
+                    st.execute(sql);
+                }
+            }
+            for (String sql : SqlBuilder.createTriggers(plan.index(), tombstones)) {
                 st.execute(sql);
             }
             for (String sql : SqlBuilder.enableAlwaysTriggers(plan.index())) {

@@ -220,11 +220,132 @@ public final class SqlBuilder {
     }
 
     /**
+     * The write-only add-index batch (issue #10): {@code INSERT INTO idx (entry...) SELECT
+     * values::type, key::type FROM unnest(?::text[], ...) ON CONFLICT (key) DO NOTHING}, with no
+     * re-read and no row lock; same parameters as {@link #addIndexBatch}, and the update count is
+     * the number of entries inserted. Only for an index table with the tombstone marker, whose
+     * triggers never remove an entry's tuple while the backfill runs ({@link #maintainBody} with
+     * tombstones). Why it is exact, for a row read with value v (the reader's snapshot is taken
+     * after prepare committed, so every write W that commits after that snapshot ran the triggers):
+     *
+     * <ul>
+     *   <li><b>No write after the read.</b> No entry tuple for the key but the batch's own (or a
+     *       replay's, rolled back whole by the watermark compare-and-set): the batch inserts (k,
+     *       v), which is the row's value.
+     *   <li><b>A write W committed before the batch inserts.</b> W's trigger left an entry tuple
+     *       for k (live with the new value, or a tombstone): the key conflict makes the batch skip
+     *       it, and W's entry, the newer one, stays. A later write upserts over it.
+     *   <li><b>W in progress while the batch inserts.</b> If W's upsert came first, speculative
+     *       insertion waits for W: W commits, the batch skips the key; W rolls back, the row is
+     *       still v and the batch inserts (k, v) (an earlier committed write's tuple would have
+     *       made it skip, with an entry that is right). If the batch's tuple came first, W's upsert
+     *       waits for the batch and then updates its tuple: W's entry wins.
+     *   <li><b>W runs after the batch committed.</b> Its upsert updates the batch's entry (READ
+     *       COMMITTED). Under REPEATABLE READ, a W whose snapshot predates the batch's commit gets
+     *       a serialization failure (40001) from ON CONFLICT on a tuple its snapshot cannot see,
+     *       instead of acting on a stale view: the same guarantee the claim of the deleting form
+     *       gives today ({@code TriggerRaceITCase}).
+     *   <li><b>Deadlocks.</b> A batch and a multi-row writer that wait for each other's entry
+     *       tuples are broken by PostgreSQL (40P01); the batch is retried by {@link Retry}, the
+     *       writer sees the error its own retry handles, as with the row locks of the locking
+     *       batch.
+     *   <li><b>TRUNCATE.</b> The BEFORE TRUNCATE trigger ({@link #truncateBody}) turns every key of
+     *       the table into a tombstone first, so batches read before it skip those keys.
+     * </ul>
+     *
+     * Tombstones have NULL in every non-key indexed column, so the UNIQUE constraint (NULLS
+     * DISTINCT) covers live entries only; a unique violation on it is a real duplicate between live
+     * values, explained by {@link #addIndexDuplicates(IndexTable, String)}. The finalizer switches
+     * the triggers to the deleting form, purges the tombstones and drops the marker before
+     * verification ({@code Tombstones}).
+     */
+    public static String addIndexBatchWriteOnly(IndexTable index) {
+        List<Column> key = index.table().keyColumns();
+        List<Column> vals = index.indexed();
+        List<String> entry = names(index.entryColumns());
+        StringJoiner select = new StringJoiner(", ");
+        for (Column c : index.entryColumns()) {
+            int v = vals.indexOf(c);
+            select.add(
+                    v >= 0
+                            ? "b.v" + v + "::" + c.type()
+                            : "b.k" + key.indexOf(c) + "::" + c.type());
+        }
+        return batchCte(index)
+                + " INSERT INTO "
+                + index.quotedName()
+                + " ("
+                + Identifiers.list(null, entry)
+                + ") SELECT "
+                + select
+                + " FROM b ON CONFLICT ("
+                + Identifiers.list(null, names(key))
+                + ") DO NOTHING";
+    }
+
+    /**
+     * {@link #addIndexDuplicates(IndexTable)} for the write-only batch: it only reports a pair
+     * whose batch row, read again under {@code FOR SHARE} (waiting for a writer in progress), still
+     * has the value the batch shipped, and whose key has no entry tuple yet (the batch would skip
+     * it). A row changed since its read gave a transient conflict that the retry resolves, as the
+     * locking batch's re-read did. Tombstones never match: their values are NULL.
+     */
+    public static String addIndexDuplicates(IndexTable index, String quotedPhysical) {
+        List<Column> key = index.table().keyColumns();
+        List<Column> vals = index.indexed();
+        StringJoiner match = new StringJoiner(" AND ");
+        StringJoiner entryKey = new StringJoiner(" AND ");
+        for (int i = 0; i < key.size(); i++) {
+            String col = Identifiers.quote(key.get(i).name());
+            match.add("t." + col + " = d.k" + i + "::" + key.get(i).type());
+            entryKey.add("x." + col + " = d.k" + i + "::" + key.get(i).type());
+        }
+        for (int i = 0; i < vals.size(); i++) {
+            match.add(
+                    textOf("t." + Identifiers.quote(vals.get(i).name()))
+                            + " IS NOT DISTINCT FROM d.v"
+                            + i);
+        }
+        // The candidate pairs carry the batch row's key and values along (columns 4...).
+        StringJoiner cols = new StringJoiner(", ");
+        StringJoiner carried = new StringJoiner(", ");
+        for (int i = 0; i < key.size(); i++) {
+            cols.add("k" + i);
+            carried.add("b.k" + i);
+        }
+        for (int i = 0; i < vals.size(); i++) {
+            cols.add("v" + i);
+            carried.add("b.v" + i);
+        }
+        return "SELECT d.dv, d.a, d.o FROM ("
+                + duplicatePairs(index, ", " + carried)
+                + ") AS d(dv, a, o, "
+                + cols
+                + ") WHERE NOT EXISTS (SELECT 1 FROM "
+                + index.quotedName()
+                + " x WHERE "
+                + entryKey
+                + ") AND EXISTS (SELECT 1 FROM "
+                + quotedPhysical
+                + " t WHERE "
+                + match
+                + " FOR SHARE) LIMIT 1";
+    }
+
+    /**
      * Explains a unique violation: for the batch (same parameters as {@link #addIndexBatch}),
      * returns rows {@code (values text, this key text, other key text)}: entries already in the
      * index table with the same non-NULL values and another key, and pairs within the batch.
      */
     public static String addIndexDuplicates(IndexTable index) {
+        return duplicatePairs(index, "") + " LIMIT 1";
+    }
+
+    /**
+     * The pairs of {@link #addIndexDuplicates(IndexTable)}, without a limit, each row followed by
+     * {@code carried} (expressions over the batch row {@code b}).
+     */
+    private static String duplicatePairs(IndexTable index, String carried) {
         List<Column> key = index.table().keyColumns();
         List<Column> vals = index.indexed();
         StringJoiner valsEq = new StringJoiner(" AND ");
@@ -267,7 +388,9 @@ public final class SqlBuilder {
                 + bKey
                 + "::text, "
                 + iKey
-                + "::text FROM b JOIN "
+                + "::text"
+                + carried
+                + " FROM b JOIN "
                 + index.quotedName()
                 + " i ON "
                 + valsEq
@@ -283,15 +406,16 @@ public final class SqlBuilder {
                 + bKey
                 + "::text, "
                 + b2Key
-                + "::text FROM b JOIN b b2 ON "
+                + "::text"
+                + carried
+                + " FROM b JOIN b b2 ON "
                 + valsEqBatch
                 + " AND "
                 + b2Key
                 + " > "
                 + bKey
                 + " WHERE "
-                + valsNotNull
-                + " LIMIT 1";
+                + valsNotNull;
     }
 
     /**
@@ -561,6 +685,97 @@ public final class SqlBuilder {
      * citext) fires it too.
      */
     public static List<String> createTriggers(IndexTable index) {
+        return createTriggers(index, false);
+    }
+
+    /**
+     * {@link #createTriggers(IndexTable)}, or with {@code tombstones} the write-only sink's form
+     * ({@link #maintainBody}): the same triggers, but the TRUNCATE trigger fires BEFORE (it must
+     * still see the keys it turns into tombstones); after the switch ({@link
+     * #switchToDeletingTriggers}) its function empties the index table, which BEFORE or AFTER in
+     * the same statement is the same.
+     */
+    public static List<String> createTriggers(IndexTable index, boolean tombstones) {
+        TableInfo t = index.table();
+        String idx = index.quotedName();
+        String body = maintainBody(index, tombstones);
+        String fn = Identifiers.qualified("backfill", index.triggerFunction());
+        List<String> watched = new ArrayList<>(names(index.entryColumns()));
+        List<String> out = new ArrayList<>();
+        out.add(
+                "CREATE FUNCTION "
+                        + fn
+                        + "() RETURNS trigger LANGUAGE plpgsql AS "
+                        + BODY_TAG
+                        + "\n"
+                        + body
+                        + BODY_TAG);
+        out.add(
+                "CREATE TRIGGER "
+                        + Identifiers.quote(index.insertTrigger())
+                        + " AFTER INSERT ON "
+                        + t.quotedName()
+                        + " FOR EACH ROW EXECUTE FUNCTION "
+                        + fn
+                        + "()");
+        out.add(
+                "CREATE TRIGGER "
+                        + Identifiers.quote(index.updateTrigger())
+                        + " AFTER UPDATE ON "
+                        + t.quotedName()
+                        + " FOR EACH ROW WHEN ("
+                        + imageDistinct(
+                                prefixedNames("OLD.", watched), prefixedNames("NEW.", watched))
+                        + ") EXECUTE FUNCTION "
+                        + fn
+                        + "()");
+        out.add(
+                "CREATE TRIGGER "
+                        + Identifiers.quote(index.deleteTrigger())
+                        + " AFTER DELETE ON "
+                        + t.quotedName()
+                        + " FOR EACH ROW EXECUTE FUNCTION "
+                        + fn
+                        + "()");
+        {
+            // TRUNCATE fires no row triggers; empty the index table with it (also on a
+            // partitioned table, where PostgreSQL fires it for a TRUNCATE of the parent).
+            out.add(
+                    "CREATE FUNCTION "
+                            + Identifiers.qualified(
+                                    "backfill", index.triggerFunction() + "_truncate")
+                            + "() RETURNS trigger LANGUAGE plpgsql AS "
+                            + BODY_TAG
+                            + "\n"
+                            + truncateBody(index, tombstones)
+                            + BODY_TAG);
+            out.add(
+                    "CREATE TRIGGER "
+                            + Identifiers.quote(index.truncateTrigger())
+                            + (tombstones ? " BEFORE" : " AFTER")
+                            + " TRUNCATE ON "
+                            + t.quotedName()
+                            + " FOR EACH STATEMENT EXECUTE FUNCTION "
+                            + Identifiers.qualified(
+                                    "backfill", index.triggerFunction() + "_truncate")
+                            + "()");
+        }
+        return out;
+    }
+
+    /**
+     * The body of the row trigger function. Without {@code tombstones}, today's deleting form:
+     * INSERT and UPDATE upsert the entry, DELETE and the old key of a re-key claim and delete it.
+     * With {@code tombstones}, the write-only sink's form ({@link #addIndexBatchWriteOnly}): no
+     * write ever removes an entry's tuple; INSERT and UPDATE upsert the live entry (marker false),
+     * DELETE and the old key of a re-key upsert a tombstone (the key, every other indexed column
+     * NULL, marker true), so from the first write after prepare on, the key has an entry tuple that
+     * a stale batch insert ({@code ON CONFLICT (key) DO NOTHING}) cannot overwrite.
+     */
+    static String maintainBody(IndexTable index, boolean tombstones) {
+        if (tombstones) {
+            return tombstoneBody(index);
+        }
         TableInfo t = index.table();
         List<Column> key = t.keyColumns();
         List<String> entry = names(index.entryColumns());
@@ -630,68 +845,249 @@ public final class SqlBuilder {
         if (body.contains(BODY_TAG)) {
             throw new IllegalArgumentException("a column name contains " + BODY_TAG);
         }
-        String fn = Identifiers.qualified("backfill", index.triggerFunction());
-        List<String> watched = new ArrayList<>(entry);
-        List<String> out = new ArrayList<>();
-        out.add(
-                "CREATE FUNCTION "
-                        + fn
+        return body;
+    }
+
+    /** The write-only form of {@link #maintainBody}. */
+    private static String tombstoneBody(IndexTable index) {
+        List<Column> key = index.table().keyColumns();
+        String live = upsertLive(index, "NEW.");
+        String tomb = upsertTombstone(index, "VALUES (" + prefixed("OLD.", names(key)) + ", true)");
+        String body =
+                "#variable_conflict use_column\nBEGIN\n"
+                        + "  IF TG_OP = 'INSERT' THEN\n    "
+                        + live
+                        + ";\n"
+                        + "  ELSIF TG_OP = 'DELETE' THEN\n    "
+                        + tomb
+                        + ";\n"
+                        + "  ELSIF "
+                        + tuple("OLD", names(key))
+                        + " IS DISTINCT FROM "
+                        + tuple("NEW", names(key))
+                        + " THEN\n    "
+                        + tomb
+                        + ";\n    "
+                        + live
+                        + ";\n"
+                        + "  ELSE\n    "
+                        + live
+                        + ";\n"
+                        + "  END IF;\n"
+                        + "  RETURN NULL;\n"
+                        + "END\n";
+        if (body.contains(BODY_TAG)) {
+            throw new IllegalArgumentException("a column name contains " + BODY_TAG);
+        }
+        return body;
+    }
+
+    /**
+     * {@code INSERT INTO idx (entry..., marker) VALUES (NEW.entry..., false) ON CONFLICT (key) DO
+     * UPDATE SET entry... = EXCLUDED..., marker = false}: the live entry of the written row, over a
+     * tombstone or an older entry (every column set, the key's too, as in the deleting form).
+     */
+    private static String upsertLive(IndexTable index, String prefix) {
+        List<String> entry = names(index.entryColumns());
+        String marker = Identifiers.quote(IndexTable.TOMBSTONE);
+        return "INSERT INTO "
+                + index.quotedName()
+                + " ("
+                + Identifiers.list(null, entry)
+                + ", "
+                + marker
+                + ") VALUES ("
+                + prefixed(prefix, entry)
+                + ", false) ON CONFLICT ("
+                + Identifiers.list(null, names(index.table().keyColumns()))
+                + ") DO UPDATE SET "
+                + setExcluded(entry)
+                + ", "
+                + marker
+                + " = false";
+    }
+
+    /**
+     * {@code INSERT INTO idx (key..., marker) <source> ON CONFLICT (key) DO UPDATE SET
+     * non-key-indexed... = NULL, marker = true}: the tombstone of a key; {@code source} gives the
+     * key columns and {@code true}. Its non-key indexed columns are NULL, so the UNIQUE constraint
+     * (NULLS DISTINCT) never matches it.
+     */
+    private static String upsertTombstone(IndexTable index, String source) {
+        List<String> key = names(index.table().keyColumns());
+        String marker = Identifiers.quote(IndexTable.TOMBSTONE);
+        StringJoiner set = new StringJoiner(", ");
+        for (Column c : index.indexed()) {
+            if (!key.contains(c.name())) {
+                set.add(Identifiers.quote(c.name()) + " = NULL");
+            }
+        }
+        set.add(marker + " = true");
+        return "INSERT INTO "
+                + index.quotedName()
+                + " ("
+                + Identifiers.list(null, key)
+                + ", "
+                + marker
+                + ") "
+                + source
+                + " ON CONFLICT ("
+                + Identifiers.list(null, key)
+                + ") DO UPDATE SET "
+                + set;
+    }
+
+    /**
+     * The body of the TRUNCATE trigger function. Deleting form: empty the index table. Write-only
+     * form (a BEFORE TRUNCATE trigger): turn the entry of every row about to go into a tombstone,
+     * inserting one where no entry exists yet, so that a batch read before the TRUNCATE cannot
+     * insert its (now stale) entries afterwards. It costs one upsert per row of the table, once,
+     * under the TRUNCATE's own ACCESS EXCLUSIVE lock.
+     */
+    static String truncateBody(IndexTable index, boolean tombstones) {
+        if (!tombstones) {
+            return "BEGIN\n  TRUNCATE " + index.quotedName() + ";\n  RETURN NULL;\nEND\n";
+        }
+        List<String> key = names(index.table().keyColumns());
+        return "BEGIN\n  "
+                + upsertTombstone(
+                        index,
+                        "SELECT "
+                                + Identifiers.list(null, key)
+                                + ", true FROM ONLY "
+                                + index.table().quotedName())
+                + ";\n  RETURN NULL;\nEND\n";
+    }
+
+    /**
+     * The write-only sink's additions to a new index table, run by prepare right after {@link
+     * #createIndexTable} (same transaction): the tombstone marker column {@link
+     * IndexTable#TOMBSTONE} ({@code boolean NOT NULL DEFAULT false}), a partial index over the
+     * tombstones (no entry in it for a live entry; the purge reads it), and the revive trigger on
+     * the index table, a no-op until {@link #switchToDeletingTriggers} (fires under {@code
+     * session_replication_role = replica} too).
+     */
+    public static List<String> addTombstones(IndexTable index) {
+        String idx = index.quotedName();
+        String marker = Identifiers.quote(IndexTable.TOMBSTONE);
+        return List.of(
+                "ALTER TABLE " + idx + " ADD COLUMN " + marker + " boolean NOT NULL DEFAULT false",
+                "CREATE INDEX "
+                        + Identifiers.quote(index.tombstoneIndex())
+                        + " ON "
+                        + idx
+                        + " ("
+                        + marker
+                        + ") WHERE "
+                        + marker,
+                reviveFunction(index, false),
+                "CREATE TRIGGER "
+                        + Identifiers.quote(index.reviveTrigger())
+                        + " BEFORE UPDATE ON "
+                        + idx
+                        + " FOR EACH ROW EXECUTE FUNCTION "
+                        + Identifiers.qualified("backfill", index.reviveTrigger())
+                        + "()",
+                "ALTER TABLE "
+                        + idx
+                        + " ENABLE ALWAYS TRIGGER "
+                        + Identifiers.quote(index.reviveTrigger()));
+    }
+
+    /**
+     * {@code CREATE OR REPLACE FUNCTION} of the revive trigger's function: a no-op while the
+     * triggers write tombstones (they set the marker themselves), and after the switch ({@code
+     * deleting}) one that clears the marker of every entry the deleting form's upsert updates: that
+     * form never mentions the marker (so it keeps working once the column is dropped), and every
+     * UPDATE it makes writes a live entry.
+     */
+    static String reviveFunction(IndexTable index, boolean deleting) {
+        return "CREATE OR REPLACE FUNCTION "
+                + Identifiers.qualified("backfill", index.reviveTrigger())
+                + "() RETURNS trigger LANGUAGE plpgsql AS "
+                + BODY_TAG
+                + "\nBEGIN\n"
+                + (deleting
+                        ? "  NEW." + Identifiers.quote(IndexTable.TOMBSTONE) + " := false;\n"
+                        : "")
+                + "  RETURN NEW;\nEND\n"
+                + BODY_TAG;
+    }
+
+    /**
+     * The switch of a write-only index table's triggers to today's deleting form, once every batch
+     * has committed (the finalizer, before verification): {@code CREATE OR REPLACE FUNCTION} of the
+     * row and TRUNCATE trigger functions with the bodies {@link #createTriggers(IndexTable)} gives,
+     * and of the revive function. Takes no lock on the table; idempotent. From its commit on, no
+     * write creates a tombstone, a DELETE removes one, and an upsert over one revives it.
+     */
+    public static List<String> switchToDeletingTriggers(IndexTable index) {
+        return List.of(
+                "CREATE OR REPLACE FUNCTION "
+                        + Identifiers.qualified("backfill", index.triggerFunction())
                         + "() RETURNS trigger LANGUAGE plpgsql AS "
                         + BODY_TAG
                         + "\n"
-                        + body
-                        + BODY_TAG);
-        out.add(
-                "CREATE TRIGGER "
-                        + Identifiers.quote(index.insertTrigger())
-                        + " AFTER INSERT ON "
-                        + t.quotedName()
-                        + " FOR EACH ROW EXECUTE FUNCTION "
-                        + fn
+                        + maintainBody(index, false)
+                        + BODY_TAG,
+                "CREATE OR REPLACE FUNCTION "
+                        + Identifiers.qualified("backfill", index.triggerFunction() + "_truncate")
+                        + "() RETURNS trigger LANGUAGE plpgsql AS "
+                        + BODY_TAG
+                        + "\n"
+                        + truncateBody(index, false)
+                        + BODY_TAG,
+                reviveFunction(index, true));
+    }
+
+    /**
+     * One purge step: deletes up to {@code limit} tombstones, found through the partial index, by
+     * their tuple id and still marked ({@code AND marker}): a concurrent upsert that revived one
+     * has updated it (the revive trigger cleared the marker), and EvalPlanQual rechecks the newest
+     * version, which no longer qualifies. Update count: tombstones deleted.
+     */
+    public static String purgeTombstones(IndexTable index, int limit) {
+        String idx = index.quotedName();
+        String marker = Identifiers.quote(IndexTable.TOMBSTONE);
+        return "DELETE FROM "
+                + idx
+                + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
+                + idx
+                + " WHERE "
+                + marker
+                + " LIMIT "
+                + limit
+                + ")) AND "
+                + marker;
+    }
+
+    /** {@code SELECT EXISTS (... WHERE marker)}: whether any tombstone is left. */
+    public static String anyTombstone(IndexTable index) {
+        return "SELECT EXISTS (SELECT 1 FROM "
+                + index.quotedName()
+                + " WHERE "
+                + Identifiers.quote(IndexTable.TOMBSTONE)
+                + ")";
+    }
+
+    /**
+     * After the purge: drops the revive trigger and the marker column (with its partial index), so
+     * the index table is the one the locking path builds; then the revive function. One transaction
+     * under {@code lock_timeout} (ACCESS EXCLUSIVE on the index table, briefly); idempotent. A
+     * write waiting for that lock replans against the table without the column and the trigger, and
+     * the deleting form never mentions either.
+     */
+    public static List<String> dropTombstones(IndexTable index) {
+        String idx = index.quotedName();
+        return List.of(
+                "DROP TRIGGER IF EXISTS " + Identifiers.quote(index.reviveTrigger()) + " ON " + idx,
+                "ALTER TABLE "
+                        + idx
+                        + " DROP COLUMN IF EXISTS "
+                        + Identifiers.quote(IndexTable.TOMBSTONE),
+                "DROP FUNCTION IF EXISTS "
+                        + Identifiers.qualified("backfill", index.reviveTrigger())
                         + "()");
-        out.add(
-                "CREATE TRIGGER "
-                        + Identifiers.quote(index.updateTrigger())
-                        + " AFTER UPDATE ON "
-                        + t.quotedName()
-                        + " FOR EACH ROW WHEN ("
-                        + imageDistinct(
-                                prefixedNames("OLD.", watched), prefixedNames("NEW.", watched))
-                        + ") EXECUTE FUNCTION "
-                        + fn
-                        + "()");
-        out.add(
-                "CREATE TRIGGER "
-                        + Identifiers.quote(index.deleteTrigger())
-                        + " AFTER DELETE ON "
-                        + t.quotedName()
-                        + " FOR EACH ROW EXECUTE FUNCTION "
-                        + fn
-                        + "()");
-        {
-            // TRUNCATE fires no row triggers; empty the index table with it (also on a
-            // partitioned table, where PostgreSQL fires it for a TRUNCATE of the parent).
-            out.add(
-                    "CREATE FUNCTION "
-                            + Identifiers.qualified(
-                                    "backfill", index.triggerFunction() + "_truncate")
-                            + "() RETURNS trigger LANGUAGE plpgsql AS "
-                            + BODY_TAG
-                            + "\nBEGIN\n  TRUNCATE "
-                            + idx
-                            + ";\n  RETURN NULL;\nEND\n"
-                            + BODY_TAG);
-            out.add(
-                    "CREATE TRIGGER "
-                            + Identifiers.quote(index.truncateTrigger())
-                            + " AFTER TRUNCATE ON "
-                            + t.quotedName()
-                            + " FOR EACH STATEMENT EXECUTE FUNCTION "
-                            + Identifiers.qualified(
-                                    "backfill", index.triggerFunction() + "_truncate")
-                            + "()");
-        }
-        return out;
     }
 
     /**
@@ -711,7 +1107,10 @@ public final class SqlBuilder {
                 "DROP FUNCTION IF EXISTS "
                         + Identifiers.qualified("backfill", prefix + "_maintain_truncate")
                         + "()",
-                "DROP TABLE IF EXISTS " + idx);
+                "DROP TABLE IF EXISTS " + idx,
+                "DROP FUNCTION IF EXISTS "
+                        + Identifiers.qualified("backfill", prefix + "_revive")
+                        + "()");
     }
 
     /** Drops the triggers, functions and the index table (abort). Each statement is idempotent. */
@@ -735,6 +1134,10 @@ public final class SqlBuilder {
                         + Identifiers.qualified("backfill", index.triggerFunction() + "_truncate")
                         + "()");
         out.add("DROP TABLE IF EXISTS " + index.quotedName());
+        out.add(
+                "DROP FUNCTION IF EXISTS "
+                        + Identifiers.qualified("backfill", index.reviveTrigger())
+                        + "()");
         return out;
     }
 

@@ -8,6 +8,7 @@ import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo.Column;
+import dev.backfill.db.Tombstones;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.WritePath;
@@ -36,8 +37,10 @@ import java.util.List;
 /**
  * Writes each batch in ONE short transaction, like TiDB's BackfillDataInTxn: lock the batch's rows
  * and re-validate them against the values read (compare-and-set), insert the entries idempotently
- * ({@code ON CONFLICT DO NOTHING}), advance the split's watermark and counters in {@code
- * backfill.progress} with a compare-and-set from the batch's starting watermark, commit.
+ * ({@code ON CONFLICT DO NOTHING}) — or, for an index table with tombstones ({@link Tombstones}),
+ * only insert the entries as read, {@code ON CONFLICT (key) DO NOTHING}, without re-reading or
+ * locking ({@link SqlBuilder#addIndexBatchWriteOnly}) — advance the split's watermark and counters
+ * in {@code backfill.progress} with a compare-and-set from the batch's starting watermark, commit.
  *
  * <p>Exactly-once comes from that last step, not from Flink transactions: a batch whose starting
  * watermark is no longer the stored one was committed before (a replay after a restore) and is
@@ -73,6 +76,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     private boolean committed; // the current batch was committed (not redone)
 
     private Connection connection;
+    // The index table has the tombstone marker: batches insert without re-reading (Tombstones).
+    private boolean writeOnly;
     private long reportBatches;
     private long reportRows;
 
@@ -192,7 +197,11 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
 
     private int insertEntries(Connection c, WriteBatch batch) throws SQLException {
         String physical = plan.table().scanSource(batch.source().physicalTable());
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addIndexBatch(index, physical))) {
+        String sql =
+                writeOnly
+                        ? SqlBuilder.addIndexBatchWriteOnly(index)
+                        : SqlBuilder.addIndexBatch(index, physical);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             bindBatch(c, ps, batch);
             return ps.executeUpdate();
         }
@@ -423,7 +432,12 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     private SQLException duplicate(WriteBatch batch, SQLException cause) throws SQLException {
         Connection c = connection();
         String message = null;
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addIndexDuplicates(index))) {
+        String physical = plan.table().scanSource(batch.source().physicalTable());
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        writeOnly
+                                ? SqlBuilder.addIndexDuplicates(index, physical)
+                                : SqlBuilder.addIndexDuplicates(index))) {
             bindBatch(c, ps, batch);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
@@ -534,6 +548,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                     st.execute("SET synchronous_commit = off");
                 }
             }
+            writeOnly = index != null && Tombstones.present(connection, index);
             connection.commit();
         }
         return connection;

@@ -4,7 +4,9 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
+import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
+import dev.backfill.db.Tombstones;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
@@ -38,6 +40,11 @@ import java.util.function.LongConsumer;
  * like {@code CREATE INDEX CONCURRENTLY} waiting for old snapshots, the finalizer first waits until
  * every transaction that started before the last batch committed has ended, so that no transaction
  * can hold a snapshot that misses a batch's entry; only then does it verify.
+ *
+ * <p><b>Tombstones.</b> An index table built by the write-only sink (with the marker column, see
+ * {@link Tombstones}) first gets its deleting triggers back (before the wait, so that no write
+ * older than the wait can leave a tombstone), then, after the wait, its tombstones purged and its
+ * marker dropped, so verification and {@code public} see the index table the locking path builds.
  *
  * <p><b>The repair hides nothing</b> (issue #9). Without a fault the first verification finds
  * nothing; each repaired range is added to {@code backfill.reorgs.rows_repaired} in its own
@@ -123,7 +130,33 @@ public final class Finalizer {
             if (r.state == State.ABORTED || r.state == State.FAILED) {
                 throw stopped(r);
             }
+            IndexTable index = plan.index();
+            boolean tombstones =
+                    retry.call(
+                            "reading the index table of reorg " + plan.reorgId(),
+                            () -> {
+                                boolean p = Tombstones.present(c, index);
+                                c.commit();
+                                return p;
+                            });
+            if (tombstones) {
+                // Write-only sink: deleting triggers first, so that after the wait for older
+                // transactions no write can leave a tombstone; then purge and drop the marker.
+                retry.call(
+                        "switching the triggers of reorg " + plan.reorgId(),
+                        () -> {
+                            Tombstones.switchTriggers(c, index);
+                            return null;
+                        });
+            }
             startVerifying(c, retry, plan);
+            if (tombstones) {
+                retry.call(
+                        "purging the tombstones of reorg " + plan.reorgId(),
+                        () -> Tombstones.purge(c, index));
+                Tombstones.dropMarker(
+                        c, index, plan.spec().tuning().lockTimeout().toMillis(), retry);
+            }
             Failpoints.hit(Failpoints.FINALIZER_BEFORE_VERIFY);
             LOG.info(
                     "reorg {}: backfill complete, verifying {} against {}",

@@ -276,7 +276,7 @@ class StatusPlanITCase {
                         "-- trigger definitions",
                         "CREATE FUNCTION \"backfill\".",
                         " AFTER INSERT ON \"shop\".\"items\" FOR EACH ROW EXECUTE FUNCTION",
-                        " AFTER TRUNCATE ON \"shop\".\"items\"",
+                        " BEFORE TRUNCATE ON \"shop\".\"items\"",
                         "plan: 3 splits of up to 10,000 rows (split-rows)",
                         "    shop.items:0  (-inf, 10000]\n",
                         "    shop.items:1  (10000, 20000]\n",

@@ -378,7 +378,8 @@ class SqlBuilderTest {
                         "DROP FUNCTION IF EXISTS \"backfill\".\""
                                 + index.triggerFunction()
                                 + "_truncate\"()",
-                        "DROP TABLE IF EXISTS \"shop\".\"orders_email\"");
+                        "DROP TABLE IF EXISTS \"shop\".\"orders_email\"",
+                        "DROP FUNCTION IF EXISTS \"backfill\".\"" + index.reviveTrigger() + "\"()");
     }
 
     // ---------------------------------------------------------------- verification
