@@ -547,6 +547,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                 if (!plan.spec().tuning().synchronousCommit()) {
                     st.execute("SET synchronous_commit = off");
                 }
+                st.execute(SqlBuilder.markSinkSession());
             }
             writeOnly = index != null && Tombstones.present(connection, index);
             connection.commit();

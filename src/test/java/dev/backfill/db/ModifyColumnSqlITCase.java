@@ -231,6 +231,39 @@ class ModifyColumnSqlITCase {
     }
 
     @Test
+    void theShadowTriggerFiresForEverySessionButTheSinks() throws SQLException {
+        ShadowColumn sc = toInteger();
+        exec(SqlBuilder.addShadowColumn(sc));
+        exec(SqlBuilder.createShadowTrigger(sc));
+
+        // An application session (and the finalizer's): the trigger sets the shadow.
+        exec("UPDATE " + ORDERS + " SET \"Amount\" = '42' WHERE \"Region\" = 'eu' AND id = 1");
+        assertThat(shadow("eu", 1)).isEqualTo("42");
+
+        // The sink's session: its own UPDATEs set the shadow themselves, the trigger stays out.
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute(SqlBuilder.markSinkSession());
+            st.execute(
+                    "UPDATE "
+                            + ORDERS
+                            + " SET \"Amount\" = '43' WHERE \"Region\" = 'eu' AND id = 1");
+        }
+        assertThat(shadow("eu", 1)).isEqualTo("42");
+
+        // A setting of another value, or none, fires it as before.
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("SET " + SqlBuilder.SINK_SETTING + " = off");
+            st.execute(
+                    "UPDATE "
+                            + ORDERS
+                            + " SET \"Amount\" = '44' WHERE \"Region\" = 'eu' AND id = 1");
+        }
+        assertThat(shadow("eu", 1)).isEqualTo("44");
+    }
+
+    @Test
     void batchWritesTheExpressionOverTheCurrentRowWhenTheTriggerIsOff() throws SQLException {
         // Without the trigger (as if rows were written before prepare): the batch alone fills it.
         ShadowColumn sc =
