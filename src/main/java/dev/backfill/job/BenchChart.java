@@ -29,11 +29,11 @@ import java.util.TreeMap;
  */
 final class BenchChart {
     static final int PANEL_WIDTH = 560;
-    static final int HEIGHT = 460;
+    static final int HEIGHT = 480;
     private static final int LEFT = 70;
     private static final int RIGHT = 20;
     private static final int TOP = 50;
-    private static final int BOTTOM = 130;
+    private static final int BOTTOM = 145;
 
     private static final Color BACKFILL = new Color(0x1f, 0x77, 0xb4);
     private static final Color LOADED = new Color(0xd6, 0x27, 0x28);
@@ -94,6 +94,21 @@ final class BenchChart {
                                                     TARGET))
                             .orElse(null));
             latency(g, 2 * PANEL_WIDTH, report);
+            // which run this is: the setup's command and machine lines, along the bottom
+            g.setColor(Color.DARK_GRAY);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            g.drawString(
+                    String.join(
+                            "   ·   ",
+                            report.setup.stream()
+                                    .filter(
+                                            l ->
+                                                    l.startsWith("command:")
+                                                            || l.startsWith("machine:")
+                                                            || l.startsWith("commit:"))
+                                    .toList()),
+                    LEFT,
+                    HEIGHT - 10);
         } finally {
             g.dispose();
         }
