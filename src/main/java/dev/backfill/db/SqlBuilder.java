@@ -814,30 +814,38 @@ public final class SqlBuilder {
                         + tuple(null, names(key))
                         + " = "
                         + tuple("OLD", names(key));
-        // A key column named like a PL/pgSQL variable (found, new, old...) must mean the column.
+        return rowTriggerBody(
+                key,
+                upsert,
+                claimOld + ";\n    " + deleteOld,
+                claimOld + ";\n    " + deleteOld + ";\n    " + upsert,
+                upsert);
+    }
+
+    /**
+     * The row trigger's body: one statement list for INSERT, DELETE, an UPDATE of the key and any
+     * other UPDATE. A key column named like a PL/pgSQL variable (found, new, old...) means the
+     * column ({@code #variable_conflict use_column}).
+     */
+    private static String rowTriggerBody(
+            List<Column> key, String onInsert, String onDelete, String onRekey, String onUpdate) {
         String body =
                 "#variable_conflict use_column\nBEGIN\n"
                         + "  IF TG_OP = 'INSERT' THEN\n    "
-                        + upsert
+                        + onInsert
                         + ";\n"
                         + "  ELSIF TG_OP = 'DELETE' THEN\n    "
-                        + claimOld
-                        + ";\n    "
-                        + deleteOld
+                        + onDelete
                         + ";\n"
                         + "  ELSIF "
                         + tuple("OLD", names(key))
                         + " IS DISTINCT FROM "
                         + tuple("NEW", names(key))
                         + " THEN\n    "
-                        + claimOld
-                        + ";\n    "
-                        + deleteOld
-                        + ";\n    "
-                        + upsert
+                        + onRekey
                         + ";\n"
                         + "  ELSE\n    "
-                        + upsert
+                        + onUpdate
                         + ";\n"
                         + "  END IF;\n"
                         + "  RETURN NULL;\n"
@@ -853,33 +861,7 @@ public final class SqlBuilder {
         List<Column> key = index.table().keyColumns();
         String live = upsertLive(index, "NEW.");
         String tomb = upsertTombstone(index, "VALUES (" + prefixed("OLD.", names(key)) + ", true)");
-        String body =
-                "#variable_conflict use_column\nBEGIN\n"
-                        + "  IF TG_OP = 'INSERT' THEN\n    "
-                        + live
-                        + ";\n"
-                        + "  ELSIF TG_OP = 'DELETE' THEN\n    "
-                        + tomb
-                        + ";\n"
-                        + "  ELSIF "
-                        + tuple("OLD", names(key))
-                        + " IS DISTINCT FROM "
-                        + tuple("NEW", names(key))
-                        + " THEN\n    "
-                        + tomb
-                        + ";\n    "
-                        + live
-                        + ";\n"
-                        + "  ELSE\n    "
-                        + live
-                        + ";\n"
-                        + "  END IF;\n"
-                        + "  RETURN NULL;\n"
-                        + "END\n";
-        if (body.contains(BODY_TAG)) {
-            throw new IllegalArgumentException("a column name contains " + BODY_TAG);
-        }
-        return body;
+        return rowTriggerBody(key, live, tomb, tomb + ";\n    " + live, live);
     }
 
     /**

@@ -322,6 +322,8 @@ public final class BenchReport {
             Map<String, Load> loads = new HashMap<>();
             for (String op : List.of("add-index", "modify-column")) {
                 loads.put(op, Load.read(dir.resolve("pgbench").resolve(op)));
+                // The same runs with the adaptive throttle off (section load-off).
+                loads.put(op + "-off", Load.read(dir.resolve("pgbench").resolve(op + "-off")));
             }
             return new Report(setup, runs, Load.read(dir.resolve("pgbench/idle")), loads);
         }
@@ -442,7 +444,13 @@ public final class BenchReport {
         }
 
         private void underLoad(StringBuilder md) {
-            List<Run> loaded = runs.stream().filter(r -> r.section().equals("load")).toList();
+            List<Run> loaded =
+                    runs.stream()
+                            .filter(
+                                    r ->
+                                            r.section().equals("load")
+                                                    || r.section().equals("load-off"))
+                            .toList();
             if (loaded.isEmpty()) {
                 md.append("## Under load\n\nNot run (--load off).\n\n");
                 return;
@@ -460,15 +468,17 @@ public final class BenchReport {
                                     idleLatency.failed() + idle.summaries().failed(),
                                     idle.summaries().aborted()))
                     .append(
-                            "| operation | parallelism | wall s | rows/s | kept vs no load |"
+                            "| operation | throttle | parallelism | wall s | rows/s | kept vs no"
+                                    + " load |"
                                     + " p50 ms idle → during | p99 ms idle → during | p99 ÷ idle"
                                     + " (target ≤ "
                                     + f1(P99_TARGET)
                                     + "×) | failed transactions | aborted clients | oldest"
                                     + " Backfill transaction s (target ≤ 2) | heap MB peak / live |\n")
-                    .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Run r : loaded) {
-                Load load = loads.get(r.op());
+                boolean off = r.section().equals("load-off");
+                Load load = loads.get(r.op() + (off ? "-off" : ""));
                 Latency during =
                         r.loadStart() == null
                                 ? Latency.of(List.of())
@@ -480,6 +490,7 @@ public final class BenchReport {
                 md.append(
                         row(
                                 r.op(),
+                                off ? "off" : "on",
                                 Integer.toString(r.parallelism()),
                                 f1(r.wallSeconds()),
                                 f0(r.rowsPerSecond()),

@@ -58,9 +58,10 @@ class BenchScriptITCase {
         assertThat(p.exitValue()).as("exit code; console:\n%s", log).isZero();
 
         List<String> runs = Files.readAllLines(out.resolve("runs.tsv"), StandardCharsets.UTF_8);
-        // header, 4 baselines, 2 Backfill runs without load, 2 under load
-        assertThat(runs).hasSize(9);
-        assertThat(runs.subList(1, 9))
+        // header, 4 baselines, 2 Backfill runs without load, 2 under load with the throttle on
+        // (the default) and 2 with it off
+        assertThat(runs).hasSize(11);
+        assertThat(runs.subList(1, 11))
                 .extracting(l -> String.join(" ", List.of(l.split("\t")).subList(0, 4)))
                 .containsExactly(
                         "baseline add-index insert-select 1",
@@ -70,7 +71,9 @@ class BenchScriptITCase {
                         "backfill add-index backfill 2",
                         "backfill modify-column backfill 2",
                         "load add-index backfill 2",
-                        "load modify-column backfill 2");
+                        "load modify-column backfill 2",
+                        "load-off add-index backfill 2",
+                        "load-off modify-column backfill 2");
 
         String md = Files.readString(out.resolve("report.md"), StandardCharsets.UTF_8);
         assertThat(md)
@@ -80,8 +83,10 @@ class BenchScriptITCase {
                 .contains("## Under a fixed-rate pgbench load");
         assertThat(md)
                 .containsPattern("(?m)^\\| 2 \\| [0-9.]+ \\| [0-9.]+ \\| [0-9,]+ \\| [0-9.]+×");
-        assertThat(md).containsPattern("(?m)^\\| add-index \\| 2 \\| ");
-        assertThat(md).containsPattern("(?m)^\\| modify-column \\| 2 \\| ");
+        assertThat(md).containsPattern("(?m)^\\| add-index \\| on \\| 2 \\| ");
+        assertThat(md).containsPattern("(?m)^\\| modify-column \\| on \\| 2 \\| ");
+        assertThat(md).containsPattern("(?m)^\\| add-index \\| off \\| 2 \\| ");
+        assertThat(md).containsPattern("(?m)^\\| modify-column \\| off \\| 2 \\| ");
         // the report went to stdout too
         assertThat(log).contains("## add-index, unique on email");
 
