@@ -115,7 +115,7 @@ class BenchReportTest {
         // under load: 30 s quiet vs 40 s loaded; p50 50 → 100 ms, p99 99 → 198 ms; 1 failed
         assertThat(md)
                 .contains(
-                        "| add-index | 2 | 40.0 | 25,000 | 0.75× | 50.0 → 100.0 | 99.0 → 198.0 |"
+                        "| add-index | on | 2 | 40.0 | 25,000 | 0.75× | 50.0 → 100.0 | 99.0 → 198.0 |"
                                 + " 2.00× | 1 | 0 | 0.50 | 310 / 41 |");
         assertThat(md).contains("pgbench alone: 100 transactions, p50 50.0 ms, p99 99.0 ms");
         assertThat(md).contains("- machine: test");
