@@ -2595,11 +2595,15 @@ public final class SqlBuilder {
     }
 
     /**
-     * The throttle's probe: one round trip, {@code SELECT 1}; with {@code sleep}, {@code SELECT
-     * pg_sleep(?)} (seconds), for the test failpoint that plays a slow database.
+     * The adaptive throttle's probe, run in autocommit: {@code SELECT txid_current()}, a
+     * transaction that takes an xid and so commits with a WAL flush (the throttle's session keeps
+     * {@code synchronous_commit} on). Its round trip is what a small application write waits for:
+     * CPU and scheduling on the server, and the WAL flush that the backfill's own WAL volume (and
+     * the checkpoints it forces) slows down; a read-only {@code SELECT 1} sees only the first. With
+     * {@code sleep}, {@code SELECT pg_sleep(?)} (a test failpoint).
      */
     public static String throttleProbe(boolean sleep) {
-        return sleep ? "SELECT pg_sleep(?)" : "SELECT 1";
+        return sleep ? "SELECT pg_sleep(?)" : "SELECT txid_current()";
     }
 
     /**

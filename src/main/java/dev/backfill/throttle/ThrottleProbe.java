@@ -11,10 +11,10 @@ import java.time.Duration;
 
 /**
  * The adaptive throttle's readings of the database, on a connection of its own (autocommit): the
- * probe's round trip ({@code SELECT 1}: it measures what a small application query waits for,
- * mostly CPU and scheduling on the server, the cost the issue found the backfill puts on the
- * application), and one query over {@code pg_stat_activity} and {@code pg_stat_replication} (see
- * {@link SqlBuilder#throttleActivity}).
+ * probe's round trip ({@link SqlBuilder#throttleProbe}: a tiny durable commit, so it measures what
+ * a small application write waits for, CPU and scheduling on the server and the WAL flush), and one
+ * query over {@code pg_stat_activity} and {@code pg_stat_replication} (see {@link
+ * SqlBuilder#throttleActivity}).
  */
 public final class ThrottleProbe {
     private ThrottleProbe() {}
