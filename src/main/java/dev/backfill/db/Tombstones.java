@@ -63,9 +63,31 @@ public final class Tombstones {
         }
     }
 
-    /** Step 1: the deleting trigger functions, in one transaction. */
-    public static void switchTriggers(Connection c, IndexTable index) throws SQLException {
+    /**
+     * Whether the reorg may still go on: locks its catalog row until the transaction ends, as the
+     * cut-over and abort do, so that an abort (which drops the same functions and table) runs
+     * either wholly before or wholly after this step's DDL, never interleaved with it (concurrent
+     * DDL on one function fails with "tuple concurrently updated"). False when it was aborted or
+     * failed meanwhile; the transaction is then rolled back.
+     */
+    private static boolean stillRunning(Connection c, IndexTable index) throws SQLException {
+        Catalog.Reorg r = Catalog.lock(c, index.reorgId());
+        if (r.state == Catalog.State.ABORTED || r.state == Catalog.State.FAILED) {
+            c.rollback();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Step 1: the deleting trigger functions, in one transaction under the reorg row's lock.
+     * Returns false (and changes nothing) when the reorg was aborted or failed meanwhile.
+     */
+    public static boolean switchTriggers(Connection c, IndexTable index) throws SQLException {
         try (Statement st = c.createStatement()) {
+            if (!stillRunning(c, index)) {
+                return false;
+            }
             for (String sql : SqlBuilder.switchToDeletingTriggers(index)) {
                 st.execute(sql);
             }
@@ -77,6 +99,7 @@ public final class Tombstones {
         LOG.info(
                 "reorg {}: triggers switched to the deleting form; tombstones are purged next",
                 index.reorgId());
+        return true;
     }
 
     /**
@@ -117,10 +140,11 @@ public final class Tombstones {
 
     /**
      * Step 4: drops the revive trigger and the marker column (and its partial index) in one
-     * transaction under {@code lock_timeout}, retried with backoff ({@link DdlLockWait} logs whom
-     * it waited for).
+     * transaction under {@code lock_timeout} and the reorg row's lock, retried with backoff ({@link
+     * DdlLockWait} logs whom it waited for). Returns false (and changes nothing) when the reorg was
+     * aborted or failed meanwhile.
      */
-    public static void dropMarker(
+    public static boolean dropMarker(
             Connection c, IndexTable index, long lockTimeoutMillis, Retry retry)
             throws SQLException, InterruptedException {
         DdlLockWait wait =
@@ -128,22 +152,29 @@ public final class Tombstones {
                         "dropping the tombstone marker of " + index.displayName(),
                         index.quotedName(),
                         lockTimeoutMillis);
-        retry.call(
-                "dropping the tombstone marker of " + index.displayName(),
-                () -> {
-                    try (Statement st = c.createStatement()) {
-                        wait.setLocal(c);
-                        for (String sql : SqlBuilder.dropTombstones(index)) {
-                            st.execute(sql);
-                        }
-                        c.commit();
-                        return null;
-                    } catch (SQLException e) {
-                        Connections.rollbackQuietly(c);
-                        wait.afterFailure(c, e);
-                        throw e;
-                    }
-                });
-        LOG.info("reorg {}: tombstone marker dropped", index.reorgId());
+        boolean dropped =
+                retry.call(
+                        "dropping the tombstone marker of " + index.displayName(),
+                        () -> {
+                            try (Statement st = c.createStatement()) {
+                                wait.setLocal(c);
+                                if (!stillRunning(c, index)) {
+                                    return false;
+                                }
+                                for (String sql : SqlBuilder.dropTombstones(index)) {
+                                    st.execute(sql);
+                                }
+                                c.commit();
+                                return true;
+                            } catch (SQLException e) {
+                                Connections.rollbackQuietly(c);
+                                wait.afterFailure(c, e);
+                                throw e;
+                            }
+                        });
+        if (dropped) {
+            LOG.info("reorg {}: tombstone marker dropped", index.reorgId());
+        }
+        return dropped;
     }
 }

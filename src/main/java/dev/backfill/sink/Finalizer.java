@@ -142,20 +142,25 @@ public final class Finalizer {
             if (tombstones) {
                 // Write-only sink: deleting triggers first, so that after the wait for older
                 // transactions no write can leave a tombstone; then purge and drop the marker.
-                retry.call(
-                        "switching the triggers of reorg " + plan.reorgId(),
-                        () -> {
-                            Tombstones.switchTriggers(c, index);
-                            return null;
-                        });
+                boolean switched =
+                        retry.call(
+                                "switching the triggers of reorg " + plan.reorgId(),
+                                () -> Tombstones.switchTriggers(c, index));
+                if (!switched) {
+                    throw stopped(
+                            retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan)));
+                }
             }
             startVerifying(c, retry, plan);
             if (tombstones) {
                 retry.call(
                         "purging the tombstones of reorg " + plan.reorgId(),
                         () -> Tombstones.purge(c, index));
-                Tombstones.dropMarker(
-                        c, index, plan.spec().tuning().lockTimeout().toMillis(), retry);
+                if (!Tombstones.dropMarker(
+                        c, index, plan.spec().tuning().lockTimeout().toMillis(), retry)) {
+                    throw stopped(
+                            retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan)));
+                }
             }
             Failpoints.hit(Failpoints.FINALIZER_BEFORE_VERIFY);
             LOG.info(
