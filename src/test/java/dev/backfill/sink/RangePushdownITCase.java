@@ -17,10 +17,6 @@ import dev.backfill.source.split.Key;
 
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.Histogram;
-import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -150,7 +146,8 @@ class RangePushdownITCase {
                             () -> waitingOnLock(ds, "UPDATE t SET n = -n") > 0);
                 });
         Map<String, Object> metrics = new HashMap<>();
-        BackfillSinkWriter sink = new BackfillSinkWriter(out.plan, 0, metricGroup(metrics));
+        BackfillSinkWriter sink =
+                new BackfillSinkWriter(out.plan, 0, new RecordingMetricGroup(metrics));
         try {
             CompletableFuture<Void> batch =
                     CompletableFuture.runAsync(
@@ -173,10 +170,16 @@ class RangePushdownITCase {
             sink.close();
         }
 
-        assertThat(countOf(metrics, "batchesByRange")).as("batches written by range").isEqualTo(1);
+        assertThat(RecordingMetricGroup.count(metrics, "batchesByRange"))
+                .as("batches written by range")
+                .isEqualTo(1);
         // 50 read; 31 and 61 were set by the trigger, 41 is gone; 71 was written, then updated.
-        assertThat(countOf(metrics, "rowsWritten")).as("rows written").isEqualTo(47);
-        assertThat(countOf(metrics, "rowsSkipped")).as("rows skipped").isEqualTo(3);
+        assertThat(RecordingMetricGroup.count(metrics, "rowsWritten"))
+                .as("rows written")
+                .isEqualTo(47);
+        assertThat(RecordingMetricGroup.count(metrics, "rowsSkipped"))
+                .as("rows skipped")
+                .isEqualTo(3);
         // Rows of the range are exact, and rows past the page's last key were not touched.
         String shadow = Identifiers.quote(out.plan.shadow().shadowName());
         assertThat(
@@ -247,7 +250,8 @@ class RangePushdownITCase {
         String error =
                 "cannot convert column 'n' of row 50: value '5x' does not convert: invalid input"
                         + " syntax for type bigint: \"5x\"";
-        BackfillSinkWriter sink = new BackfillSinkWriter(out.plan, 0, metricGroup(new HashMap<>()));
+        BackfillSinkWriter sink =
+                new BackfillSinkWriter(out.plan, 0, new RecordingMetricGroup(new HashMap<>()));
         try {
             assertThatThrownBy(() -> sink.write(out.plan.operation().apply(page), null))
                     .hasMessageContaining(error);
@@ -415,36 +419,5 @@ class RangePushdownITCase {
                         + " AND query LIKE '"
                         + prefix
                         + "%'");
-    }
-
-    private static long countOf(Map<String, Object> metrics, String name) {
-        return ((Counter) metrics.get(name)).getCount();
-    }
-
-    private static UnregisteredMetricsGroup metricGroup(Map<String, Object> metrics) {
-        return new UnregisteredMetricsGroup() {
-            @Override
-            public Counter counter(String name) {
-                return counter(name, new SimpleCounter());
-            }
-
-            @Override
-            public <C extends Counter> C counter(String name, C counter) {
-                metrics.put(name, counter);
-                return counter;
-            }
-
-            @Override
-            public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
-                metrics.put(name, gauge);
-                return gauge;
-            }
-
-            @Override
-            public <H extends Histogram> H histogram(String name, H histogram) {
-                metrics.put(name, histogram);
-                return histogram;
-            }
-        };
     }
 }

@@ -10,12 +10,6 @@ import dev.backfill.source.reader.RowBatch;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.Key;
 
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.Histogram;
-import org.apache.flink.metrics.SimpleCounter;
-import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -82,8 +76,10 @@ class ReplayedBatchITCase {
 
         Map<String, Object> metrics = new HashMap<>();
         write(out, metrics, first, second);
-        assertThat(count(metrics, "rowsWritten")).as("rows written by the first run").isEqualTo(8);
-        assertThat(count(metrics, "rowsRedone")).isZero();
+        assertThat(RecordingMetricGroup.count(metrics, "rowsWritten"))
+                .as("rows written by the first run")
+                .isEqualTo(8);
+        assertThat(RecordingMetricGroup.count(metrics, "rowsRedone")).isZero();
 
         String progress =
                 "SELECT watermark || ' ' || rows_scanned || ' ' || rows_written || ' ' || done"
@@ -107,9 +103,13 @@ class ReplayedBatchITCase {
         assertThat(progressBefore.get(0)).as("watermark and counters").startsWith("[8] 8 8 false ");
         Map<String, Object> replay = new HashMap<>();
         write(out, replay, first);
-        assertThat(count(replay, "rowsRedone")).as("rows of the replayed page").isEqualTo(4);
-        assertThat(count(replay, "rowsWritten")).as("rows written by the replay").isZero();
-        assertThat(count(replay, "batchesCommitted"))
+        assertThat(RecordingMetricGroup.count(replay, "rowsRedone"))
+                .as("rows of the replayed page")
+                .isEqualTo(4);
+        assertThat(RecordingMetricGroup.count(replay, "rowsWritten"))
+                .as("rows written by the replay")
+                .isZero();
+        assertThat(RecordingMetricGroup.count(replay, "batchesCommitted"))
                 .as("batches committed by the replay")
                 .isZero();
         assertThat(strings(ds, progress))
@@ -124,8 +124,12 @@ class ReplayedBatchITCase {
         assertThat(progressBefore.get(0)).startsWith("[10] 10 10 true ");
         replay.clear();
         write(out, replay, first, second, third);
-        assertThat(count(replay, "rowsRedone")).as("rows of the replayed pages").isEqualTo(ROWS);
-        assertThat(count(replay, "rowsWritten")).as("rows written by the replay").isZero();
+        assertThat(RecordingMetricGroup.count(replay, "rowsRedone"))
+                .as("rows of the replayed pages")
+                .isEqualTo(ROWS);
+        assertThat(RecordingMetricGroup.count(replay, "rowsWritten"))
+                .as("rows written by the replay")
+                .isZero();
         assertThat(strings(ds, progress))
                 .as("the progress row after the replay")
                 .isEqualTo(progressBefore);
@@ -136,7 +140,8 @@ class ReplayedBatchITCase {
     private static void write(
             ReorgSetup.Outcome out, Map<String, Object> metrics, RowBatch... pages)
             throws Exception {
-        BackfillSinkWriter writer = new BackfillSinkWriter(out.plan, 0, metricGroup(metrics));
+        BackfillSinkWriter writer =
+                new BackfillSinkWriter(out.plan, 0, new RecordingMetricGroup(metrics));
         try {
             for (RowBatch p : pages) {
                 writer.write(out.plan.operation().apply(p), null);
@@ -173,36 +178,5 @@ class ReplayedBatchITCase {
 
     private static String quotedShadow(ReorgSetup.Outcome out) {
         return dev.backfill.db.Identifiers.quote(out.plan.shadow().shadowName());
-    }
-
-    private static long count(Map<String, Object> metrics, String name) {
-        return ((Counter) metrics.get(name)).getCount();
-    }
-
-    private static UnregisteredMetricsGroup metricGroup(Map<String, Object> metrics) {
-        return new UnregisteredMetricsGroup() {
-            @Override
-            public Counter counter(String name) {
-                return counter(name, new SimpleCounter());
-            }
-
-            @Override
-            public <C extends Counter> C counter(String name, C counter) {
-                metrics.put(name, counter);
-                return counter;
-            }
-
-            @Override
-            public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
-                metrics.put(name, gauge);
-                return gauge;
-            }
-
-            @Override
-            public <H extends Histogram> H histogram(String name, H histogram) {
-                metrics.put(name, histogram);
-                return histogram;
-            }
-        };
     }
 }
