@@ -516,44 +516,6 @@ public final class JobSpec implements Serializable {
         private final dev.backfill.throttle.ThrottleSettings throttle;
         private final boolean synchronousCommit;
 
-        /** Tuning with the adaptive throttle's defaults (on). */
-        public TuningSpec(
-                int parallelism,
-                int batchSize,
-                long splitRows,
-                Duration checkpointInterval,
-                Duration lockTimeout,
-                long maxRowsPerSecond) {
-            this(
-                    parallelism,
-                    batchSize,
-                    splitRows,
-                    checkpointInterval,
-                    lockTimeout,
-                    maxRowsPerSecond,
-                    dev.backfill.throttle.ThrottleSettings.defaults());
-        }
-
-        /** Tuning with the given throttle and the default {@code synchronous-commit}. */
-        public TuningSpec(
-                int parallelism,
-                int batchSize,
-                long splitRows,
-                Duration checkpointInterval,
-                Duration lockTimeout,
-                long maxRowsPerSecond,
-                dev.backfill.throttle.ThrottleSettings throttle) {
-            this(
-                    parallelism,
-                    batchSize,
-                    splitRows,
-                    checkpointInterval,
-                    lockTimeout,
-                    maxRowsPerSecond,
-                    throttle,
-                    DEFAULT_SYNCHRONOUS_COMMIT);
-        }
-
         public TuningSpec(
                 int parallelism,
                 int batchSize,
@@ -580,7 +542,9 @@ public final class JobSpec implements Serializable {
                     DEFAULT_SPLIT_ROWS,
                     DEFAULT_CHECKPOINT_INTERVAL,
                     DEFAULT_LOCK_TIMEOUT,
-                    0);
+                    0,
+                    dev.backfill.throttle.ThrottleSettings.defaults(),
+                    DEFAULT_SYNCHRONOUS_COMMIT);
         }
 
         public int parallelism() {
