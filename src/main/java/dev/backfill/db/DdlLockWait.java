@@ -29,7 +29,11 @@ import java.util.List;
  * autovacuum that blocks a lock waiter only once the waiter has waited {@code deadlock_timeout} (1
  * s by default); a shorter {@code lock_timeout} would give up first every time. Any other blocker
  * keeps the short timeout: while the step waits, the application's writers queue behind it, so a
- * long wait behind a long reader would stall the application.
+ * long wait behind a long reader would stall the application. That holds also when an autovacuum
+ * and such a client are both found: a client session whose transaction is at least as old as the
+ * attempt's timeout was there for the whole wait, and cancelling the autovacuum would not get the
+ * lock past it. Younger client transactions (begun during the wait, mostly the application's
+ * writers queued behind the step) do not count.
  */
 public final class DdlLockWait {
     private static final Logger LOG = LoggerFactory.getLogger(DdlLockWait.class);
@@ -95,11 +99,19 @@ public final class DdlLockWait {
 
     /**
      * The decision, pure: {@code max(lockTimeout, deadlockTimeout + 500 ms)} when an autovacuum
-     * blocked the last attempt, else {@code lockTimeout}.
+     * blocked the last attempt and no client held on through the whole attempt, else {@code
+     * lockTimeout}.
+     *
+     * @param autovacuumBlocked an autovacuum worker was found on the table
+     * @param clientHeldOn a session other than an autovacuum worker, whose transaction is at least
+     *     as old as the last attempt's timeout, was found on the table
      */
     public static long nextTimeout(
-            long lockTimeoutMillis, long deadlockTimeoutMillis, boolean autovacuumBlocked) {
-        if (!autovacuumBlocked) {
+            long lockTimeoutMillis,
+            long deadlockTimeoutMillis,
+            boolean autovacuumBlocked,
+            boolean clientHeldOn) {
+        if (!autovacuumBlocked || clientHeldOn) {
             return lockTimeoutMillis;
         }
         return Math.max(lockTimeoutMillis, deadlockTimeoutMillis + AUTOVACUUM_MARGIN_MILLIS);
@@ -151,8 +163,16 @@ public final class DdlLockWait {
                 }
             }
             boolean autovacuum = found.stream().anyMatch(Blocker::isAutovacuum);
+            double attemptSeconds = nextMillis / 1000.0;
+            boolean clientHeldOn =
+                    found.stream()
+                            .anyMatch(
+                                    b ->
+                                            !b.isAutovacuum()
+                                                    && b.xactAgeSeconds() != null
+                                                    && b.xactAgeSeconds() >= attemptSeconds);
             long deadlock = 0;
-            if (autovacuum) {
+            if (autovacuum && !clientHeldOn) {
                 try (Statement st = c.createStatement();
                         ResultSet rs = st.executeQuery(SqlBuilder.deadlockTimeoutMillis())) {
                     rs.next();
@@ -161,7 +181,7 @@ public final class DdlLockWait {
             }
             endRead(c);
             lastBlockers = List.copyOf(found);
-            nextMillis = nextTimeout(lockTimeoutMillis, deadlock, autovacuum);
+            nextMillis = nextTimeout(lockTimeoutMillis, deadlock, autovacuum, clientHeldOn);
             if (found.isEmpty()) {
                 LOG.warn(
                         "{}: lock timeout; the blocker had let go of {} by the time we looked;"
@@ -177,11 +197,15 @@ public final class DdlLockWait {
                         table,
                         found,
                         nextMillis,
-                        autovacuum
+                        autovacuum && !clientHeldOn
                                 ? " (above deadlock_timeout "
                                         + deadlock
                                         + " ms, so PostgreSQL cancels the autovacuum)"
-                                : "");
+                                : autovacuum
+                                        ? " (kept short: a client held on through the whole"
+                                                + " wait, so cancelling the autovacuum would not"
+                                                + " get the lock)"
+                                        : "");
             }
         } catch (SQLException e) {
             try {

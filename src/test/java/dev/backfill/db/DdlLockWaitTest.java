@@ -10,20 +10,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DdlLockWaitTest {
     @Test
     void anOrdinaryBlockerKeepsTheShortTimeout() {
-        assertThat(DdlLockWait.nextTimeout(500, 1000, false)).isEqualTo(500);
-        assertThat(DdlLockWait.nextTimeout(50, 60_000, false)).isEqualTo(50);
+        assertThat(DdlLockWait.nextTimeout(500, 1000, false, false)).isEqualTo(500);
+        assertThat(DdlLockWait.nextTimeout(50, 60_000, false, false)).isEqualTo(50);
     }
 
     @Test
     void anAutovacuumBlockerWaitsPastDeadlockTimeout() {
-        assertThat(DdlLockWait.nextTimeout(500, 1000, true)).isEqualTo(1500);
-        assertThat(DdlLockWait.nextTimeout(200, 3000, true)).isEqualTo(3500);
+        assertThat(DdlLockWait.nextTimeout(500, 1000, true, false)).isEqualTo(1500);
+        assertThat(DdlLockWait.nextTimeout(200, 3000, true, false)).isEqualTo(3500);
+    }
+
+    @Test
+    void aClientThatHeldOnBesideAnAutovacuumKeepsTheShortTimeout() {
+        assertThat(DdlLockWait.nextTimeout(500, 1000, true, true)).isEqualTo(500);
+        assertThat(DdlLockWait.nextTimeout(200, 3000, true, true)).isEqualTo(200);
+        assertThat(DdlLockWait.nextTimeout(500, 1000, false, true)).isEqualTo(500);
     }
 
     @Test
     void aLongerConfiguredTimeoutIsNeverShortened() {
-        assertThat(DdlLockWait.nextTimeout(5000, 1000, true)).isEqualTo(5000);
-        assertThat(DdlLockWait.nextTimeout(1500, 1000, true)).isEqualTo(1500);
+        assertThat(DdlLockWait.nextTimeout(5000, 1000, true, false)).isEqualTo(5000);
+        assertThat(DdlLockWait.nextTimeout(1500, 1000, true, false)).isEqualTo(1500);
     }
 
     @Test

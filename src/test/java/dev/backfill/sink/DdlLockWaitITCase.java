@@ -96,7 +96,9 @@ class DdlLockWaitITCase {
                     .contains("state idle in transaction")
                     .contains("query 'UPDATE shop.orders SET amount = amount WHERE id = 1'")
                     .contains("next attempt with lock_timeout 200 ms")
-                    .doesNotContain("autovacuum");
+                    // an autovacuum may be found beside the writer (CI once saw one); the writer
+                    // held on through the whole wait, so the timeout stays short all the same
+                    .doesNotContain("cancels the autovacuum");
             // Every wait behind the writer kept the short timeout.
             assertThat(waits).allSatisfy(m -> assertThat(m).contains("lock_timeout 200 ms"));
         } finally {
