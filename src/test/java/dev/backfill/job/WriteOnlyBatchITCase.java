@@ -1,5 +1,6 @@
 package dev.backfill.job;
 
+import dev.backfill.db.Identifiers;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
@@ -212,6 +213,87 @@ class WriteOnlyBatchITCase {
         f.assertExact();
         assertThat(TestingReorgs.strings(f.ds, "SELECT email FROM accounts_email WHERE id = 10"))
                 .containsExactly("r1");
+    }
+
+    /**
+     * A writer whose session still ran the tombstone form of the row trigger after the switch
+     * committed, while the revive trigger on the index table already ran its new body (a session
+     * revalidates each function against the catalog as of its last invalidation processing, which a
+     * new lock brings: the index table's, taken after the row trigger started). Which body a real
+     * session runs depends on that timing (ConcurrentDmlITCase met it once the readers were paced),
+     * so the test replays the old body's statement itself: the row is deleted with the table's own
+     * triggers held off ({@code session_replication_role = replica}; the revive trigger is ENABLE
+     * ALWAYS and still fires), then the tombstone upsert the old body runs. The tombstone must stay
+     * a tombstone, and the purge must remove it.
+     */
+    @Test
+    void aWriterStillOnTheTombstoneFormAfterTheSwitchLeavesATombstone() throws Exception {
+        Fixture f = new Fixture("wonly_mixed");
+        String marker = Identifiers.quote(IndexTable.TOMBSTONE);
+        try (Connection writer = f.pg.getConnection();
+                Connection finalizer = f.pg.getConnection()) {
+            writer.setAutoCommit(false);
+            finalizer.setAutoCommit(false);
+            f.batchRows(finalizer, "true");
+            assertThat(Tombstones.switchTriggers(finalizer, f.index)).isTrue();
+            // The old body's tombstone upsert, then the row's delete with the table's own
+            // triggers held off: together, what that writer's DELETE did.
+            f.write(
+                    writer,
+                    "INSERT INTO accounts_email (id, "
+                            + marker
+                            + ") VALUES (20, true) ON CONFLICT (id) DO UPDATE SET email = NULL, "
+                            + marker
+                            + " = true");
+            writer.commit();
+            assertThat(
+                            TestingReorgs.count(
+                                    f.ds,
+                                    "SELECT count(*) FROM accounts_email WHERE id = 20 AND "
+                                            + marker))
+                    .as("the entry of the deleted row is a tombstone")
+                    .isOne();
+            // (The table's triggers fire under session_replication_role = replica too.)
+            List<String> triggers =
+                    TestingReorgs.strings(
+                            f.ds,
+                            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'accounts'::regclass"
+                                    + " AND NOT tgisinternal");
+            f.write(writer, "ALTER TABLE accounts DISABLE TRIGGER USER");
+            f.write(writer, "DELETE FROM accounts WHERE id = 20");
+            for (String t : triggers) {
+                f.write(
+                        writer,
+                        "ALTER TABLE accounts ENABLE ALWAYS TRIGGER " + Identifiers.quote(t));
+            }
+            writer.commit();
+            // And the deleting form's own upsert over a tombstone still revives it.
+            f.write(writer, "DELETE FROM accounts WHERE id = 30");
+            writer.commit();
+            f.write(
+                    writer,
+                    "INSERT INTO accounts_email (id, "
+                            + marker
+                            + ") VALUES (30, true) ON CONFLICT (id) DO UPDATE SET email = NULL, "
+                            + marker
+                            + " = true");
+            writer.commit();
+            f.write(writer, "INSERT INTO accounts VALUES (30, 'back', 3)");
+            writer.commit();
+            assertThat(
+                            TestingReorgs.count(
+                                    f.ds,
+                                    "SELECT count(*) FROM accounts_email WHERE id = 30 AND NOT "
+                                            + marker
+                                            + " AND email = 'back'"))
+                    .as("the revived entry is live")
+                    .isOne();
+            assertThat(Tombstones.purge(finalizer, f.index)).as("tombstones purged").isOne();
+            Tombstones.dropMarker(finalizer, f.index, 1000, Retry.defaults());
+        }
+        f.assertExact();
+        assertThat(TestingReorgs.count(f.ds, "SELECT count(*) FROM accounts_email WHERE id = 20"))
+                .isZero();
     }
 
     @Test
