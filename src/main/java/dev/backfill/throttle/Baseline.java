@@ -12,7 +12,7 @@ public final class Baseline {
     public static final int SAMPLES = 20;
 
     /** Over how long the baseline's probes are spread, in milliseconds. */
-    public static final long SPREAD_MILLIS = 300;
+    public static final long SPREAD_MILLIS = 1000;
 
     /** The smallest latency increase, in milliseconds, that counts as slow. */
     public static final double MIN_SLACK_MILLIS = 1.0;
