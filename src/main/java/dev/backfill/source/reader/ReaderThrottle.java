@@ -34,11 +34,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The probe's idle baseline is the tail of {@link Baseline#SAMPLES} probes spread over {@link
  * Baseline#SPREAD_MILLIS} ms at the first tick, before the subtask's first page (or when the
- * throttle is first switched on); a later window whose tail is lower lowers it (never raises it).
- * From then on a prober thread, on a connection of its own, probes every {@link #PROBE_INTERVAL}
- * into a {@link ProbeWindow} of the last {@link #WINDOW}, and each tick compares that window's tail
- * with the baseline's. A failure to read the signals is logged and keeps the last decision: the
- * throttle never fails the job.
+ * throttle is first switched on). From then on a prober thread, on a connection of its own, probes
+ * every {@link #PROBE_INTERVAL} into a {@link ProbeWindow} of the last {@link #WINDOW}, and each
+ * tick compares that window's tail with the baseline's. A failure to read the signals is logged and
+ * keeps the last decision: the throttle never fails the job.
  *
  * <p>Each probe is a tiny durable commit and takes a transaction id: five a second per subtask
  * while the throttle is on.
@@ -65,9 +64,6 @@ final class ReaderThrottle {
      * for the application to count as at work: a monitoring query now and then does not.
      */
     static final int PRESENCE_LOOKS = 3;
-
-    /** Probes a window needs before its tail may lower the baseline. */
-    static final int MIN_SAMPLES_TO_LOWER = 5;
 
     /** Ticks between two INFO lines of the probe's reading while the throttle is on. */
     static final int REPORT_TICKS = 10;
@@ -158,15 +154,9 @@ final class ReaderThrottle {
                                 baseline.thresholdMillis(settings.maxLatencyRatio())));
                 d = new AimdController.Decision(controller.limit(), Reason.NONE);
             } else {
-                double[] recent = window.samples(now);
-                double latency = ProbeWindow.tail(recent);
+                double latency = ProbeWindow.tail(window.samples(now));
                 if (Double.isNaN(latency)) {
                     latency = ThrottleProbe.probeMillis(c); // the prober has not probed yet
-                }
-                if (recent.length >= MIN_SAMPLES_TO_LOWER && latency < baseline.millis()) {
-                    // The baseline only ever goes down: one measured while Flink was starting,
-                    // or while the other readers already ran, is too high to protect anyone.
-                    baseline = Baseline.of(latency);
                 }
                 ThrottleProbe.Activity a = ThrottleProbe.activity(c, applicationName);
                 Signals s =
@@ -262,9 +252,6 @@ final class ReaderThrottle {
                 }
             }
             s[i] = ThrottleProbe.probeMillis(c);
-            // the application is looked for from the start, not only once the prober runs
-            presence.add(
-                    System.nanoTime(), ThrottleProbe.othersActive(c, applicationName) > 0 ? 1 : 0);
         }
         return s;
     }
