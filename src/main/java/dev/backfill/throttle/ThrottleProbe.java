@@ -41,17 +41,6 @@ public final class ThrottleProbe {
         }
     }
 
-    /** Active client sessions now that are not {@code applicationName}'s. */
-    public static int othersActive(Connection c, String applicationName) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleOthersActive())) {
-            ps.setString(1, applicationName);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
-    }
-
     /** Other active sessions, sessions waiting on ours, replica lag; {@code applicationName}'s. */
     public static Activity activity(Connection c, String applicationName) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleActivity())) {

@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 /** Test support: collects the log events of one logger (and its children) while attached. */
-public final class LogCapture extends AbstractAppender implements AutoCloseable {
+final class LogCapture extends AbstractAppender implements AutoCloseable {
     private final List<LogEvent> events = new CopyOnWriteArrayList<>();
     private final String loggerName;
     private LoggerConfig config;
@@ -22,16 +22,11 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
         this.loggerName = loggerName;
     }
 
-    public static LogCapture attach(Class<?> logger) {
-        return attach(logger.getName());
-    }
-
-    /** By the logger's name: for a class the test cannot name (package-private elsewhere). */
-    public static LogCapture attach(String loggerName) {
-        LogCapture c = new LogCapture(loggerName);
+    static LogCapture attach(Class<?> logger) {
+        LogCapture c = new LogCapture(logger.getName());
         c.start();
         LoggerContext ctx = LoggerContext.getContext(false);
-        c.config = ctx.getConfiguration().getLoggerConfig(loggerName);
+        c.config = ctx.getConfiguration().getLoggerConfig(logger.getName());
         c.config.addAppender(c, Level.ALL, null);
         ctx.updateLoggers();
         return c;
@@ -45,7 +40,7 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
     }
 
     /** The formatted messages logged at {@code level}, in order. */
-    public List<String> messages(Level level) {
+    List<String> messages(Level level) {
         return events.stream()
                 .filter(e -> e.getLevel() == level)
                 .map(e -> e.getMessage().getFormattedMessage())

@@ -125,18 +125,6 @@ class AimdControllerTest {
     }
 
     @Test
-    void aSlowProbeWithNoApplicationSeenIsNotAReason() {
-        Baseline b = Baseline.of(1.0);
-        assertThat(AimdController.slowSignal(new Signals(50, 0, 0, -1, 1, false), b, ON))
-                .isEqualTo(Reason.NONE);
-        assertThat(AimdController.slowSignal(new Signals(50, 0, 0, -1, 1, true), b, ON))
-                .isEqualTo(Reason.LATENCY);
-        // lock waits are others waiting on us: a reason whether or not the prober saw them
-        assertThat(AimdController.slowSignal(new Signals(50, 0, 1, -1, 1, false), b, ON))
-                .isEqualTo(Reason.LOCK_WAITS);
-    }
-
-    @Test
     void signalsAreCheckedInOrderLockWaitsReplicaLagActiveSessionsLatency() {
         ThrottleSettings s = new ThrottleSettings(true, 2, Duration.ofSeconds(5), 4, 100);
         assertThat(AimdController.slowSignal(new Signals(50, 9, 1, 9_000, 1), BASELINE, s))

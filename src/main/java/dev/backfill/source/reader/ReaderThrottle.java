@@ -56,15 +56,6 @@ final class ReaderThrottle {
     /** How far back a tick looks at the probes: ten of them. */
     static final Duration WINDOW = Duration.ofSeconds(2);
 
-    /** How far back the prober's looks for the application count. */
-    static final Duration PRESENCE_WINDOW = Duration.ofSeconds(5);
-
-    /**
-     * Looks (of about 25 in {@link #PRESENCE_WINDOW}) that must find another client session active
-     * for the application to count as at work: a monitoring query now and then does not.
-     */
-    static final int PRESENCE_LOOKS = 3;
-
     /** Ticks between two INFO lines of the probe's reading while the throttle is on. */
     static final int REPORT_TICKS = 10;
 
@@ -74,7 +65,6 @@ final class ReaderThrottle {
     private final AimdController controller = new AimdController();
     private final String applicationName;
     private final ProbeWindow window = new ProbeWindow(WINDOW.toNanos());
-    private final ProbeWindow presence = new ProbeWindow(PRESENCE_WINDOW.toNanos());
 
     private ThrottleSettings settings;
     private volatile Baseline baseline;
@@ -83,7 +73,6 @@ final class ReaderThrottle {
     private Connection proberConnection; // the prober thread's only
     private boolean proberWarned;
     private long ticks;
-    private boolean slowAlone; // the probe is slow, but no application was seen at work
     private Connection connection;
     private long lastTickNanos = -1;
     private long rowsSinceTick;
@@ -165,27 +154,12 @@ final class ReaderThrottle {
                                 a.activeOthers(),
                                 a.waitingOnUs(),
                                 a.replicaLagMillis(),
-                                seconds > 0 ? rows / seconds : 0,
-                                applicationSeen(now));
+                                seconds > 0 ? rows / seconds : 0);
                 d = controller.tick(s, baseline, settings, floor);
-                boolean alone =
-                        !s.applicationSeen()
-                                && latency > baseline.thresholdMillis(settings.maxLatencyRatio());
-                if (alone && !slowAlone) {
-                    LOG.info(
-                            "reorg {}: throttle: the probe is slow ({} ms, baseline {}), but no"
-                                    + " other session was seen at work in the last {} s: only our"
-                                    + " own load, not throttling for it",
-                            plan.reorgId(),
-                            String.format(java.util.Locale.ROOT, "%.3f", latency),
-                            baseline,
-                            PRESENCE_WINDOW.toSeconds());
-                }
-                slowAlone = alone;
                 if (ticks % REPORT_TICKS == 0) {
                     LOG.info(
                             "reorg {}: throttle reading: probe tail {} ms (baseline {}, slow above"
-                                    + " {} ms), application {}, {} rows/s read, cap {}",
+                                    + " {} ms), {} rows/s read, cap {}",
                             plan.reorgId(),
                             String.format(java.util.Locale.ROOT, "%.3f", latency),
                             baseline,
@@ -193,7 +167,6 @@ final class ReaderThrottle {
                                     java.util.Locale.ROOT,
                                     "%.3f",
                                     baseline.thresholdMillis(settings.maxLatencyRatio())),
-                            s.applicationSeen() ? "seen" : "not seen",
                             Math.round(s.observedRowsPerSecond()),
                             d.rowsPerSecond() == 0 ? "none" : d.rowsPerSecond() + " rows/s");
                 }
@@ -227,15 +200,6 @@ final class ReaderThrottle {
             }
             close();
         }
-    }
-
-    /** At least {@link #PRESENCE_LOOKS} of the prober's looks found another session active. */
-    private boolean applicationSeen(long now) {
-        double seen = 0;
-        for (double v : presence.samples(now)) {
-            seen += v;
-        }
-        return seen >= PRESENCE_LOOKS;
     }
 
     /** The baseline's probes, spread over {@link Baseline#SPREAD_MILLIS}. */
@@ -285,10 +249,7 @@ final class ReaderThrottle {
                 proberConnection.setAutoCommit(true);
             }
             double millis = ThrottleProbe.probeMillis(proberConnection);
-            long now = System.nanoTime();
-            window.add(now, millis);
-            int others = ThrottleProbe.othersActive(proberConnection, applicationName);
-            presence.add(now, others > 0 ? 1 : 0);
+            window.add(System.nanoTime(), millis);
             proberWarned = false;
         } catch (SQLException | RuntimeException e) {
             if (!proberWarned) {
