@@ -15,7 +15,6 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
-import dev.backfill.throttle.RowRateLimiter;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +97,14 @@ public final class ColumnFinalizer {
                 result =
                         retry.call(
                                 "verifying reorg " + plan.reorgId(),
-                                () -> verifyShadow(c, plan, sc, nullCheck));
+                                () ->
+                                        Verifier.verifyShadow(
+                                                plan.dataSource(),
+                                                plan.spec().tuning().parallelism(),
+                                                c,
+                                                sc,
+                                                Verifier.CHUNK_ROWS,
+                                                nullCheck));
                 LOG.info("reorg {}: {}", plan.reorgId(), result);
                 if (!result.ok() && plan.spec().verify() == JobSpec.Verify.STRICT) {
                     throw Finalizer.failStrict(c, retry, plan, result.toString());
@@ -124,7 +130,14 @@ public final class ColumnFinalizer {
                     result =
                             retry.call(
                                     "verifying reorg " + plan.reorgId() + " after the repair",
-                                    () -> verifyShadow(c, plan, sc, nullCheck));
+                                    () ->
+                                            Verifier.verifyShadow(
+                                                    plan.dataSource(),
+                                                    plan.spec().tuning().parallelism(),
+                                                    c,
+                                                    sc,
+                                                    Verifier.CHUNK_ROWS,
+                                                    nullCheck));
                     LOG.warn(
                             "reorg {}: repaired {} values; now {}",
                             plan.reorgId(),
@@ -192,23 +205,6 @@ public final class ColumnFinalizer {
      * temporary name, after dropping INVALID leftovers of an earlier attempt; a valid one from an
      * earlier attempt is kept. A unique index whose new values collide fails the reorg.
      */
-    /**
-     * Verifies the shadow column on as many connections as the backfill had writers, or paced on
-     * one as the add-index verification is ({@link Finalizer#verificationPace}).
-     */
-    private static Verifier.ShadowResult verifyShadow(
-            Connection c, ReorgPlan plan, ShadowColumn sc, boolean nullCheck) throws SQLException {
-        RowRateLimiter pace = Finalizer.verificationPace(c, plan);
-        return Verifier.verifyShadow(
-                plan.dataSource(),
-                pace == null ? plan.spec().tuning().parallelism() : 1,
-                pace,
-                c,
-                sc,
-                Verifier.CHUNK_ROWS,
-                nullCheck);
-    }
-
     private static void rebuildIndexes(Connection c, Retry retry, ReorgPlan plan)
             throws SQLException, InterruptedException {
         ShadowColumn sc = plan.shadow();

@@ -41,6 +41,15 @@ public final class ThrottleProbe {
         }
     }
 
+    /** The median of {@code n} probes, in milliseconds. */
+    public static double medianProbeMillis(Connection c, int n) throws SQLException {
+        double[] samples = new double[n];
+        for (int i = 0; i < n; i++) {
+            samples[i] = probeMillis(c);
+        }
+        return Baseline.median(samples);
+    }
+
     /** Other active sessions, sessions waiting on ours, replica lag; {@code applicationName}'s. */
     public static Activity activity(Connection c, String applicationName) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleActivity())) {

@@ -1,4 +1,4 @@
-package dev.backfill.throttle;
+package dev.backfill.source.reader;
 
 import org.junit.jupiter.api.Test;
 
