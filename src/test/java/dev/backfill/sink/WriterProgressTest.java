@@ -7,8 +7,6 @@ import dev.backfill.source.split.Key;
 
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
-import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -30,37 +28,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WriterProgressTest {
     private static final long MS = 1_000_000L;
 
-    private final Map<String, Metric> metrics = new HashMap<>();
+    private final Map<String, Object> metrics = new HashMap<>();
     private LogCapture log;
     private WriterProgress progress;
 
     @BeforeEach
     void setUp() {
         log = LogCapture.attach(BackfillSinkWriter.class);
-        progress =
-                new WriterProgress(
-                        "r1",
-                        3,
-                        new UnregisteredMetricsGroup() {
-                            @Override
-                            public <C extends org.apache.flink.metrics.Counter> C counter(
-                                    String name, C counter) {
-                                metrics.put(name, counter);
-                                return counter;
-                            }
-
-                            @Override
-                            public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
-                                metrics.put(name, gauge);
-                                return gauge;
-                            }
-
-                            @Override
-                            public <H extends Histogram> H histogram(String name, H histogram) {
-                                metrics.put(name, histogram);
-                                return histogram;
-                            }
-                        });
+        progress = new WriterProgress("r1", 3, new RecordingMetricGroup(metrics));
     }
 
     @AfterEach
