@@ -63,6 +63,11 @@ public final class Catalog {
             return value;
         }
 
+        /** Aborted or failed: nothing may go on with the reorg. */
+        public boolean stopped() {
+            return this == ABORTED || this == FAILED;
+        }
+
         public static State of(String value) {
             for (State s : values()) {
                 if (s.value.equals(value)) {

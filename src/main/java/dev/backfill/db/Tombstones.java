@@ -72,7 +72,7 @@ public final class Tombstones {
      */
     private static boolean stillRunning(Connection c, IndexTable index) throws SQLException {
         Catalog.Reorg r = Catalog.lock(c, index.reorgId());
-        if (r.state == Catalog.State.ABORTED || r.state == Catalog.State.FAILED) {
+        if (r.state.stopped()) {
             c.rollback();
             return false;
         }

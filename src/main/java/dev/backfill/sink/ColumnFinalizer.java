@@ -85,7 +85,7 @@ public final class ColumnFinalizer {
                 LOG.info("reorg {} is already public", plan.reorgId());
                 return null;
             }
-            if (r.state == State.ABORTED || r.state == State.FAILED) {
+            if (r.state.stopped()) {
                 throw Finalizer.stopped(r);
             }
             Verifier.ShadowResult result = null;

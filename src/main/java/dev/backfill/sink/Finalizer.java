@@ -127,7 +127,7 @@ public final class Finalizer {
                 LOG.info("reorg {} is already public", plan.reorgId());
                 return null;
             }
-            if (r.state == State.ABORTED || r.state == State.FAILED) {
+            if (r.state.stopped()) {
                 throw stopped(r);
             }
             IndexTable index = plan.index();
@@ -147,8 +147,7 @@ public final class Finalizer {
                                 "switching the triggers of reorg " + plan.reorgId(),
                                 () -> Tombstones.switchTriggers(c, index));
                 if (!switched) {
-                    throw stopped(
-                            retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan)));
+                    throw stoppedNow(c, retry, plan);
                 }
             }
             startVerifying(c, retry, plan);
@@ -158,8 +157,7 @@ public final class Finalizer {
                         () -> Tombstones.purge(c, index));
                 if (!Tombstones.dropMarker(
                         c, index, plan.spec().tuning().lockTimeout().toMillis(), retry)) {
-                    throw stopped(
-                            retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan)));
+                    throw stoppedNow(c, retry, plan);
                 }
             }
             Failpoints.hit(Failpoints.FINALIZER_BEFORE_VERIFY);
@@ -235,7 +233,7 @@ public final class Finalizer {
                             return ok;
                         });
         if (!published) {
-            throw stopped(retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan)));
+            throw stoppedNow(c, retry, plan);
         }
         if (!result.ok()) {
             throw new ReorgFailedException("reorg " + plan.reorgId() + " " + result);
@@ -301,6 +299,12 @@ public final class Finalizer {
         }
         LOG.error("reorg {} failed: {}", plan.reorgId(), message);
         return new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
+    }
+
+    /** {@link #stopped(Reorg)} for the reorg as the catalog has it now. */
+    private static ReorgFailedException stoppedNow(Connection c, Retry retry, ReorgPlan plan)
+            throws SQLException, InterruptedException {
+        return stopped(retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan)));
     }
 
     static ReorgFailedException stopped(Reorg r) {
