@@ -2632,6 +2632,16 @@ public final class SqlBuilder {
      * milliseconds, which is not what the throttle is for); and the replicas' largest {@code
      * replay_lag} in milliseconds, 0 when caught up and -1 without any replica.
      */
+    /**
+     * The throttle prober's look for the application: active client sessions that are not the
+     * reorg's ({@code application_name} is not the reorg's, parameter 1), right now.
+     */
+    public static String throttleOthersActive() {
+        return "SELECT count(*) FROM pg_stat_activity a"
+                + " WHERE a.state = 'active' AND a.backend_type = 'client backend'"
+                + " AND a.pid <> pg_backend_pid() AND a.application_name IS DISTINCT FROM ?";
+    }
+
     public static String throttleActivity() {
         return "SELECT (SELECT count(*) FROM pg_stat_activity a"
                 + " WHERE a.state = 'active' AND a.backend_type = 'client backend'"

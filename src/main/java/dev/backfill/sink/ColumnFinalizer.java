@@ -15,6 +15,7 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.throttle.RowRateLimiter;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,14 +98,7 @@ public final class ColumnFinalizer {
                 result =
                         retry.call(
                                 "verifying reorg " + plan.reorgId(),
-                                () ->
-                                        Verifier.verifyShadow(
-                                                plan.dataSource(),
-                                                plan.spec().tuning().parallelism(),
-                                                c,
-                                                sc,
-                                                Verifier.CHUNK_ROWS,
-                                                nullCheck));
+                                () -> verifyShadow(c, plan, sc, nullCheck));
                 LOG.info("reorg {}: {}", plan.reorgId(), result);
                 if (!result.ok() && plan.spec().verify() == JobSpec.Verify.STRICT) {
                     throw Finalizer.failStrict(c, retry, plan, result.toString());
@@ -130,14 +124,7 @@ public final class ColumnFinalizer {
                     result =
                             retry.call(
                                     "verifying reorg " + plan.reorgId() + " after the repair",
-                                    () ->
-                                            Verifier.verifyShadow(
-                                                    plan.dataSource(),
-                                                    plan.spec().tuning().parallelism(),
-                                                    c,
-                                                    sc,
-                                                    Verifier.CHUNK_ROWS,
-                                                    nullCheck));
+                                    () -> verifyShadow(c, plan, sc, nullCheck));
                     LOG.warn(
                             "reorg {}: repaired {} values; now {}",
                             plan.reorgId(),
@@ -205,6 +192,23 @@ public final class ColumnFinalizer {
      * temporary name, after dropping INVALID leftovers of an earlier attempt; a valid one from an
      * earlier attempt is kept. A unique index whose new values collide fails the reorg.
      */
+    /**
+     * Verifies the shadow column on as many connections as the backfill had writers, or paced on
+     * one as the add-index verification is ({@link Finalizer#verificationPace}).
+     */
+    private static Verifier.ShadowResult verifyShadow(
+            Connection c, ReorgPlan plan, ShadowColumn sc, boolean nullCheck) throws SQLException {
+        RowRateLimiter pace = Finalizer.verificationPace(c, plan);
+        return Verifier.verifyShadow(
+                plan.dataSource(),
+                pace == null ? plan.spec().tuning().parallelism() : 1,
+                pace,
+                c,
+                sc,
+                Verifier.CHUNK_ROWS,
+                nullCheck);
+    }
+
     private static void rebuildIndexes(Connection c, Retry retry, ReorgPlan plan)
             throws SQLException, InterruptedException {
         ShadowColumn sc = plan.shadow();

@@ -10,6 +10,8 @@ import dev.backfill.db.Tombstones;
 import dev.backfill.job.Failpoints;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.throttle.RowRateLimiter;
+import dev.backfill.throttle.ThrottleSettings;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,11 +202,46 @@ public final class Finalizer {
         }
     }
 
-    /** Verifies on as many connections as the backfill had writers. */
+    /**
+     * Verifies on as many connections as the backfill had writers, or paced on one (see {@link
+     * #verificationPace}).
+     */
     private static Verifier.Result verify(Connection c, ReorgPlan plan, long chunkRows)
             throws SQLException {
+        RowRateLimiter pace = verificationPace(c, plan);
         return Verifier.verify(
-                plan.dataSource(), plan.spec().tuning().parallelism(), c, plan.index(), chunkRows);
+                plan.dataSource(),
+                pace == null ? plan.spec().tuning().parallelism() : 1,
+                pace,
+                c,
+                plan.index(),
+                chunkRows);
+    }
+
+    /**
+     * The verification's pace: when the adaptive throttle is on and its last decision (the
+     * readers', at the end of the backfill) capped the rate, the verification keeps to that rate in
+     * rows checked per second, on one connection; null (full speed, on {@code parallelism}
+     * connections) when the throttle is off or had let the rate go. The verification reads what the
+     * backfill wrote, so a database the throttle had to protect at the end of the backfill is not
+     * handed the whole table at once right after it.
+     */
+    static RowRateLimiter verificationPace(Connection c, ReorgPlan plan) throws SQLException {
+        ThrottleSettings live =
+                Catalog.throttleKnobs(c, plan.reorgId()).orElse(plan.spec().tuning().throttle());
+        if (!live.enabled()) {
+            return null;
+        }
+        Long rate = Catalog.find(c, plan.reorgId()).map(r -> r.throttleRate).orElse(null);
+        if (rate == null || rate <= 0) {
+            return null;
+        }
+        LOG.info(
+                "reorg {}: the throttle capped the backfill at {} rows/s at its end; verifying at"
+                        + " that rate on one connection",
+                plan.reorgId(),
+                rate);
+        return new RowRateLimiter(rate, 1);
     }
 
     private static Verifier.Result publish(

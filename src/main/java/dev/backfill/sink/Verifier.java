@@ -9,6 +9,7 @@ import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.source.split.Key;
+import dev.backfill.throttle.RowRateLimiter;
 
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
@@ -148,10 +149,27 @@ public final class Verifier {
     public static Result verify(
             PGSimpleDataSource ds, int workers, Connection c, IndexTable index, long chunkRows)
             throws SQLException {
+        return verify(ds, workers, null, c, index, chunkRows);
+    }
+
+    /**
+     * {@link #verify(PGSimpleDataSource, int, Connection, IndexTable, long)}, paced: after each
+     * range, the worker waits on {@code pace} (shared by the workers; null: no pacing) for the
+     * range's rows, so that the whole verification keeps to the pace's rate.
+     */
+    public static Result verify(
+            PGSimpleDataSource ds,
+            int workers,
+            RowRateLimiter pace,
+            Connection c,
+            IndexTable index,
+            long chunkRows)
+            throws SQLException {
         String table = SqlBuilder.verificationSource(index.table());
         List<Range> ranges = inTransaction(c, () -> ranges(c, index, chunkRows));
         List<RangeOutcome> outcomes =
-                checkRanges(ds, workers, c, ranges, (conn, r) -> check(conn, table, index, r));
+                checkRanges(
+                        ds, workers, pace, c, ranges, (conn, r) -> check(conn, table, index, r));
         long[] totals = new long[3]; // rows, missing, dangling
         List<String> missingKeys = new ArrayList<>();
         List<String> danglingKeys = new ArrayList<>();
@@ -223,7 +241,12 @@ public final class Verifier {
      * Returns the outcomes in the ranges' order. The first error stops every worker and is thrown.
      */
     private static List<RangeOutcome> checkRanges(
-            PGSimpleDataSource ds, int workers, Connection c, List<Range> ranges, RangeCheck check)
+            PGSimpleDataSource ds,
+            int workers,
+            RowRateLimiter pace,
+            Connection c,
+            List<Range> ranges,
+            RangeCheck check)
             throws SQLException {
         RangeOutcome[] out = new RangeOutcome[ranges.size()];
         AtomicInteger next = new AtomicInteger();
@@ -235,7 +258,7 @@ public final class Verifier {
                     new Thread(
                             () -> {
                                 try (Connection own = Connections.open(ds)) {
-                                    checkNext(own, ranges, check, out, next, failed);
+                                    checkNext(own, ranges, check, pace, out, next, failed);
                                 } catch (SQLException e) {
                                     failed.compareAndSet(null, e);
                                 }
@@ -246,7 +269,7 @@ public final class Verifier {
             threads.add(t);
         }
         try {
-            checkNext(c, ranges, check, out, next, failed);
+            checkNext(c, ranges, check, pace, out, next, failed);
         } finally {
             for (Thread t : threads) {
                 try {
@@ -268,6 +291,7 @@ public final class Verifier {
             Connection c,
             List<Range> ranges,
             RangeCheck check,
+            RowRateLimiter pace,
             RangeOutcome[] out,
             AtomicInteger next,
             AtomicReference<SQLException> failed) {
@@ -291,6 +315,14 @@ public final class Verifier {
                         throw e;
                     } finally {
                         c.setTransactionIsolation(iso);
+                    }
+                    if (pace != null) {
+                        try {
+                            pace.acquire(out[i].counts[0]);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new SQLException("interrupted while pacing", "57014", e);
+                        }
                     }
                 }
             } finally {
@@ -573,6 +605,23 @@ public final class Verifier {
             long chunkRows,
             boolean nullCheck)
             throws SQLException {
+        return verifyShadow(ds, workers, null, c, sc, chunkRows, nullCheck);
+    }
+
+    /**
+     * {@link #verifyShadow(PGSimpleDataSource, int, Connection, ShadowColumn, long, boolean)},
+     * paced as {@link #verify(PGSimpleDataSource, int, RowRateLimiter, Connection, IndexTable,
+     * long)} is.
+     */
+    public static ShadowResult verifyShadow(
+            PGSimpleDataSource ds,
+            int workers,
+            RowRateLimiter pace,
+            Connection c,
+            ShadowColumn sc,
+            long chunkRows,
+            boolean nullCheck)
+            throws SQLException {
         TableInfo t = sc.table();
         String what =
                 sc.shadowName()
@@ -594,6 +643,7 @@ public final class Verifier {
                 checkRanges(
                         ds,
                         workers,
+                        pace,
                         c,
                         ranges,
                         (conn, r) -> {

@@ -15,8 +15,10 @@ package dev.backfill.throttle;
  * </ul>
  *
  * Signals are checked in this order, and the first one over its limit is the reason: lock waits on
- * this reorg's sessions, replica lag, other active sessions, probe latency. A first slow signal
- * seen before the reader has read anything (no observed rate) is reported but caps nothing yet.
+ * this reorg's sessions, replica lag, other active sessions, probe latency (only while other client
+ * sessions are seen at work: a slow probe on a database nobody else uses is the backfill's own
+ * load, and slowing down for it would only make the backfill slower). A first slow signal seen
+ * before the reader has read anything (no observed rate) is reported but caps nothing yet.
  */
 public final class AimdController {
     /** The factor of a decrease. */
@@ -89,6 +91,7 @@ public final class AimdController {
             return Reason.ACTIVE_SESSIONS;
         }
         if (baseline != null
+                && s.applicationSeen()
                 && s.latencyMillis() > baseline.thresholdMillis(settings.maxLatencyRatio())) {
             return Reason.LATENCY;
         }

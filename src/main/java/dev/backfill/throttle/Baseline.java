@@ -1,20 +1,21 @@
 package dev.backfill.throttle;
 
-import java.util.Arrays;
-
 /**
- * The probe's idle latency, measured before a reader's first page: the median of several probes
- * (robust to a few slow ones), and the latency above which the probe counts as slow: {@code
+ * The probe's idle latency, measured before a reader's first page: the {@link ProbeWindow#tail}
+ * (90th percentile) of {@link #SAMPLES} probes spread over {@link #SPREAD_MILLIS} ms, the same
+ * statistic the ticks compare with it, and the latency above which the probe counts as slow: {@code
  * max-latency-ratio} times the baseline, but never less than the baseline plus {@link
- * #MIN_SLACK_MILLIS} (a probe of 0.2 ms idle is not slow at 0.5 ms: sub-millisecond jitter is not
- * the application suffering).
+ * #MIN_SLACK_MILLIS} (sub-millisecond jitter is not the application suffering).
  */
 public final class Baseline {
     /** Probes taken for the baseline. */
-    public static final int SAMPLES = 9;
+    public static final int SAMPLES = 20;
+
+    /** Over how long the baseline's probes are spread, in milliseconds. */
+    public static final long SPREAD_MILLIS = 300;
 
     /** The smallest latency increase, in milliseconds, that counts as slow. */
-    public static final double MIN_SLACK_MILLIS = 2.0;
+    public static final double MIN_SLACK_MILLIS = 1.0;
 
     private final double millis;
 
@@ -22,9 +23,12 @@ public final class Baseline {
         this.millis = millis;
     }
 
-    /** The baseline of these probe latencies (milliseconds); at least one. */
+    /** The baseline of these probe latencies (milliseconds): their tail; at least one. */
     public static Baseline of(double... samples) {
-        return new Baseline(median(samples));
+        if (samples.length == 0) {
+            throw new IllegalArgumentException("no samples");
+        }
+        return new Baseline(ProbeWindow.tail(samples));
     }
 
     public double millis() {
@@ -34,17 +38,6 @@ public final class Baseline {
     /** The latency above which the probe is slow, for {@code maxLatencyRatio}. */
     public double thresholdMillis(double maxLatencyRatio) {
         return Math.max(millis * maxLatencyRatio, millis + MIN_SLACK_MILLIS);
-    }
-
-    /** The median: the middle value, or the mean of the two middle values. */
-    public static double median(double... samples) {
-        if (samples.length == 0) {
-            throw new IllegalArgumentException("no samples");
-        }
-        double[] s = samples.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
     @Override

@@ -41,13 +41,15 @@ public final class ThrottleProbe {
         }
     }
 
-    /** The median of {@code n} probes, in milliseconds. */
-    public static double medianProbeMillis(Connection c, int n) throws SQLException {
-        double[] samples = new double[n];
-        for (int i = 0; i < n; i++) {
-            samples[i] = probeMillis(c);
+    /** Active client sessions now that are not {@code applicationName}'s. */
+    public static int othersActive(Connection c, String applicationName) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleOthersActive())) {
+            ps.setString(1, applicationName);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
         }
-        return Baseline.median(samples);
     }
 
     /** Other active sessions, sessions waiting on ours, replica lag; {@code applicationName}'s. */

@@ -122,6 +122,11 @@ class ConcurrentDmlITCase {
                         true,
                         "  parallelism: 2\n  batch-size: 500\n  split-rows: 20000\n"
                                 + "  checkpoint-interval: 1s\n"
+                                // The writers are an application at work, so the adaptive
+                                // throttle would slow the backfill by its own reading of the
+                                // probe, and the writers could reach their limits before
+                                // public: the pace is set here instead, the same on every run.
+                                + "  throttle: off\n"
                                 // Seed 3 paces the readers: the writers then meet many more
                                 // batches read long before they commit, the case that exposed
                                 // the tombstone-and-revive race of the write-only sink.

@@ -114,6 +114,46 @@ class FinalizerITCase {
         assertThat(three.badRanges).hasSizeGreaterThan(5); // several ranges had to be merged
     }
 
+    /**
+     * Issue #10, item 5: the verification keeps to the throttle's last cap, on one connection, and
+     * runs at full speed when the throttle is off or had let the rate go; paced, it finds what an
+     * unpaced one finds.
+     */
+    @Test
+    void verificationFollowsTheThrottlesLastCap() throws Exception {
+        DataSource ds =
+                TestingReorgs.database(
+                        "finalizer_pace",
+                        "CREATE TABLE t (id bigint PRIMARY KEY, v text)",
+                        "INSERT INTO t SELECT n, 'v' || n FROM generate_series(1, 500) n");
+        JobSpec spec = TestingReorgs.addIndexSpec("finalizer_pace", "t", "t_v", "v", false, null);
+        ReorgSetup.Outcome out = ReorgSetup.run(spec);
+        String id = out.plan.reorgId();
+        exec(ds, "INSERT INTO t_v SELECT v, id FROM t", "DELETE FROM t_v WHERE id = 250");
+        String reorgs = dev.backfill.db.Catalog.REORGS;
+        try (Connection c = ds.getConnection()) {
+            // No decision yet (null), then uncapped (0): full speed.
+            assertThat(Finalizer.verificationPace(c, out.plan)).isNull();
+            exec(ds, "UPDATE " + reorgs + " SET throttle_rate = 0 WHERE id = '" + id + "'");
+            assertThat(Finalizer.verificationPace(c, out.plan)).isNull();
+
+            exec(ds, "UPDATE " + reorgs + " SET throttle_rate = 20000 WHERE id = '" + id + "'");
+            dev.backfill.throttle.RowRateLimiter pace = Finalizer.verificationPace(c, out.plan);
+            assertThat(pace).isNotNull();
+            assertThat(pace.rowsPerSecond()).isEqualTo(20000.0);
+            Verifier.Result paced =
+                    Verifier.verify(out.plan.dataSource(), 1, pace, c, out.plan.index(), 100);
+            Verifier.Result full = Verifier.verify(c, out.plan.index(), 100);
+            assertThat(paced.toString())
+                    .isEqualTo(full.toString())
+                    .contains("1 rows without a correct entry (first keys: 250)");
+
+            // Switched off live: the cap left behind no longer paces anything.
+            exec(ds, "UPDATE " + reorgs + " SET throttle = false WHERE id = '" + id + "'");
+            assertThat(Finalizer.verificationPace(c, out.plan)).isNull();
+        }
+    }
+
     @Test
     void discrepanciesAreRepairedBeforePublic() throws Exception {
         DataSource ds =

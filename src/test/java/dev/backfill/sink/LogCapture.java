@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 /** Test support: collects the log events of one logger (and its children) while attached. */
-final class LogCapture extends AbstractAppender implements AutoCloseable {
+public final class LogCapture extends AbstractAppender implements AutoCloseable {
     private final List<LogEvent> events = new CopyOnWriteArrayList<>();
     private final String loggerName;
     private LoggerConfig config;
@@ -22,11 +22,16 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
         this.loggerName = loggerName;
     }
 
-    static LogCapture attach(Class<?> logger) {
-        LogCapture c = new LogCapture(logger.getName());
+    public static LogCapture attach(Class<?> logger) {
+        return attach(logger.getName());
+    }
+
+    /** By the logger's name: for a class the test cannot name (package-private elsewhere). */
+    public static LogCapture attach(String loggerName) {
+        LogCapture c = new LogCapture(loggerName);
         c.start();
         LoggerContext ctx = LoggerContext.getContext(false);
-        c.config = ctx.getConfiguration().getLoggerConfig(logger.getName());
+        c.config = ctx.getConfiguration().getLoggerConfig(loggerName);
         c.config.addAppender(c, Level.ALL, null);
         ctx.updateLoggers();
         return c;
@@ -40,7 +45,7 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
     }
 
     /** The formatted messages logged at {@code level}, in order. */
-    List<String> messages(Level level) {
+    public List<String> messages(Level level) {
         return events.stream()
                 .filter(e -> e.getLevel() == level)
                 .map(e -> e.getMessage().getFormattedMessage())

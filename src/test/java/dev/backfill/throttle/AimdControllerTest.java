@@ -115,11 +115,25 @@ class AimdControllerTest {
                 .isEqualTo(Reason.NONE);
         assertThat(AimdController.slowSignal(new Signals(20.5, 0, 0, -1, 1), b, ON))
                 .isEqualTo(Reason.LATENCY);
-        // 0.2 ms idle: 2x would be 0.4 ms, but less than 2 ms of slack is not slow.
+        // 0.2 ms idle: 2x would be 0.4 ms, but less than 1 ms of slack is not slow.
         Baseline fast = Baseline.of(0.2);
-        assertThat(fast.thresholdMillis(2)).isEqualTo(2.2);
-        assertThat(AimdController.slowSignal(new Signals(1.5, 0, 0, -1, 1), fast, ON))
+        assertThat(fast.thresholdMillis(2)).isEqualTo(1.2);
+        assertThat(AimdController.slowSignal(new Signals(1.1, 0, 0, -1, 1), fast, ON))
                 .isEqualTo(Reason.NONE);
+        assertThat(AimdController.slowSignal(new Signals(1.3, 0, 0, -1, 1), fast, ON))
+                .isEqualTo(Reason.LATENCY);
+    }
+
+    @Test
+    void aSlowProbeWithNoApplicationSeenIsNotAReason() {
+        Baseline b = Baseline.of(1.0);
+        assertThat(AimdController.slowSignal(new Signals(50, 0, 0, -1, 1, false), b, ON))
+                .isEqualTo(Reason.NONE);
+        assertThat(AimdController.slowSignal(new Signals(50, 0, 0, -1, 1, true), b, ON))
+                .isEqualTo(Reason.LATENCY);
+        // lock waits are others waiting on us: a reason whether or not the prober saw them
+        assertThat(AimdController.slowSignal(new Signals(50, 0, 1, -1, 1, false), b, ON))
+                .isEqualTo(Reason.LOCK_WAITS);
     }
 
     @Test

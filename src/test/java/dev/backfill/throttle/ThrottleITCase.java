@@ -7,6 +7,7 @@ import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.metrics.BackfillMetrics;
+import dev.backfill.sink.LogCapture;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -20,6 +21,7 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
+import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,21 +35,27 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The adaptive throttle (issue #10, item 5) on a MiniCluster (parallelism 2) against the embedded
  * PostgreSQL. The probe is slowed with the test failpoint {@link Failpoints#THROTTLE_PROBE} (the
- * probe then runs {@code pg_sleep} on the server): the readers back off and report {@code latency}
- * in {@code backfill.reorgs}, in their {@code throttleRate}/{@code throttleReason} gauges and in
- * {@code status}; the throttle's knobs change it live (a raised floor, then off); once the probe is
- * fast again the rate recovers to uncapped. With {@code throttle: off} a slow probe caps nothing.
- * Every run ends exact.
+ * probe then runs {@code pg_sleep} on the server). With nobody else on the database, that is only
+ * the backfill's own load and caps nothing; once an application session is at work, the readers
+ * back off and report {@code latency} in {@code backfill.reorgs}, in their {@code
+ * throttleRate}/{@code throttleReason} gauges and in {@code status}; the throttle's knobs change it
+ * live (a raised floor, then off); once the probe is fast again the rate recovers to uncapped. With
+ * {@code throttle: off} a slow probe caps nothing. Every run ends exact.
  */
 class ThrottleITCase {
     private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
@@ -63,6 +71,8 @@ class ThrottleITCase {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final String SOURCE = "Source: backfill-source";
+
+    private static final String READER_THROTTLE = "dev.backfill.source.reader.ReaderThrottle";
 
     /** Far over the idle probe (well under a millisecond here) and its 2 ms of slack. */
     private static final Duration SLOW_PROBE = Duration.ofMillis(100);
@@ -99,6 +109,9 @@ class ThrottleITCase {
         String id = spec.reorgId();
         JobClient job = start(spec);
         JobID jid = job.getJobID();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        AtomicReference<Statement> appStatement = new AtomicReference<>();
+        Future<Void> application = null;
         try {
             await(
                     "the readers measured their baseline and decided: none",
@@ -108,7 +121,27 @@ class ThrottleITCase {
                                     && reasons(jid).size() == 2);
             assertThat(rate(ds, id)).isZero();
 
-            Failpoints.armDelay(Failpoints.THROTTLE_PROBE, SLOW_PROBE);
+            // No application on the database: a slow probe is only our own load, not a reason.
+            // (Nothing polls the database in this phase: the polls would be an application.)
+            try (LogCapture log = LogCapture.attach(READER_THROTTLE)) {
+                Failpoints.armDelay(Failpoints.THROTTLE_PROBE, SLOW_PROBE);
+                await(
+                        "the readers report a slowed probe and no application, twice",
+                        () ->
+                                log.messages(Level.INFO).stream()
+                                                .filter(ThrottleITCase::slowProbeAlone)
+                                                .count()
+                                        >= 4);
+                assertThat(reasons(jid))
+                        .hasSize(2)
+                        .allSatisfy((k, v) -> assertThat(v).isEqualTo("none"));
+                assertThat(rates(jid)).hasSize(2).allSatisfy((k, v) -> assertThat(v).isZero());
+            }
+            assertThat(reason(ds, id)).isEqualTo("none");
+            assertThat(rate(ds, id)).isZero();
+
+            // The application: a session at work (one long statement, active all along).
+            application = pool.submit(() -> sleepOn(ds, appStatement));
             await(
                     "the readers back off for latency",
                     () -> {
@@ -151,13 +184,53 @@ class ThrottleITCase {
                             "off".equals(reason(ds, id))
                                     && reasons(jid).values().stream().allMatch("off"::equals));
 
+            // The application leaves (the finalizer would wait out its old snapshot), and the
+            // run finishes.
+            appStatement.get().cancel();
+            application.get(30, TimeUnit.SECONDS);
             knob(ds, id, "max_rows_per_second = 0");
             job.getJobExecutionResult().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } finally {
             cancelIfRunning(job);
+            Statement st = appStatement.get();
+            if (st != null) {
+                st.cancel();
+            }
+            pool.shutdownNow();
         }
         assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.FINISHED);
         TestingReorgs.assertExactRun(ds, id, rows);
+    }
+
+    private static final java.util.regex.Pattern PROBE =
+            java.util.regex.Pattern.compile(
+                    "(probe tail |the probe is slow \\()([0-9]+)\\.[0-9]+ ms");
+
+    /**
+     * A reader's line that shows the slowed probe (100 ms and more) with no application seen: the
+     * periodic reading or the one line when that starts.
+     */
+    private static boolean slowProbeAlone(String m) {
+        java.util.regex.Matcher p = PROBE.matcher(m);
+        return p.find()
+                && Long.parseLong(p.group(2)) >= SLOW_PROBE.toMillis()
+                && (m.contains("application not seen") || m.contains("not throttling for it"));
+    }
+
+    /** Runs one long statement on its own session until cancelled: an application at work. */
+    private static Void sleepOn(DataSource ds, AtomicReference<Statement> holder)
+            throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            holder.set(st);
+            st.execute("SET application_name = 'throttle-it-application'");
+            try {
+                st.execute("SELECT pg_sleep(600)");
+            } catch (SQLException cancelled) {
+                // 57014, from the test's cancel at its end
+            }
+            return null;
+        }
     }
 
     @Test

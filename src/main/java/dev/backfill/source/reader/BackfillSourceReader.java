@@ -7,6 +7,7 @@ import dev.backfill.source.ProgressEvent;
 import dev.backfill.source.ReaderFinishedEvent;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.BackfillSplitState;
+import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceEvent;
@@ -100,7 +101,7 @@ public final class BackfillSourceReader
         try {
             super.close();
         } finally {
-            throttle.close();
+            throttle.shutdown();
         }
     }
 

@@ -14,6 +14,7 @@ import dev.backfill.job.WritePath;
 import dev.backfill.sink.ReorgFailedException;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.Key;
+import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;

@@ -1,4 +1,4 @@
-package dev.backfill.source.reader;
+package dev.backfill.throttle;
 
 /**
  * Keeps one reader under its share of {@code max-rows-per-second}: the global rate divided by the
@@ -7,7 +7,7 @@ package dev.backfill.source.reader;
  * the rows read so far fit the rate since the limiter started (with at most one second of credit
  * saved up). Zero means unlimited.
  */
-final class RowRateLimiter {
+public final class RowRateLimiter {
     private double rowsPerSecond;
     private double capRowsPerSecond; // max-rows-per-second's share; 0: none
     private double throttleRowsPerSecond; // the adaptive throttle's cap; 0: none
@@ -15,25 +15,25 @@ final class RowRateLimiter {
     private double allowance;
     private long lastNanos;
 
-    RowRateLimiter(long globalRowsPerSecond, int readers) {
+    public RowRateLimiter(long globalRowsPerSecond, int readers) {
         setRate(globalRowsPerSecond, readers);
     }
 
     /** Changes {@code max-rows-per-second} (a live knob); see {@link #apply()}. */
-    synchronized void setRate(long globalRowsPerSecond, int readers) {
+    public synchronized void setRate(long globalRowsPerSecond, int readers) {
         capRowsPerSecond =
                 globalRowsPerSecond <= 0 ? 0 : (double) globalRowsPerSecond / Math.max(1, readers);
         apply();
     }
 
     /** Sets the adaptive throttle's cap of this reader, rows/s; 0: none. */
-    synchronized void setThrottleRate(long readerRowsPerSecond) {
+    public synchronized void setThrottleRate(long readerRowsPerSecond) {
         throttleRowsPerSecond = Math.max(0, readerRowsPerSecond);
         apply();
     }
 
     /** The effective rate of this reader, rows/s; 0: unlimited. */
-    synchronized double rowsPerSecond() {
+    public synchronized double rowsPerSecond() {
         return rowsPerSecond;
     }
 
@@ -64,14 +64,14 @@ final class RowRateLimiter {
         rowsPerSecond = r;
     }
 
-    boolean unlimited() {
+    public boolean unlimited() {
         return rowsPerSecond == 0;
     }
 
     /**
      * How long to wait, in nanoseconds, after reading {@code rows} more rows at time {@code now}.
      */
-    synchronized long delayNanos(long rows, long now) {
+    public synchronized long delayNanos(long rows, long now) {
         if (unlimited()) {
             return 0;
         }
@@ -90,7 +90,7 @@ final class RowRateLimiter {
     }
 
     /** Waits after a page of {@code rows} rows, as needed. */
-    void acquire(long rows) throws InterruptedException {
+    public void acquire(long rows) throws InterruptedException {
         long delay = delayNanos(rows, System.nanoTime());
         if (delay > 0) {
             Thread.sleep(

@@ -1,4 +1,4 @@
-package dev.backfill.source.reader;
+package dev.backfill.throttle;
 
 import org.junit.jupiter.api.Test;
 
