@@ -12,8 +12,8 @@ import dev.backfill.db.TriggerOrder;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.ReorgSetup;
+import dev.backfill.model.Key;
 import dev.backfill.source.enumerator.KeyRangeSplitter;
-import dev.backfill.source.split.Key;
 
 import java.io.PrintStream;
 import java.sql.Connection;

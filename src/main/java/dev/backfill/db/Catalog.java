@@ -1,7 +1,7 @@
 package dev.backfill.db;
 
+import dev.backfill.model.Key;
 import dev.backfill.source.split.BackfillSplit;
-import dev.backfill.source.split.Key;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,6 @@
 package dev.backfill.db;
 
-import dev.backfill.source.split.Key;
+import dev.backfill.model.Key;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

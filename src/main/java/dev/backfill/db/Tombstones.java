@@ -1,6 +1,6 @@
 package dev.backfill.db;
 
-import dev.backfill.job.Failpoints;
+import dev.backfill.model.Failpoints;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

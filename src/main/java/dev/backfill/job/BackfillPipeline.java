@@ -1,10 +1,10 @@
 package dev.backfill.job;
 
+import dev.backfill.model.RowBatch;
+import dev.backfill.model.WriteBatch;
 import dev.backfill.op.Operation;
-import dev.backfill.op.WriteBatch;
 import dev.backfill.sink.BackfillSink;
 import dev.backfill.source.BackfillSource;
-import dev.backfill.source.reader.RowBatch;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

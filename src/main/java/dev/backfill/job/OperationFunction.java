@@ -1,8 +1,8 @@
 package dev.backfill.job;
 
+import dev.backfill.model.RowBatch;
+import dev.backfill.model.WriteBatch;
 import dev.backfill.op.Operation;
-import dev.backfill.op.WriteBatch;
-import dev.backfill.source.reader.RowBatch;
 
 import org.apache.flink.api.common.functions.MapFunction;
 

@@ -1,9 +1,10 @@
 package dev.backfill.op;
 
+import dev.backfill.model.RowBatch;
+import dev.backfill.model.WriteBatch;
 import dev.backfill.op.convert.ConversionException;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.convert.Converters;
-import dev.backfill.source.reader.RowBatch;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.backfill.op;
 
-import dev.backfill.source.reader.RowBatch;
+import dev.backfill.model.RowBatch;
+import dev.backfill.model.WriteBatch;
 
 import java.io.Serializable;
 import java.util.List;

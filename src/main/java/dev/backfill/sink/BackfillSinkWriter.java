@@ -9,12 +9,13 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.db.Tombstones;
-import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.WritePath;
 import dev.backfill.metrics.BackfillMetrics;
-import dev.backfill.op.WriteBatch;
-import dev.backfill.source.split.Key;
+import dev.backfill.model.Failpoints;
+import dev.backfill.model.Key;
+import dev.backfill.model.ReorgFailedException;
+import dev.backfill.model.WriteBatch;
 
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;

@@ -7,9 +7,10 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
 import dev.backfill.db.Tombstones;
-import dev.backfill.job.Failpoints;
 import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.model.Failpoints;
+import dev.backfill.model.ReorgFailedException;
 import dev.backfill.throttle.RowRateLimiter;
 import dev.backfill.throttle.ThrottleSettings;
 

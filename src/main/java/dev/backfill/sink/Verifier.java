@@ -8,7 +8,7 @@ import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
-import dev.backfill.source.split.Key;
+import dev.backfill.model.Key;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.postgresql.ds.PGSimpleDataSource;

@@ -3,7 +3,7 @@ package dev.backfill.sink;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.metrics.LogCadence;
 import dev.backfill.metrics.RateWindow;
-import dev.backfill.op.WriteBatch;
+import dev.backfill.model.WriteBatch;
 
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;

@@ -1,11 +1,11 @@
 package dev.backfill.source;
 
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.model.RowBatch;
 import dev.backfill.source.enumerator.BackfillEnumState;
 import dev.backfill.source.enumerator.BackfillEnumStateSerializer;
 import dev.backfill.source.enumerator.BackfillSourceEnumerator;
 import dev.backfill.source.reader.BackfillSourceReader;
-import dev.backfill.source.reader.RowBatch;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.BackfillSplitSerializer;
 

@@ -1,7 +1,7 @@
 package dev.backfill.throttle;
 
 import dev.backfill.db.SqlBuilder;
-import dev.backfill.job.Failpoints;
+import dev.backfill.model.Failpoints;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

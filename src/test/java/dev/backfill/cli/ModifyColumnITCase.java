@@ -7,7 +7,7 @@ import dev.backfill.job.JobSpec;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
-import dev.backfill.sink.ReorgFailedException;
+import dev.backfill.model.ReorgFailedException;
 
 import org.apache.flink.runtime.client.JobExecutionException;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

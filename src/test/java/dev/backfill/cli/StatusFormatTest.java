@@ -1,7 +1,7 @@
 package dev.backfill.cli;
 
 import dev.backfill.db.Catalog.State;
-import dev.backfill.source.split.Key;
+import dev.backfill.model.Key;
 
 import org.junit.jupiter.api.Test;
 

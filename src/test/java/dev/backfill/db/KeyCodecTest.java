@@ -1,6 +1,6 @@
 package dev.backfill.db;
 
-import dev.backfill.source.split.Key;
+import dev.backfill.model.Key;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -3,6 +3,7 @@ package dev.backfill.job;
 import dev.backfill.cli.Abort;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
+import dev.backfill.model.Failpoints;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;

@@ -1,7 +1,8 @@
 package dev.backfill.op;
 
-import dev.backfill.source.reader.RowBatch;
-import dev.backfill.source.split.Key;
+import dev.backfill.model.Key;
+import dev.backfill.model.RowBatch;
+import dev.backfill.model.WriteBatch;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,9 @@
 package dev.backfill.op;
 
+import dev.backfill.model.Key;
+import dev.backfill.model.RowBatch;
+import dev.backfill.model.WriteBatch;
 import dev.backfill.op.convert.Converters;
-import dev.backfill.source.reader.RowBatch;
-import dev.backfill.source.split.Key;
 
 import org.junit.jupiter.api.Test;
 

@@ -6,9 +6,9 @@ import dev.backfill.job.JobSpec;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
-import dev.backfill.source.reader.RowBatch;
+import dev.backfill.model.Key;
+import dev.backfill.model.RowBatch;
 import dev.backfill.source.split.BackfillSplit;
-import dev.backfill.source.split.Key;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

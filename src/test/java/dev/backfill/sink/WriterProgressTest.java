@@ -1,9 +1,9 @@
 package dev.backfill.sink;
 
 import dev.backfill.metrics.BackfillMetrics;
-import dev.backfill.op.WriteBatch;
-import dev.backfill.source.reader.RowBatch;
-import dev.backfill.source.split.Key;
+import dev.backfill.model.Key;
+import dev.backfill.model.RowBatch;
+import dev.backfill.model.WriteBatch;
 
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;

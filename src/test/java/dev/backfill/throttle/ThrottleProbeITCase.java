@@ -1,8 +1,8 @@
 package dev.backfill.throttle;
 
 import dev.backfill.db.TestingPostgres;
-import dev.backfill.job.Failpoints;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.model.Failpoints;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

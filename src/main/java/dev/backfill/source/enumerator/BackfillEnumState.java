@@ -1,7 +1,7 @@
 package dev.backfill.source.enumerator;
 
+import dev.backfill.model.Key;
 import dev.backfill.source.split.BackfillSplit;
-import dev.backfill.source.split.Key;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,9 +1,9 @@
 package dev.backfill.source.enumerator;
 
+import dev.backfill.model.Key;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.BackfillSplitSerializer;
-import dev.backfill.source.split.Key;
 import dev.backfill.source.split.KeySerializer;
 
 import org.apache.flink.core.io.SimpleVersionedSerializer;

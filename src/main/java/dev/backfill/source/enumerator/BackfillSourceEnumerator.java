@@ -7,7 +7,7 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
 import dev.backfill.job.ReorgPlan;
-import dev.backfill.sink.ReorgFailedException;
+import dev.backfill.model.ReorgFailedException;
 import dev.backfill.source.ProgressEvent;
 import dev.backfill.source.ReaderFinishedEvent;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;

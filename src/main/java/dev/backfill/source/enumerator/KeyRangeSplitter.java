@@ -5,10 +5,10 @@ import dev.backfill.db.Catalog.SplitProgress;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
-import dev.backfill.sink.ReorgFailedException;
+import dev.backfill.model.Key;
+import dev.backfill.model.ReorgFailedException;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
-import dev.backfill.source.split.Key;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

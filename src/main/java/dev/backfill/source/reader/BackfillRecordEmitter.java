@@ -1,5 +1,6 @@
 package dev.backfill.source.reader;
 
+import dev.backfill.model.RowBatch;
 import dev.backfill.source.split.BackfillSplitState;
 
 import org.apache.flink.api.connector.source.SourceOutput;

@@ -8,12 +8,13 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
-import dev.backfill.job.Failpoints;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.WritePath;
-import dev.backfill.sink.ReorgFailedException;
+import dev.backfill.model.Failpoints;
+import dev.backfill.model.Key;
+import dev.backfill.model.ReorgFailedException;
+import dev.backfill.model.RowBatch;
 import dev.backfill.source.split.BackfillSplit;
-import dev.backfill.source.split.Key;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;

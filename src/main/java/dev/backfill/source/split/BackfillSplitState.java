@@ -1,5 +1,7 @@
 package dev.backfill.source.split;
 
+import dev.backfill.model.Key;
+
 /**
  * The mutable reading state of one split inside a reader: its watermark. Snapshotted back into a
  * {@link BackfillSplit} at every checkpoint.

@@ -1,8 +1,8 @@
 package dev.backfill.source.enumerator;
 
+import dev.backfill.model.Key;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
-import dev.backfill.source.split.Key;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

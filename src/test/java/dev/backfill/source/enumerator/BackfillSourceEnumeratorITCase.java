@@ -6,9 +6,9 @@ import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.model.Key;
 import dev.backfill.source.BackfillSource;
 import dev.backfill.source.split.BackfillSplit;
-import dev.backfill.source.split.Key;
 
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.connector.testutils.source.reader.TestingSplitEnumeratorContext;

@@ -4,8 +4,8 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.SplitProgress;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
+import dev.backfill.model.Key;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
-import dev.backfill.source.split.Key;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

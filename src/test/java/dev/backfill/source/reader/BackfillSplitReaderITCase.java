@@ -6,8 +6,9 @@ import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.model.Key;
+import dev.backfill.model.RowBatch;
 import dev.backfill.source.split.BackfillSplit;
-import dev.backfill.source.split.Key;
 
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;

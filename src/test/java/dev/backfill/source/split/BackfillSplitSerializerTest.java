@@ -1,5 +1,7 @@
 package dev.backfill.source.split;
 
+import dev.backfill.model.Key;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

@@ -1,5 +1,7 @@
 package dev.backfill.source.split;
 
+import dev.backfill.model.Key;
+
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 

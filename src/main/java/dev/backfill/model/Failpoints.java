@@ -1,4 +1,4 @@
-package dev.backfill.job;
+package dev.backfill.model;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

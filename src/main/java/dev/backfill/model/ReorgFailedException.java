@@ -1,4 +1,4 @@
-package dev.backfill.sink;
+package dev.backfill.model;
 
 import org.apache.flink.runtime.throwable.ThrowableAnnotation;
 import org.apache.flink.runtime.throwable.ThrowableType;

@@ -1,6 +1,4 @@
-package dev.backfill.source.reader;
-
-import dev.backfill.source.split.Key;
+package dev.backfill.model;
 
 import java.util.List;
 import java.util.Objects;
@@ -12,9 +10,9 @@ import java.util.Objects;
  * the empty closing page), so that the sink can commit {@code (from, to]} as a compare-and-set.
  *
  * <p>Rows are the key and the operation's columns, in PostgreSQL text form (null for SQL NULL). On
- * the {@linkplain dev.backfill.job.WritePath#RANGE range path} a row has no values (an empty array)
- * and the batch stands for its key range {@code (after, to]}: {@link #after()} is {@code from}, or
- * the split's start for a split's first page.
+ * the range path ({@code WritePath.RANGE}) a row has no values (an empty array) and the batch
+ * stands for its key range {@code (after, to]}: {@link #after()} is {@code from}, or the split's
+ * start for a split's first page.
  */
 public final class RowBatch {
     private final String splitId;

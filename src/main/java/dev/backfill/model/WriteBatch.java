@@ -1,7 +1,4 @@
-package dev.backfill.op;
-
-import dev.backfill.source.reader.RowBatch;
-import dev.backfill.source.split.Key;
+package dev.backfill.model;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +7,7 @@ import java.util.Objects;
 /**
  * What the sink writes for one {@link RowBatch}, in one transaction: per row, its key, the values
  * it was read with (the compare-and-set expectation) and the values to write (the index entry's
- * indexed columns, or a converted value). Built by an {@link Operation}.
+ * indexed columns, or a converted value). Built by an operation ({@code op.Operation}).
  */
 public final class WriteBatch {
     private final RowBatch source;

@@ -1,4 +1,4 @@
-package dev.backfill.source.split;
+package dev.backfill.model;
 
 import java.io.Serializable;
 import java.util.ArrayList;
