@@ -11,7 +11,7 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
-import dev.backfill.job.JobSpec;
+import dev.backfill.model.JobSpec;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

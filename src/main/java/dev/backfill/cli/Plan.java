@@ -9,9 +9,9 @@ import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
-import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.ReorgSetup;
+import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.source.enumerator.KeyRangeSplitter;
 

@@ -6,7 +6,7 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
-import dev.backfill.job.JobSpec;
+import dev.backfill.model.JobSpec;
 
 import java.io.PrintStream;
 import java.sql.Connection;

@@ -321,7 +321,7 @@ public final class Catalog {
     }
 
     /** Reads the throttle's live knobs; empty when the reorg is not in the catalog. */
-    public static Optional<dev.backfill.throttle.ThrottleSettings> throttleKnobs(
+    public static Optional<dev.backfill.model.ThrottleSettings> throttleKnobs(
             Connection c, String id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleKnobs())) {
             ps.setString(1, id);
@@ -330,7 +330,7 @@ public final class Catalog {
                     return Optional.empty();
                 }
                 return Optional.of(
-                        new dev.backfill.throttle.ThrottleSettings(
+                        new dev.backfill.model.ThrottleSettings(
                                 rs.getBoolean(1),
                                 rs.getDouble(2),
                                 java.time.Duration.ofMillis(Math.max(0, rs.getLong(3))),
@@ -342,7 +342,7 @@ public final class Catalog {
 
     /** Sets the throttle's knobs a run starts with (from its spec) and clears its last decision. */
     public static void setThrottleKnobs(
-            Connection c, String id, dev.backfill.throttle.ThrottleSettings t) throws SQLException {
+            Connection c, String id, dev.backfill.model.ThrottleSettings t) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.setThrottleKnobs())) {
             ps.setBoolean(1, t.enabled());
             ps.setDouble(2, t.maxLatencyRatio());

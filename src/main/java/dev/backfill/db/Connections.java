@@ -1,6 +1,7 @@
 package dev.backfill.db;
 
-import dev.backfill.job.JobSpec.DatabaseSpec;
+import dev.backfill.model.JobSpec.DatabaseSpec;
+import dev.backfill.model.Secrets;
 
 import org.postgresql.ds.PGSimpleDataSource;
 

@@ -9,10 +9,11 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.DemoData;
 import dev.backfill.db.DemoLoad;
 import dev.backfill.db.EmbeddedPostgresServer;
-import dev.backfill.db.Secrets;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
-import dev.backfill.job.JobSpec.DatabaseSpec;
+import dev.backfill.model.JobSpec;
+import dev.backfill.model.JobSpec.DatabaseSpec;
+import dev.backfill.model.Secrets;
 import dev.backfill.sink.Cutover;
 
 import org.apache.flink.api.common.JobExecutionResult;

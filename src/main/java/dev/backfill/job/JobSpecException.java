@@ -1,6 +1,6 @@
 package dev.backfill.job;
 
-import dev.backfill.db.Secrets;
+import dev.backfill.model.Secrets;
 
 /**
  * A job spec that cannot be used: a YAML syntax error, an unknown or missing key, a value of the

@@ -1,13 +1,14 @@
 package dev.backfill.job;
 
-import dev.backfill.db.Secrets;
 import dev.backfill.db.SingleExpression;
-import dev.backfill.job.JobSpec.AddIndexSpec;
-import dev.backfill.job.JobSpec.DatabaseSpec;
-import dev.backfill.job.JobSpec.ModifyColumnSpec;
-import dev.backfill.job.JobSpec.ModifyColumnSpec.Cutover;
-import dev.backfill.job.JobSpec.TuningSpec;
-import dev.backfill.throttle.ThrottleSettings;
+import dev.backfill.model.JobSpec;
+import dev.backfill.model.JobSpec.AddIndexSpec;
+import dev.backfill.model.JobSpec.DatabaseSpec;
+import dev.backfill.model.JobSpec.ModifyColumnSpec;
+import dev.backfill.model.JobSpec.ModifyColumnSpec.Cutover;
+import dev.backfill.model.JobSpec.TuningSpec;
+import dev.backfill.model.Secrets;
+import dev.backfill.model.ThrottleSettings;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

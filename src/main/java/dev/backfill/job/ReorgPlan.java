@@ -4,6 +4,7 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
+import dev.backfill.model.JobSpec;
 import dev.backfill.op.AddIndex;
 import dev.backfill.op.ModifyColumn;
 import dev.backfill.op.Operation;

@@ -12,6 +12,7 @@ import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SingleExpression;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
+import dev.backfill.model.JobSpec;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.convert.Converters;
 

@@ -12,9 +12,9 @@ import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.ShadowIndexes;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
-import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.Failpoints;
+import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.throttle.RowRateLimiter;
 

@@ -1,5 +1,7 @@
 package dev.backfill.throttle;
 
+import dev.backfill.model.ThrottleSettings;
+
 /**
  * The adaptive throttle's decision, one reader's rate, from one {@link Signals} reading a tick
  * (AIMD: additive increase, multiplicative decrease). Pure: no clock, no database.

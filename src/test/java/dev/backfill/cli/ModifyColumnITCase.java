@@ -3,10 +3,10 @@ package dev.backfill.cli;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.TestingPostgres;
-import dev.backfill.job.JobSpec;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
 
 import org.apache.flink.runtime.client.JobExecutionException;

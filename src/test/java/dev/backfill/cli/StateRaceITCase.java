@@ -4,10 +4,10 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
-import dev.backfill.job.JobSpec;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.model.JobSpec;
 import dev.backfill.sink.ColumnFinalizer;
 import dev.backfill.sink.Finalizer;
 

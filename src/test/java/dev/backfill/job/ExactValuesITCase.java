@@ -3,6 +3,7 @@ package dev.backfill.job;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.TableInfo;
+import dev.backfill.model.JobSpec;
 import dev.backfill.sink.Verifier;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

@@ -4,6 +4,7 @@ import dev.backfill.cli.Abort;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.model.Failpoints;
+import dev.backfill.model.JobSpec;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;

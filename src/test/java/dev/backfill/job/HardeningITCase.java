@@ -5,6 +5,7 @@ import dev.backfill.cli.Status;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
+import dev.backfill.model.JobSpec;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;

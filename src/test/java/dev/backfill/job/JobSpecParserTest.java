@@ -1,7 +1,8 @@
 package dev.backfill.job;
 
-import dev.backfill.job.JobSpec.ModifyColumnSpec;
-import dev.backfill.job.JobSpec.ModifyColumnSpec.Cutover;
+import dev.backfill.model.JobSpec;
+import dev.backfill.model.JobSpec.ModifyColumnSpec;
+import dev.backfill.model.JobSpec.ModifyColumnSpec.Cutover;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

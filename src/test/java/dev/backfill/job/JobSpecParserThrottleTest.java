@@ -1,6 +1,6 @@
 package dev.backfill.job;
 
-import dev.backfill.throttle.ThrottleSettings;
+import dev.backfill.model.ThrottleSettings;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package dev.backfill.job;
 
+import dev.backfill.model.JobSpec;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -3,6 +3,7 @@ package dev.backfill.job;
 import dev.backfill.db.Catalog;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.model.Failpoints;
+import dev.backfill.model.JobSpec;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;

@@ -4,6 +4,7 @@ import dev.backfill.cli.Abort;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
+import dev.backfill.model.JobSpec;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;

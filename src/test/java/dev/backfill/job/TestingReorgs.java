@@ -2,6 +2,7 @@ package dev.backfill.job;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
+import dev.backfill.model.JobSpec;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 

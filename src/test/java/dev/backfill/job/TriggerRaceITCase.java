@@ -4,6 +4,7 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.db.Tombstones;
+import dev.backfill.model.JobSpec;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

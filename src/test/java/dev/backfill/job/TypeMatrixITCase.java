@@ -4,6 +4,7 @@ import dev.backfill.cli.ColumnCommands;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.TypeMatrix.Type;
+import dev.backfill.model.JobSpec;
 import dev.backfill.sink.Finalizer;
 
 import org.apache.flink.api.common.JobStatus;

@@ -7,6 +7,7 @@ import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.db.Tombstones;
 import dev.backfill.model.Failpoints;
+import dev.backfill.model.JobSpec;
 import dev.backfill.sink.Finalizer;
 
 import org.junit.jupiter.api.AfterEach;

@@ -1,9 +1,9 @@
 package dev.backfill.sink;
 
 import dev.backfill.db.Catalog;
-import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.model.JobSpec;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -2,10 +2,10 @@ package dev.backfill.sink;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
-import dev.backfill.job.JobSpec;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.Failpoints;
+import dev.backfill.model.JobSpec;
 
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;

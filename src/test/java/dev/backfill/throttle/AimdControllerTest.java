@@ -1,5 +1,6 @@
 package dev.backfill.throttle;
 
+import dev.backfill.model.ThrottleSettings;
 import dev.backfill.throttle.AimdController.Decision;
 
 import org.junit.jupiter.api.Test;

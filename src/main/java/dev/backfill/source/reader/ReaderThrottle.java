@@ -3,6 +3,7 @@ package dev.backfill.source.reader;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.job.ReorgPlan;
+import dev.backfill.model.ThrottleSettings;
 import dev.backfill.throttle.AimdController;
 import dev.backfill.throttle.Baseline;
 import dev.backfill.throttle.ProbeWindow;
@@ -10,7 +11,6 @@ import dev.backfill.throttle.Reason;
 import dev.backfill.throttle.RowRateLimiter;
 import dev.backfill.throttle.Signals;
 import dev.backfill.throttle.ThrottleProbe;
-import dev.backfill.throttle.ThrottleSettings;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

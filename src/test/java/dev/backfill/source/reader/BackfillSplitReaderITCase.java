@@ -2,10 +2,10 @@ package dev.backfill.source.reader;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
-import dev.backfill.job.JobSpec;
 import dev.backfill.job.ReorgPlan;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.model.RowBatch;
 import dev.backfill.source.split.BackfillSplit;

@@ -3,10 +3,10 @@ package dev.backfill.source.reader;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.BackfillPipeline;
-import dev.backfill.job.JobSpec;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
+import dev.backfill.model.JobSpec;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;

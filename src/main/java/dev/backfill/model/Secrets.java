@@ -1,4 +1,4 @@
-package dev.backfill.db;
+package dev.backfill.model;
 
 import java.sql.SQLException;
 import java.util.Locale;

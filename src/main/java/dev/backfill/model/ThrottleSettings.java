@@ -1,4 +1,4 @@
-package dev.backfill.throttle;
+package dev.backfill.model;
 
 import java.io.Serializable;
 import java.time.Duration;

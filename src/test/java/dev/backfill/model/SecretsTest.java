@@ -1,4 +1,4 @@
-package dev.backfill.db;
+package dev.backfill.model;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,4 @@
-package dev.backfill.job;
-
-import dev.backfill.db.Secrets;
+package dev.backfill.model;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -11,8 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An immutable, validated job spec: what to reorganize and how. Built by {@link JobSpecParser} on
- * the client from a YAML file and shipped to the Flink job as part of the graph.
+ * An immutable, validated job spec: what to reorganize and how. Built by {@code job.JobSpecParser}
+ * on the client from a YAML file and shipped to the Flink job as part of the graph.
  *
  * <p>The password is held only as {@link DatabaseSpec#password()}; {@link #toString()} never shows
  * it.
@@ -513,7 +511,7 @@ public final class JobSpec implements Serializable {
         private final Duration checkpointInterval;
         private final Duration lockTimeout;
         private final long maxRowsPerSecond; // 0: unlimited
-        private final dev.backfill.throttle.ThrottleSettings throttle;
+        private final dev.backfill.model.ThrottleSettings throttle;
         private final boolean synchronousCommit;
 
         public TuningSpec(
@@ -523,7 +521,7 @@ public final class JobSpec implements Serializable {
                 Duration checkpointInterval,
                 Duration lockTimeout,
                 long maxRowsPerSecond,
-                dev.backfill.throttle.ThrottleSettings throttle,
+                dev.backfill.model.ThrottleSettings throttle,
                 boolean synchronousCommit) {
             this.throttle = Objects.requireNonNull(throttle, "throttle");
             this.synchronousCommit = synchronousCommit;
@@ -543,7 +541,7 @@ public final class JobSpec implements Serializable {
                     DEFAULT_CHECKPOINT_INTERVAL,
                     DEFAULT_LOCK_TIMEOUT,
                     0,
-                    dev.backfill.throttle.ThrottleSettings.defaults(),
+                    dev.backfill.model.ThrottleSettings.defaults(),
                     DEFAULT_SYNCHRONOUS_COMMIT);
         }
 
@@ -572,7 +570,7 @@ public final class JobSpec implements Serializable {
         }
 
         /** The adaptive throttle ({@code tuning.throttle}); on by default. */
-        public dev.backfill.throttle.ThrottleSettings throttle() {
+        public dev.backfill.model.ThrottleSettings throttle() {
             return throttle;
         }
 
