@@ -111,7 +111,7 @@ class RangePushdownITCase {
         // A split (20, 180]: its first page starts after the split's start, not at the table's.
         BackfillSplit split = new BackfillSplit(physical, 0, Key.of(20L), Key.of(180L), null);
         try (Connection c = ds.getConnection()) {
-            assertThat(Catalog.recordSplit(c, spec.reorgId(), split, true)).isPresent();
+            assertThat(Catalog.recordSplit(c, spec.reorgId(), split.range(), true)).isPresent();
         }
         RowBatch page = readFirstPage(out, split);
         assertThat(page.after())
@@ -237,7 +237,7 @@ class RangePushdownITCase {
         String physical = out.plan.table().physicalTables().get(0);
         BackfillSplit split = new BackfillSplit(physical, 0, null, Key.of(200L), null);
         try (Connection c = ds.getConnection()) {
-            assertThat(Catalog.recordSplit(c, spec.reorgId(), split, true)).isPresent();
+            assertThat(Catalog.recordSplit(c, spec.reorgId(), split.range(), true)).isPresent();
         }
         RowBatch page = readFirstPage(out, split);
         assertThat(page.keys()).hasSize(50).doesNotContain(Key.of(50L));

@@ -67,7 +67,7 @@ class ReplayedBatchITCase {
         String physical = out.plan.table().physicalTables().get(0);
         BackfillSplit split = new BackfillSplit(physical, 0, null, Key.of((long) ROWS), null);
         try (Connection c = ds.getConnection()) {
-            assertThat(Catalog.recordSplit(c, spec.reorgId(), split, true)).isPresent();
+            assertThat(Catalog.recordSplit(c, spec.reorgId(), split.range(), true)).isPresent();
         }
         String column = op.equals("add-index") ? "email" : "n";
         RowBatch first = page(ds, split, physical, column, null, 4);

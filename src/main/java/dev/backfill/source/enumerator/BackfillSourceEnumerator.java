@@ -318,7 +318,7 @@ public final class BackfillSourceEnumerator
             if (p.done) {
                 skipped++;
             } else {
-                pending.add(p.split);
+                pending.add(BackfillSplit.of(p.split));
             }
         }
         initialized = true;
@@ -397,7 +397,7 @@ public final class BackfillSourceEnumerator
                         cut.split.split.splitId());
             } else {
                 LOG.info("reorg {}: cut split {}", plan.reorgId(), cut.split.split);
-                pending.add(cut.split.split);
+                pending.add(BackfillSplit.of(cut.split.split));
             }
         } else {
             LOG.info(

@@ -283,7 +283,10 @@ class BackfillSplitReaderITCase {
     private static BackfillSplit record(Prepared p, BackfillSplit split, boolean last)
             throws SQLException {
         try (Connection c = p.ds.getConnection()) {
-            return Catalog.recordSplit(c, p.plan.reorgId(), split, last).orElseThrow().split;
+            return BackfillSplit.of(
+                    Catalog.recordSplit(c, p.plan.reorgId(), split.range(), last)
+                            .orElseThrow()
+                            .split);
         }
     }
 
