@@ -4,15 +4,15 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
-import dev.backfill.db.Prepare;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.Prepare;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.enumerator.KeyRangeSplitter;
 
 import java.io.PrintStream;

@@ -1864,7 +1864,7 @@ public final class SqlBuilder {
     }
 
     /**
-     * The modify-column batch write of the {@linkplain dev.backfill.job.WritePath#RANGE range path}
+     * The modify-column batch write of the {@linkplain dev.backfill.op.WritePath#RANGE range path}
      * (issue #10): one statement over a page's key range instead of its shipped rows, {@code UPDATE
      * ONLY phys AS "table" SET shadow = (using) WHERE key > ? AND key <= ? AND NOT (shadow's text
      * IS NOT DISTINCT FROM CAST(using AS type)'s text)}, comparing text {@code COLLATE "C"} ({@link

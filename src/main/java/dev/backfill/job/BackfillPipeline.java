@@ -3,6 +3,7 @@ package dev.backfill.job;
 import dev.backfill.model.RowBatch;
 import dev.backfill.model.WriteBatch;
 import dev.backfill.op.Operation;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.sink.BackfillSink;
 import dev.backfill.source.BackfillSource;
 

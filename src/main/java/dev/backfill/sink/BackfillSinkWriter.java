@@ -9,13 +9,13 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.db.Tombstones;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.WritePath;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.Key;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.model.WriteBatch;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.WritePath;
 
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;

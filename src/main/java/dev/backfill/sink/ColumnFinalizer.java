@@ -12,10 +12,10 @@ import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.ShadowIndexes;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.slf4j.Logger;

@@ -7,11 +7,11 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
 import dev.backfill.db.Tombstones;
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.model.ThrottleSettings;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.slf4j.Logger;

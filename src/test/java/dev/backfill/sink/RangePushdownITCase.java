@@ -5,13 +5,13 @@ import dev.backfill.db.Identifiers;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
-import dev.backfill.job.WritePath;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.model.RowBatch;
+import dev.backfill.op.WritePath;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.reader.BackfillSplitReader;
 import dev.backfill.source.split.BackfillSplit;
 

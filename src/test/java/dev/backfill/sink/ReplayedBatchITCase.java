@@ -3,11 +3,11 @@ package dev.backfill.sink;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.model.RowBatch;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.split.BackfillSplit;
 
 import org.junit.jupiter.params.ParameterizedTest;

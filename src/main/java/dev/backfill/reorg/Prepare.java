@@ -1,7 +1,15 @@
-package dev.backfill.db;
+package dev.backfill.reorg;
 
+import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
-import dev.backfill.job.ReorgPlan;
+import dev.backfill.db.DdlLockWait;
+import dev.backfill.db.IndexTable;
+import dev.backfill.db.Retry;
+import dev.backfill.db.ShadowColumn;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TriggerOrder;
+import dev.backfill.op.ReorgPlan;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package dev.backfill.job;
+package dev.backfill.op;
 
 /**
  * How a reorg's batches travel from the reader to the database: the one place that decides, for

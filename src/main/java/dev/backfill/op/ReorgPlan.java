@@ -1,14 +1,12 @@
-package dev.backfill.job;
+package dev.backfill.op;
 
 import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
-import dev.backfill.op.AddIndex;
-import dev.backfill.op.ModifyColumn;
-import dev.backfill.op.Operation;
 import dev.backfill.op.convert.Converter;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
