@@ -6,7 +6,6 @@ import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.convert.Converter;
-import dev.backfill.reorg.ReorgSetup;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -16,7 +15,7 @@ import java.io.Serializable;
  * Everything the Flink job needs to know about one reorg, resolved on the client against the live
  * schema: the spec (with the database URL resolved), the table, and what the reorg builds: the
  * index table of an add-index, or the shadow column (and the converter, if any) of a modify-column.
- * Built by {@link ReorgSetup}, shipped inside the job graph to the source, the sink and the
+ * Built by {@code reorg.ReorgSetup}, shipped inside the job graph to the source, the sink and the
  * finalizer.
  */
 public final class ReorgPlan implements Serializable {
