@@ -82,10 +82,10 @@ public final class Plan {
         // The catalog, read only if it is there.
         Optional<Reorg> existing = Optional.empty();
         long[] recordedSplits = null;
-        boolean catalog = Prepare.relationExists(c, Catalog.REORGS);
+        boolean catalog = TableInfo.relationExists(c, Catalog.REORGS);
         if (catalog) {
             existing = Catalog.find(c, spec.reorgId());
-            if (existing.isPresent() && Prepare.relationExists(c, Catalog.PROGRESS)) {
+            if (existing.isPresent() && TableInfo.relationExists(c, Catalog.PROGRESS)) {
                 recordedSplits = recordedSplits(c, spec.reorgId());
             }
         }
@@ -106,7 +106,7 @@ public final class Plan {
         }
         c.commit();
         TableInfo table = plan.table();
-        long estimate = Prepare.estimateRows(c, table);
+        long estimate = TableInfo.estimateRows(c, table);
         c.commit();
 
         out.println(

@@ -2515,6 +2515,19 @@ public final class SqlBuilder {
     }
 
     /**
+     * The planner's row estimate of one relation: one row {@code (bigint)}, negative for a table
+     * never analyzed. Parameter: its name as regclass text (quoted).
+     */
+    public static String rowEstimate() {
+        return "SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass";
+    }
+
+    /** {@code SELECT count(*) FROM <source>}; {@code source} is a quoted scan source. */
+    public static String countRows(String source) {
+        return "SELECT count(*) FROM " + source;
+    }
+
+    /**
      * {@code ALTER TABLE backfill.reorgs ADD COLUMN IF NOT EXISTS flink_job_id text}: the catalog
      * upgrade for the Flink job id (issue #5), run by {@link Catalog#ensureSchema} only when the
      * column is missing, so that a current catalog is not locked.

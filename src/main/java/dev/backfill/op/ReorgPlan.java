@@ -5,7 +5,9 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.addindex.AddIndexSteps;
 import dev.backfill.op.convert.Converter;
+import dev.backfill.op.modifycolumn.ModifyColumnSteps;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -98,6 +100,14 @@ public final class ReorgPlan implements Serializable {
         return index != null
                 ? index.displayName()
                 : table.displayName() + "." + shadow.column().name() + " as " + shadow.type();
+    }
+
+    /** The operation's steps (the operation SPI, {@link ReorgSteps}). */
+    public ReorgSteps steps() {
+        if (index != null) {
+            return new AddIndexSteps(index);
+        }
+        return new ModifyColumnSteps(reorgId(), spec.modifyColumn(), shadow, converter != null);
     }
 
     public Operation operation() {

@@ -1,0 +1,105 @@
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.ShadowColumn;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TriggerOrder;
+import dev.backfill.model.JobSpec;
+import dev.backfill.op.ReorgSteps;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The modify-column steps: the shadow column (no rewrite), the check of the {@code using}
+ * expression, and the BEFORE trigger that keeps the shadow equal to it from prepare's commit on.
+ */
+public final class ModifyColumnSteps implements ReorgSteps {
+    private final String reorgId;
+    private final JobSpec.ModifyColumnSpec spec;
+    private final ShadowColumn shadow;
+    private final boolean converted;
+
+    /**
+     * @param converted whether a Java converter computes the new value (the trigger then only marks
+     *     the shadow stale) rather than SQL
+     */
+    public ModifyColumnSteps(
+            String reorgId, JobSpec.ModifyColumnSpec spec, ShadowColumn shadow, boolean converted) {
+        this.reorgId = reorgId;
+        this.spec = spec;
+        this.shadow = shadow;
+        this.converted = converted;
+    }
+
+    @Override
+    public String definition() {
+        return spec.column()
+                + "\n"
+                + spec.type()
+                + "\n"
+                + spec.using()
+                + "\n"
+                + spec.converter()
+                + "\n"
+                + spec.converterOptions();
+    }
+
+    @Override
+    public void checkTargetFree(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+            ps.setString(1, shadow.table().quotedName());
+            ps.setString(2, shadow.shadowName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    throw new TableInfo.TableException(
+                            "cannot add column "
+                                    + shadow.shadowName()
+                                    + " to "
+                                    + shadow.table().displayName()
+                                    + ": a column of that name already exists (left by another"
+                                    + " reorg of this column? abort it first)");
+                }
+            }
+        }
+    }
+
+    /**
+     * The shadow column, the check of {@code using}, and the shadow trigger; refused when an
+     * application BEFORE trigger would fire after it ({@link TriggerOrder}).
+     */
+    @Override
+    public void createTarget(Connection c) throws SQLException {
+        ShadowColumn sc = shadow;
+        checkTargetFree(c);
+        try (Statement st = c.createStatement()) {
+            st.execute(SqlBuilder.addShadowColumn(sc));
+            // A prepared statement: one statement, run with the extended protocol.
+            try (PreparedStatement check = c.prepareStatement(SqlBuilder.checkUsing(sc))) {
+                check.execute();
+            } catch (SQLException e) {
+                if (e.getSQLState() != null
+                        && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {
+                    throw new TableInfo.TableException(
+                            "modify-column: the new value "
+                                    + sc.using()
+                                    + " cannot be stored as "
+                                    + sc.type()
+                                    + ": "
+                                    + e.getMessage());
+                }
+                throw e;
+            }
+            for (String sql : SqlBuilder.createShadowTrigger(sc, converted)) {
+                st.execute(sql);
+            }
+            st.execute(SqlBuilder.enableAlwaysShadowTrigger(sc));
+        }
+        // In the same transaction, so that a refusal leaves nothing behind.
+        TriggerOrder.check(c, sc, "modify-column prepare of reorg " + reorgId);
+    }
+}
