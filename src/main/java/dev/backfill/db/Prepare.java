@@ -192,7 +192,8 @@ public final class Prepare {
             try {
                 st.execute(sql);
             } catch (SQLException e) {
-                if ("42501".equals(e.getSQLState()) && sql.startsWith("CREATE EVENT TRIGGER")) {
+                if (SqlErrors.isInsufficientPrivilege(e)
+                        && sql.startsWith("CREATE EVENT TRIGGER")) {
                     throw new TableInfo.TableException(
                             "add-index on the partitioned table "
                                     + index.table().displayName()
@@ -226,8 +227,7 @@ public final class Prepare {
             try (PreparedStatement check = c.prepareStatement(SqlBuilder.checkUsing(sc))) {
                 check.execute();
             } catch (SQLException e) {
-                if (e.getSQLState() != null
-                        && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {
+                if (SqlErrors.isSyntaxOrDataError(e)) {
                     throw new TableInfo.TableException(
                             "modify-column: the new value "
                                     + sc.using()
