@@ -33,7 +33,7 @@ class SqlErrorsITCase {
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
             SQLException e = catchThrowableOfType(SQLException.class, () -> st.execute(sql));
-            assertThat(e).as(sql).isNotNull();
+            assertThat((Object) e).as(sql).isNotNull();
             return e;
         }
     }
@@ -96,7 +96,7 @@ class SqlErrorsITCase {
                 e = catchThrowableOfType(SQLException.class, () -> wait.execute("SELECT * FROM t"));
             }
             holder.rollback();
-            assertThat(e).isNotNull();
+            assertThat((Object) e).isNotNull();
             assertThat(SqlErrors.isLockTimeout(e)).isTrue();
             assertThat(SqlErrors.isRetryable(e)).isTrue();
             assertThat(SqlErrors.isConnectionError(e)).isFalse();

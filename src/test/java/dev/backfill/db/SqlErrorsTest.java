@@ -40,7 +40,7 @@ class SqlErrorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"23505", "23514", "22P02", "42P01", "42883", "57P04", "XX000"})
+    @ValueSource(strings = {"23505", "23514", "22P02", "42P01", "42883", "57000", "XX000"})
     void otherErrorsAreNotRetryable(String state) {
         assertThat(SqlErrors.isRetryable(error(state))).isFalse();
         assertThat(SqlErrors.isRetryable(wrapped(error(state)))).isFalse();
