@@ -6,6 +6,7 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
 import dev.backfill.model.JobSpec;
@@ -286,8 +287,7 @@ public final class Plan {
             ps.executeQuery().close();
         } catch (SQLException e) {
             c.rollback();
-            if (e.getSQLState() != null
-                    && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {
+            if (SqlErrors.isSyntaxOrDataError(e)) {
                 throw new TableInfo.TableException(
                         "modify-column: the new value "
                                 + sc.using()

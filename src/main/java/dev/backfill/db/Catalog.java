@@ -222,7 +222,7 @@ public final class Catalog {
             upgradeThrottle(c);
         } catch (SQLException e) {
             // Two clients creating the catalog at once can collide on the pg_type unique index.
-            if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+            if (!SqlErrors.isUniqueViolation(e) && !SqlErrors.isDuplicateTable(e)) {
                 throw e;
             }
         }

@@ -10,6 +10,7 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SingleExpression;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
@@ -148,7 +149,7 @@ public final class ReorgSetup {
                 c.prepareStatement(SqlBuilder.orderProbe(table.quotedName(), column.name()))) {
             ps.executeQuery().close();
         } catch (SQLException e) {
-            if (!"42883".equals(e.getSQLState())) {
+            if (!SqlErrors.isUndefinedFunction(e)) {
                 throw e;
             }
             c.rollback();

@@ -2,6 +2,7 @@ package dev.backfill.op.addindex;
 
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.op.ReorgSteps;
 
@@ -73,7 +74,8 @@ public final class AddIndexSteps implements ReorgSteps {
             try {
                 st.execute(sql);
             } catch (SQLException e) {
-                if ("42501".equals(e.getSQLState()) && sql.startsWith("CREATE EVENT TRIGGER")) {
+                if (SqlErrors.isInsufficientPrivilege(e)
+                        && sql.startsWith("CREATE EVENT TRIGGER")) {
                     throw new TableInfo.TableException(
                             "add-index on the partitioned table "
                                     + index.table().displayName()

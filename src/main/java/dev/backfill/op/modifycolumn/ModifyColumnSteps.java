@@ -2,6 +2,7 @@ package dev.backfill.op.modifycolumn;
 
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
 import dev.backfill.model.JobSpec;
@@ -82,8 +83,7 @@ public final class ModifyColumnSteps implements ReorgSteps {
             try (PreparedStatement check = c.prepareStatement(SqlBuilder.checkUsing(sc))) {
                 check.execute();
             } catch (SQLException e) {
-                if (e.getSQLState() != null
-                        && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {
+                if (SqlErrors.isSyntaxOrDataError(e)) {
                     throw new TableInfo.TableException(
                             "modify-column: the new value "
                                     + sc.using()
