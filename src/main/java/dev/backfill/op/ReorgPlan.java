@@ -97,9 +97,7 @@ public final class ReorgPlan implements Serializable {
 
     /** What the reorg builds, for messages: the index table, or the column's change. */
     public String target() {
-        return index != null
-                ? index.displayName()
-                : table.displayName() + "." + shadow.column().name() + " as " + shadow.type();
+        return steps().target();
     }
 
     /** The operation's steps (the operation SPI, {@link ReorgSteps}). */
@@ -107,14 +105,12 @@ public final class ReorgPlan implements Serializable {
         if (index != null) {
             return new AddIndexSteps(index);
         }
-        return new ModifyColumnSteps(reorgId(), spec.modifyColumn(), shadow, converter != null);
+        return new ModifyColumnSteps(reorgId(), spec.modifyColumn(), shadow, converter);
     }
 
+    /** The per-row work of the operation transform ({@link ReorgSteps#operation()}). */
     public Operation operation() {
-        if (index != null) {
-            return new AddIndex(index.name(), index.indexedNames());
-        }
-        return new ModifyColumn(shadow.column().name(), shadow.type(), converter);
+        return steps().operation();
     }
 
     /** A data source for this reorg's connections (application_name = backfill:<id>). */

@@ -12,6 +12,15 @@ import java.sql.SQLException;
  */
 public interface ReorgSteps {
 
+    /** The per-row work that runs in the Flink job between the source and the sink. */
+    Operation operation();
+
+    /** How the batches travel from the reader to the database ({@link WritePath}). */
+    WritePath writePath();
+
+    /** What the reorg builds, for messages: the index table, or the column's change. */
+    String target();
+
     /**
      * The operation's part of the reorg's identity: the text that, after the table and the
      * operation's key, goes into the definition hash that tells whether a spec of the same reorg id

@@ -35,6 +35,6 @@ public enum WritePath {
 
     /** The path of a plan's batches; see the class comment for why. */
     public static WritePath of(ReorgPlan plan) {
-        return plan.isModifyColumn() && plan.converter() == null ? RANGE : ROWS;
+        return plan.steps().writePath();
     }
 }

@@ -4,7 +4,10 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
+import dev.backfill.op.AddIndex;
+import dev.backfill.op.Operation;
 import dev.backfill.op.ReorgSteps;
+import dev.backfill.op.WritePath;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,6 +23,22 @@ public final class AddIndexSteps implements ReorgSteps {
 
     public AddIndexSteps(IndexTable index) {
         this.index = index;
+    }
+
+    @Override
+    public Operation operation() {
+        return new AddIndex(index.name(), index.indexedNames());
+    }
+
+    /** {@link WritePath#ROWS}: the entries are the rows' values. */
+    @Override
+    public WritePath writePath() {
+        return WritePath.ROWS;
+    }
+
+    @Override
+    public String target() {
+        return index.displayName();
     }
 
     @Override

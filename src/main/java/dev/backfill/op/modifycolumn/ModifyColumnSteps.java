@@ -6,7 +6,11 @@ import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.ModifyColumn;
+import dev.backfill.op.Operation;
 import dev.backfill.op.ReorgSteps;
+import dev.backfill.op.WritePath;
+import dev.backfill.op.convert.Converter;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,18 +26,40 @@ public final class ModifyColumnSteps implements ReorgSteps {
     private final String reorgId;
     private final JobSpec.ModifyColumnSpec spec;
     private final ShadowColumn shadow;
-    private final boolean converted;
+    private final Converter converter;
 
     /**
-     * @param converted whether a Java converter computes the new value (the trigger then only marks
-     *     the shadow stale) rather than SQL
+     * @param converter the Java converter that computes the new value (the trigger then only marks
+     *     the shadow stale), or null when SQL computes it
      */
     public ModifyColumnSteps(
-            String reorgId, JobSpec.ModifyColumnSpec spec, ShadowColumn shadow, boolean converted) {
+            String reorgId,
+            JobSpec.ModifyColumnSpec spec,
+            ShadowColumn shadow,
+            Converter converter) {
         this.reorgId = reorgId;
         this.spec = spec;
         this.shadow = shadow;
-        this.converted = converted;
+        this.converter = converter;
+    }
+
+    @Override
+    public Operation operation() {
+        return new ModifyColumn(shadow.column().name(), shadow.type(), converter);
+    }
+
+    /**
+     * {@link WritePath#RANGE} when SQL computes the new value (the write is an in-place {@code
+     * UPDATE} over the page's key range), {@link WritePath#ROWS} with a Java converter.
+     */
+    @Override
+    public WritePath writePath() {
+        return converter == null ? WritePath.RANGE : WritePath.ROWS;
+    }
+
+    @Override
+    public String target() {
+        return shadow.table().displayName() + "." + shadow.column().name() + " as " + shadow.type();
     }
 
     @Override
@@ -94,7 +120,7 @@ public final class ModifyColumnSteps implements ReorgSteps {
                 }
                 throw e;
             }
-            for (String sql : SqlBuilder.createShadowTrigger(sc, converted)) {
+            for (String sql : SqlBuilder.createShadowTrigger(sc, converter != null)) {
                 st.execute(sql);
             }
             st.execute(SqlBuilder.enableAlwaysShadowTrigger(sc));
