@@ -1,4 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.local;
+
+import dev.backfill.db.TestingPostgres;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

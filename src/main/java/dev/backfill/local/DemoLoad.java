@@ -1,4 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.local;
+
+import dev.backfill.db.Connections;
+import dev.backfill.db.Identifiers;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

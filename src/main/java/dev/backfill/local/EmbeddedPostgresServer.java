@@ -1,4 +1,4 @@
-package dev.backfill.db;
+package dev.backfill.local;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
