@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Seeds the demo table {@code demo.orders} that the embedded mode reorganizes.
  *
- * <p>Called by {@code BackfillJob} for {@code url: embedded} when the spec asks for demo rows, and
+ * <p>Called by {@code BackfillCli} for {@code url: embedded} when the spec asks for demo rows, and
  * by the tests.
  *
  * <p>The table:
