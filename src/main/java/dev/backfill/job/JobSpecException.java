@@ -7,7 +7,7 @@ import dev.backfill.model.Secrets;
  * wrong type or out of range, or a password that cannot be resolved.
  *
  * <p>{@link JobSpecParser} throws it on the client, before anything touches the database; {@code
- * BackfillJob} and the CLI commands print {@link #getMessage()} as it is and exit. The message
+ * BackfillCli} and the CLI commands print {@link #getMessage()} as it is and exit. The message
  * always has the form {@code <file>:<line>: <field>: <what is wrong and what is allowed>}, e.g.
  *
  * <pre>

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
 /**
  * Reads a job spec YAML file (see the README's spec reference) into a validated {@link JobSpec}.
  *
- * <p>{@code BackfillJob} and the CLI commands call it on the client, before anything touches the
+ * <p>{@code BackfillCli} and the CLI commands call it on the client, before anything touches the
  * database, so that a bad spec fails fast. Every problem is a {@link JobSpecException} whose
  * message names the file, the line and the field, and says what is allowed:
  *

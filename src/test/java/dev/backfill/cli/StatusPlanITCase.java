@@ -3,7 +3,6 @@ package dev.backfill.cli;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.db.TestingPostgres;
-import dev.backfill.job.BackfillJob;
 import dev.backfill.job.BackfillPipeline;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
@@ -130,7 +129,7 @@ class StatusPlanITCase {
                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             System.setErr(e);
             try {
-                code = new BackfillJob(o).run(argv);
+                code = new BackfillCli(o).run(argv);
             } finally {
                 System.setErr(oldErr);
             }
@@ -380,7 +379,7 @@ class StatusPlanITCase {
                 addIndexYaml("sp_bad", "sp-bad", "email", null)
                         .replace("columns: [email]", "columns: [e_mail]");
         Result r = cli("plan", "--job", file("bad", yaml).toString());
-        assertThat(r.code).isEqualTo(BackfillJob.EXIT_BAD_INPUT);
+        assertThat(r.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
         assertThat(r.err).contains("bad.yaml", "e_mail");
 
         Result using =
@@ -394,7 +393,7 @@ class StatusPlanITCase {
                                                         "type: bigint\n",
                                                         "type: bigint\n  using: \"qty || nope\"\n"))
                                 .toString());
-        assertThat(using.code).isEqualTo(BackfillJob.EXIT_BAD_INPUT);
+        assertThat(using.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
         assertThat(using.err).contains("using.yaml", "qty || nope", "nope");
     }
 
@@ -494,7 +493,7 @@ class StatusPlanITCase {
         DataSource ds = items("sp_unknown");
         Path f = file("unknown", addIndexYaml("sp_unknown", "sp-nope", "email", null));
         Result none = cli("status", "--job", f.toString());
-        assertThat(none.code).isEqualTo(BackfillJob.EXIT_BAD_INPUT);
+        assertThat(none.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
         assertThat(none.err)
                 .contains("unknown.yaml", "there is no reorg sp-nope in database ")
                 .contains("no Backfill catalog (schema backfill)");
@@ -507,13 +506,13 @@ class StatusPlanITCase {
             Catalog.ensureSchema(c);
         }
         Result empty = cli("status", "--job", f.toString());
-        assertThat(empty.code).isEqualTo(BackfillJob.EXIT_BAD_INPUT);
+        assertThat(empty.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
         assertThat(empty.err).contains("there is no reorg sp-nope in backfill.reorgs of database");
 
         Result bad = cli("status", "--watch");
-        assertThat(bad.code).isEqualTo(BackfillJob.EXIT_BAD_INPUT);
+        assertThat(bad.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
         Result planAll = cli("plan", "--all", "--job", f.toString());
-        assertThat(planAll.code).isEqualTo(BackfillJob.EXIT_BAD_INPUT);
+        assertThat(planAll.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
         assertThat(planAll.err).contains("--all works only with status");
     }
 

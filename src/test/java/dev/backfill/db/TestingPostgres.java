@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import dev.backfill.local.EmbeddedPostgresServer;
+
 import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
@@ -120,7 +122,7 @@ public final class TestingPostgres {
      * The build directory ({@code <project>/target}, or whatever the build put the test classes
      * under), wherever the JVM was started.
      */
-    static Path targetDirectory() {
+    public static Path targetDirectory() {
         try {
             Path testClasses =
                     Path.of(

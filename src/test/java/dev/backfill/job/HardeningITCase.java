@@ -1,5 +1,6 @@
 package dev.backfill.job;
 
+import dev.backfill.cli.BackfillCli;
 import dev.backfill.cli.Plan;
 import dev.backfill.cli.Status;
 import dev.backfill.db.ShadowColumn;
@@ -342,7 +343,7 @@ class HardeningITCase {
         for (Throwable t = e; t != null; t = t.getCause()) {
             assertThat(String.valueOf(t.getMessage())).doesNotContain("s3cret");
         }
-        assertThat(BackfillJob.describe(e)).contains("localhost:1").doesNotContain("s3cret");
+        assertThat(BackfillCli.describe(e)).contains("localhost:1").doesNotContain("s3cret");
     }
 
     // ------------------------------------------------------------------ prepare's count

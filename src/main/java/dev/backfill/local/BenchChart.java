@@ -1,7 +1,7 @@
-package dev.backfill.job;
+package dev.backfill.local;
 
-import dev.backfill.job.BenchReport.Report;
-import dev.backfill.job.BenchReport.Run;
+import dev.backfill.local.BenchReport.Report;
+import dev.backfill.local.BenchReport.Run;
 
 import javax.imageio.ImageIO;
 

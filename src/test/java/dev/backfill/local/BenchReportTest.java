@@ -1,4 +1,4 @@
-package dev.backfill.job;
+package dev.backfill.local;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
