@@ -4,6 +4,7 @@ import dev.backfill.db.TestingPostgres;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.RowBatch;
 import dev.backfill.sink.LogCapture;
+import dev.backfill.source.RowBatchSerializer;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.TypeExtractor;
@@ -11,6 +12,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import org.apache.logging.log4j.Level;
@@ -156,6 +159,12 @@ class TypedRecordsITCase {
             StreamExecutionEnvironment env = typedEnvironment(spec.tuning().parallelism());
             env.enableCheckpointing(spec.tuning().checkpointInterval().toMillis());
             BackfillPipeline.build(env, out.plan);
+            StreamGraph graph = env.getStreamGraph(false);
+            assertThat(graph.isChainingEnabled()).as("operator chaining").isFalse();
+            // The source's and the operation's outputs go through the batches' own serializers.
+            assertThat(graph.getStreamNodes())
+                    .extracting(StreamNode::getTypeSerializerOut)
+                    .contains(RowBatchSerializer.INSTANCE, WriteBatchSerializer.INSTANCE);
             env.execute(BackfillPipeline.jobName(out.plan));
             return log.messages(Level.INFO).stream()
                     .filter(m -> m.contains("GenericType"))
