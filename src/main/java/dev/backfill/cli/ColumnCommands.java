@@ -9,9 +9,9 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.Cutover;
 
 import java.sql.Connection;

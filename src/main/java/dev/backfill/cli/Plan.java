@@ -4,15 +4,16 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
-import dev.backfill.db.Prepare;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.Prepare;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.enumerator.KeyRangeSplitter;
 
 import java.io.PrintStream;
@@ -82,10 +83,10 @@ public final class Plan {
         // The catalog, read only if it is there.
         Optional<Reorg> existing = Optional.empty();
         long[] recordedSplits = null;
-        boolean catalog = Prepare.relationExists(c, Catalog.REORGS);
+        boolean catalog = TableInfo.relationExists(c, Catalog.REORGS);
         if (catalog) {
             existing = Catalog.find(c, spec.reorgId());
-            if (existing.isPresent() && Prepare.relationExists(c, Catalog.PROGRESS)) {
+            if (existing.isPresent() && TableInfo.relationExists(c, Catalog.PROGRESS)) {
                 recordedSplits = recordedSplits(c, spec.reorgId());
             }
         }
@@ -106,7 +107,7 @@ public final class Plan {
         }
         c.commit();
         TableInfo table = plan.table();
-        long estimate = Prepare.estimateRows(c, table);
+        long estimate = TableInfo.estimateRows(c, table);
         c.commit();
 
         out.println(
@@ -286,8 +287,7 @@ public final class Plan {
             ps.executeQuery().close();
         } catch (SQLException e) {
             c.rollback();
-            if (e.getSQLState() != null
-                    && (e.getSQLState().startsWith("42") || e.getSQLState().startsWith("22"))) {
+            if (SqlErrors.isSyntaxOrDataError(e)) {
                 throw new TableInfo.TableException(
                         "modify-column: the new value "
                                 + sc.using()

@@ -1,7 +1,7 @@
 package dev.backfill.db;
 
 import dev.backfill.model.Key;
-import dev.backfill.source.split.BackfillSplit;
+import dev.backfill.model.SplitRange;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -150,13 +150,13 @@ public final class Catalog {
 
     /** One row of {@code backfill.progress}: a split as cut, and how far it got. */
     public static final class SplitProgress {
-        public final BackfillSplit split;
+        public final SplitRange split;
         public final boolean done;
         public final boolean last;
         public final long rowsScanned;
         public final long rowsWritten;
 
-        SplitProgress(BackfillSplit split, boolean done, boolean last, long scanned, long written) {
+        SplitProgress(SplitRange split, boolean done, boolean last, long scanned, long written) {
             this.split = split;
             this.done = done;
             this.last = last;
@@ -222,7 +222,7 @@ public final class Catalog {
             upgradeThrottle(c);
         } catch (SQLException e) {
             // Two clients creating the catalog at once can collide on the pg_type unique index.
-            if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+            if (!SqlErrors.isUniqueViolation(e) && !SqlErrors.isDuplicateTable(e)) {
                 throw e;
             }
         }
@@ -709,7 +709,7 @@ public final class Catalog {
      * when the reorg is no longer running (aborted or public).
      */
     public static Optional<SplitProgress> recordSplit(
-            Connection c, String reorgId, BackfillSplit s, boolean last) throws SQLException {
+            Connection c, String reorgId, SplitRange s, boolean last) throws SQLException {
         // Only while the reorg runs: an abort (which deletes the split rows) must not be undone by
         // a split cut a moment later. The reorg row is locked against a concurrent abort.
         try (PreparedStatement ps =
@@ -766,8 +766,8 @@ public final class Catalog {
     }
 
     private static SplitProgress splitProgress(ResultSet rs) throws SQLException {
-        BackfillSplit split =
-                new BackfillSplit(
+        SplitRange split =
+                new SplitRange(
                         rs.getString("physical_table"),
                         rs.getInt("split_index"),
                         KeyCodec.fromJson(rs.getString("start_key")),

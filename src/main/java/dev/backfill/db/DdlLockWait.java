@@ -38,9 +38,6 @@ import java.util.List;
 public final class DdlLockWait {
     private static final Logger LOG = LoggerFactory.getLogger(DdlLockWait.class);
 
-    /** lock_not_available: the lock_timeout of an attempt expired. */
-    public static final String LOCK_NOT_AVAILABLE = "55P03";
-
     /** How much longer than deadlock_timeout the wait behind an autovacuum lasts. */
     public static final long AUTOVACUUM_MARGIN_MILLIS = 500;
 
@@ -226,12 +223,6 @@ public final class DdlLockWait {
 
     /** True when {@code e} (or a cause) is lock_not_available. */
     public static boolean isLockTimeout(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException
-                    && LOCK_NOT_AVAILABLE.equals(((SQLException) t).getSQLState())) {
-                return true;
-            }
-        }
-        return false;
+        return SqlErrors.isLockTimeout(e);
     }
 }

@@ -586,7 +586,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             String other = rs.getString(1);
             return "another PostgreSQL server with data directory " + other;
         } catch (SQLException e) {
-            if (e.getSQLState() != null && !e.getSQLState().startsWith("08")) {
+            if (SqlErrors.isServerError(e)) {
                 // It speaks the protocol and answered with an error: a PostgreSQL we cannot log
                 // into as postgres/trust.
                 return "another PostgreSQL server (" + e.getMessage() + ")";

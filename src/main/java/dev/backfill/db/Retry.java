@@ -14,8 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Retryable: serialization failure (40001), deadlock (40P01), lock timeout (55P03), query
  * cancelled by a statement/lock timeout (57014), admin shutdown / crash (57P01..57P03) and any
- * connection error (class 08). Fatal: everything else, for example constraint violations,
- * conversion errors and missing objects.
+ * connection error (class 08), as {@link SqlErrors#isRetryable} classifies them. Fatal: everything
+ * else, for example constraint violations, conversion errors and missing objects.
  */
 public final class Retry {
     private static final Logger LOG = LoggerFactory.getLogger(Retry.class);
@@ -56,34 +56,12 @@ public final class Retry {
 
     /** True when the error is worth another attempt. */
     public static boolean isRetryable(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException) {
-                String state = ((SQLException) t).getSQLState();
-                if (state != null
-                        && (state.equals("40001")
-                                || state.equals("40P01")
-                                || state.equals("55P03")
-                                || state.equals("57014")
-                                || state.startsWith("57P0")
-                                || state.startsWith("08"))) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return SqlErrors.isRetryable(e);
     }
 
     /** True when the error means the connection is gone and must be replaced. */
     public static boolean isConnectionError(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException) {
-                String state = ((SQLException) t).getSQLState();
-                if (state != null && (state.startsWith("08") || state.startsWith("57P0"))) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return SqlErrors.isConnectionError(e);
     }
 
     private RetryListener defaultListener = (attempt, cause) -> {};

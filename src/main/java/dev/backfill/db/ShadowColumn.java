@@ -165,8 +165,7 @@ public final class ShadowColumn implements Serializable {
             throw e;
         } catch (SQLException e) {
             c.rollback();
-            String state = e.getSQLState();
-            if (state != null && (state.startsWith("42") || state.startsWith("22"))) {
+            if (SqlErrors.isSyntaxOrDataError(e)) {
                 throw new TableInfo.TableException(
                         field
                                 + ": "

@@ -1639,6 +1639,29 @@ public final class SqlBuilder {
                 + " ORDER BY a.pid";
     }
 
+    /** The server's clock now ({@code clock_timestamp()}, not the transaction's start). */
+    public static String clockTimestamp() {
+        return "SELECT clock_timestamp()";
+    }
+
+    /**
+     * The finalizer's wait for older transactions, one autocommit statement: the reorg's state
+     * (parameter 1, the reorg id) on every row, with the other client sessions of this database
+     * whose transaction started before parameter 2 (pid, application name or else user name,
+     * transaction start; oldest first), or one row of nulls beside the state when there are none.
+     */
+    public static String olderTransactions() {
+        return "SELECT (SELECT state FROM "
+                + Catalog.REORGS
+                + " WHERE id = ?), a.pid,"
+                + " coalesce(nullif(a.application_name, ''), a.usename),"
+                + " a.xact_start FROM (SELECT 1) one LEFT JOIN pg_stat_activity a"
+                + " ON a.datname = current_database()"
+                + " AND a.backend_type = 'client backend'"
+                + " AND a.pid <> pg_backend_pid() AND a.xact_start < ?"
+                + " ORDER BY a.xact_start";
+    }
+
     /**
      * {@code ALTER TABLE t ADD COLUMN "_backfill_new_<column>" <type>}: nullable and without a
      * default, so PostgreSQL only adds it to the catalog and rewrites nothing (the table keeps its
@@ -1864,7 +1887,7 @@ public final class SqlBuilder {
     }
 
     /**
-     * The modify-column batch write of the {@linkplain dev.backfill.job.WritePath#RANGE range path}
+     * The modify-column batch write of the {@linkplain dev.backfill.op.WritePath#RANGE range path}
      * (issue #10): one statement over a page's key range instead of its shipped rows, {@code UPDATE
      * ONLY phys AS "table" SET shadow = (using) WHERE key > ? AND key <= ? AND NOT (shadow's text
      * IS NOT DISTINCT FROM CAST(using AS type)'s text)}, comparing text {@code COLLATE "C"} ({@link
@@ -2512,6 +2535,19 @@ public final class SqlBuilder {
      */
     public static String relationExists() {
         return "SELECT to_regclass(?) IS NOT NULL";
+    }
+
+    /**
+     * The planner's row estimate of one relation: one row {@code (bigint)}, negative for a table
+     * never analyzed. Parameter: its name as regclass text (quoted).
+     */
+    public static String rowEstimate() {
+        return "SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass";
+    }
+
+    /** {@code SELECT count(*) FROM <source>}; {@code source} is a quoted scan source. */
+    public static String countRows(String source) {
+        return "SELECT count(*) FROM " + source;
     }
 
     /**

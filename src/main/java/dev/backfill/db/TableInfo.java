@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -323,6 +324,43 @@ public final class TableInfo implements Serializable {
     @Override
     public String toString() {
         return displayName() + " key " + keyColumnNames() + " physical " + physicalTables;
+    }
+
+    /** Whether a relation of that (quoted, possibly qualified) name exists. */
+    public static boolean relationExists(Connection c, String quotedName) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.relationExists())) {
+            ps.setString(1, quotedName);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** The planner's row estimate (reltuples); an exact count for a table never analyzed. */
+    public static long estimateRows(Connection c, TableInfo table) throws SQLException {
+        long total = 0;
+        for (String physical : table.physicalTables()) {
+            String q = table.quotedPhysical(physical);
+            long n;
+            try (PreparedStatement ps = c.prepareStatement(SqlBuilder.rowEstimate())) {
+                ps.setString(1, q);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    n = rs.getLong(1);
+                }
+            }
+            if (n < 0) {
+                try (Statement st = c.createStatement();
+                        ResultSet rs =
+                                st.executeQuery(SqlBuilder.countRows(table.scanSource(physical)))) {
+                    rs.next();
+                    n = rs.getLong(1);
+                }
+            }
+            total += n;
+        }
+        return total;
     }
 
     /** A table that cannot be reorganized, with a message naming it. */

@@ -14,6 +14,8 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.JobSpec.DatabaseSpec;
 import dev.backfill.model.Secrets;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.Cutover;
 
 import org.apache.flink.api.common.JobExecutionResult;

@@ -1,6 +1,7 @@
 package dev.backfill.job;
 
 import dev.backfill.op.Operation;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.sink.BackfillSink;
 import dev.backfill.source.BackfillSource;
 import dev.backfill.source.RowBatchTypeInfo;

@@ -18,7 +18,7 @@ import java.util.List;
  *       naming the row's key and the value; the sink then fails the reorg and writes nothing.
  *   <li>Without one (pushdown): the {@code using} expression is computed by the sink's statement in
  *       SQL, over the current row; the output is the value as read, which the sink does not use. On
- *       this {@linkplain dev.backfill.job.WritePath#RANGE range path} the reader reads no values
+ *       this {@linkplain dev.backfill.op.WritePath#RANGE range path} the reader reads no values
  *       (each row is an empty array) and the sink writes the batch's key range.
  * </ul>
  *

@@ -1,7 +1,7 @@
 package dev.backfill.sink;
 
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.WriteBatch;
+import dev.backfill.op.ReorgPlan;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Committer;

@@ -7,21 +7,21 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.db.Tombstones;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.WritePath;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.Key;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.model.WriteBatch;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.WritePath;
 
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
-import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +59,6 @@ import java.util.List;
  */
 public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch, BatchReport> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSinkWriter.class);
-    private static final String UNIQUE_VIOLATION = "23505";
 
     private final ReorgPlan plan;
     private final IndexTable index;
@@ -169,10 +168,10 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             c.commit();
         } catch (SQLException e) {
             Connections.rollbackQuietly(c);
-            if (UNIQUE_VIOLATION.equals(e.getSQLState()) && isValuesConstraint(e)) {
+            if (SqlErrors.isUniqueViolation(e) && isValuesConstraint(e)) {
                 throw duplicate(batch, e);
             }
-            if (plan.isModifyColumn() && isConversionError(e)) {
+            if (plan.isModifyColumn() && SqlErrors.isConversionError(e)) {
                 throw conversionFailure(batch, e);
             }
             if (!Retry.isRetryable(e)) {
@@ -264,12 +263,6 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
     }
 
-    /** A data exception (class 22) or a check violation: a value that does not convert. */
-    private static boolean isConversionError(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && (state.startsWith("22") || state.equals("23514"));
-    }
-
     /**
      * Names the row of a batch whose new value cannot be computed (pushdown: the {@code using}
      * expression or the cast failed in SQL) and fails the reorg with {@code cannot convert column
@@ -295,7 +288,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                     c.commit();
                 } catch (SQLException e) {
                     Connections.rollbackQuietly(c);
-                    if (!isConversionError(e)) {
+                    if (!SqlErrors.isConversionError(e)) {
                         throw e;
                     }
                     String v =
@@ -315,8 +308,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             }
         }
         if (message == null) {
-            return new SQLException(
-                    "conversion error that vanished: " + cause.getMessage(), "40001", cause);
+            return SqlErrors.serializationFailure(
+                    "conversion error that vanished: " + cause.getMessage(), cause);
         }
         failReorg(c, message);
         throw new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
@@ -374,11 +367,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
 
     /** PostgreSQL's message without its {@code ERROR: } prefix, for the reorg's error. */
     private static String reason(SQLException e) {
-        String m = e.getMessage();
-        if (e instanceof PSQLException && ((PSQLException) e).getServerErrorMessage() != null) {
-            m = ((PSQLException) e).getServerErrorMessage().getMessage();
-        }
-        return "does not convert: " + m;
+        return "does not convert: " + SqlErrors.serverMessage(e);
     }
 
     /** Binds one text[] per key column from {@code first}; returns the next parameter index. */
@@ -417,13 +406,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
     }
 
     private boolean isValuesConstraint(SQLException e) {
-        if (index != null
-                && e instanceof PSQLException
-                && ((PSQLException) e).getServerErrorMessage() != null) {
-            String constraint = ((PSQLException) e).getServerErrorMessage().getConstraint();
-            return index.valuesConstraint().equals(constraint);
-        }
-        return false;
+        return index != null && index.valuesConstraint().equals(SqlErrors.constraintName(e));
     }
 
     /**
@@ -462,8 +445,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         if (message == null) {
             // The other entry is gone (deleted meanwhile): the retry will succeed or find the new
             // one.
-            return new SQLException(
-                    "unique violation that vanished: " + cause.getMessage(), "40001", cause);
+            return SqlErrors.serializationFailure(
+                    "unique violation that vanished: " + cause.getMessage(), cause);
         }
         failReorg(c, message);
         throw new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);

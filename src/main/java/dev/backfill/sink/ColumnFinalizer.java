@@ -11,11 +11,12 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.ShadowIndexes;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.slf4j.Logger;
@@ -39,7 +40,6 @@ import java.util.function.LongConsumer;
  */
 public final class ColumnFinalizer {
     private static final Logger LOG = LoggerFactory.getLogger(ColumnFinalizer.class);
-    private static final String UNIQUE_VIOLATION = "23505";
 
     private ColumnFinalizer() {}
 
@@ -253,7 +253,7 @@ public final class ColumnFinalizer {
                                 return null;
                             });
                 } catch (SQLException e) {
-                    if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    if (SqlErrors.isUniqueViolation(e)) {
                         ShadowIndexes.dropInvalid(c, sc);
                         throw fail(
                                 c,
@@ -322,7 +322,7 @@ public final class ColumnFinalizer {
                             }
                         });
             } catch (SQLException e) {
-                if ("23514".equals(e.getSQLState())) {
+                if (SqlErrors.isCheckViolation(e)) {
                     throw fail(
                             c,
                             retry,

@@ -12,8 +12,8 @@ import dev.backfill.db.ShadowIndexes;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.ReorgPlan;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -6,12 +6,13 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
+import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.Tombstones;
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.model.ThrottleSettings;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.slf4j.Logger;
@@ -368,7 +369,7 @@ public final class Finalizer {
     }
 
     static Timestamp now(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT clock_timestamp()");
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.clockTimestamp());
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             Timestamp t = rs.getTimestamp(1);
@@ -390,17 +391,7 @@ public final class Finalizer {
         long start = System.nanoTime();
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(true);
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT (SELECT state FROM "
-                                + Catalog.REORGS
-                                + " WHERE id = ?), a.pid,"
-                                + " coalesce(nullif(a.application_name, ''), a.usename),"
-                                + " a.xact_start FROM (SELECT 1) one LEFT JOIN pg_stat_activity a"
-                                + " ON a.datname = current_database()"
-                                + " AND a.backend_type = 'client backend'"
-                                + " AND a.pid <> pg_backend_pid() AND a.xact_start < ?"
-                                + " ORDER BY a.xact_start")) {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.olderTransactions())) {
             ps.setString(1, plan.reorgId());
             ps.setTimestamp(2, since);
             while (true) {

@@ -1,7 +1,7 @@
 package dev.backfill.sink;
 
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.metrics.BackfillMetrics;
+import dev.backfill.op.ReorgPlan;
 
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;

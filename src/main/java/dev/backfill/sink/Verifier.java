@@ -6,6 +6,7 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.model.Key;
@@ -275,7 +276,7 @@ public final class Verifier {
                 try {
                     t.join();
                 } catch (InterruptedException e) {
-                    failed.compareAndSet(null, new SQLException("interrupted", "57014", e));
+                    failed.compareAndSet(null, SqlErrors.queryCanceled("interrupted", e));
                     next.set(ranges.size());
                     Thread.currentThread().interrupt();
                 }
@@ -321,7 +322,7 @@ public final class Verifier {
                             pace.acquire(out[i].counts[0]);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
-                            throw new SQLException("interrupted while pacing", "57014", e);
+                            throw SqlErrors.queryCanceled("interrupted while pacing", e);
                         }
                     }
                 }

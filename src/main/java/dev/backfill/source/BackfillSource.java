@@ -1,7 +1,7 @@
 package dev.backfill.source;
 
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.RowBatch;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.source.enumerator.BackfillEnumState;
 import dev.backfill.source.enumerator.BackfillEnumStateSerializer;
 import dev.backfill.source.enumerator.BackfillSourceEnumerator;

@@ -5,10 +5,10 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.BackfillPipeline;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;

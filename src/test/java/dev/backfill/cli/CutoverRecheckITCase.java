@@ -6,9 +6,9 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.db.TriggerOrder;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.ColumnFinalizer;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

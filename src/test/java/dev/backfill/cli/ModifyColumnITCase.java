@@ -4,10 +4,10 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.runtime.client.JobExecutionException;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

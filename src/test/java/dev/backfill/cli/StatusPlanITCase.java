@@ -6,9 +6,9 @@ import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.BackfillJob;
 import dev.backfill.job.BackfillPipeline;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.enumerator.KeyRangeSplitter;
 
 import org.apache.flink.api.common.JobID;

@@ -3,6 +3,7 @@ package dev.backfill.job;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

@@ -4,6 +4,7 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.Verifier;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

@@ -5,6 +5,8 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;

@@ -4,6 +4,7 @@ import dev.backfill.db.Catalog;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;

@@ -5,6 +5,7 @@ import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.db.Tombstones;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

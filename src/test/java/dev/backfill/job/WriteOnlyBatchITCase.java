@@ -8,6 +8,8 @@ import dev.backfill.db.TestingPostgres;
 import dev.backfill.db.Tombstones;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.Finalizer;
 
 import org.junit.jupiter.api.AfterEach;

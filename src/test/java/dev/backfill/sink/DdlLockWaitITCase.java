@@ -2,9 +2,9 @@ package dev.backfill.sink;
 
 import dev.backfill.cli.Abort;
 import dev.backfill.db.DdlLockWait;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.Test;

@@ -5,13 +5,13 @@ import dev.backfill.db.Identifiers;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
-import dev.backfill.job.WritePath;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.model.RowBatch;
+import dev.backfill.op.WritePath;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.reader.BackfillSplitReader;
 import dev.backfill.source.split.BackfillSplit;
 
@@ -111,7 +111,7 @@ class RangePushdownITCase {
         // A split (20, 180]: its first page starts after the split's start, not at the table's.
         BackfillSplit split = new BackfillSplit(physical, 0, Key.of(20L), Key.of(180L), null);
         try (Connection c = ds.getConnection()) {
-            assertThat(Catalog.recordSplit(c, spec.reorgId(), split, true)).isPresent();
+            assertThat(Catalog.recordSplit(c, spec.reorgId(), split.range(), true)).isPresent();
         }
         RowBatch page = readFirstPage(out, split);
         assertThat(page.after())
@@ -237,7 +237,7 @@ class RangePushdownITCase {
         String physical = out.plan.table().physicalTables().get(0);
         BackfillSplit split = new BackfillSplit(physical, 0, null, Key.of(200L), null);
         try (Connection c = ds.getConnection()) {
-            assertThat(Catalog.recordSplit(c, spec.reorgId(), split, true)).isPresent();
+            assertThat(Catalog.recordSplit(c, spec.reorgId(), split.range(), true)).isPresent();
         }
         RowBatch page = readFirstPage(out, split);
         assertThat(page.keys()).hasSize(50).doesNotContain(Key.of(50L));

@@ -3,11 +3,11 @@ package dev.backfill.sink;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.model.RowBatch;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.split.BackfillSplit;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,7 +67,7 @@ class ReplayedBatchITCase {
         String physical = out.plan.table().physicalTables().get(0);
         BackfillSplit split = new BackfillSplit(physical, 0, null, Key.of((long) ROWS), null);
         try (Connection c = ds.getConnection()) {
-            assertThat(Catalog.recordSplit(c, spec.reorgId(), split, true)).isPresent();
+            assertThat(Catalog.recordSplit(c, spec.reorgId(), split.range(), true)).isPresent();
         }
         String column = op.equals("add-index") ? "email" : "n";
         RowBatch first = page(ds, split, physical, column, null, 4);

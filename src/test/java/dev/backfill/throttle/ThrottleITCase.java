@@ -2,12 +2,12 @@ package dev.backfill.throttle;
 
 import dev.backfill.cli.Status;
 import dev.backfill.job.BackfillPipeline;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ThrottleSettings;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.LogCapture;
 
 import org.apache.flink.api.common.JobID;

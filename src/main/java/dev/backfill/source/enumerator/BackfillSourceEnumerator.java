@@ -6,8 +6,8 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.ReorgFailedException;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.source.ProgressEvent;
 import dev.backfill.source.ReaderFinishedEvent;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
@@ -318,7 +318,7 @@ public final class BackfillSourceEnumerator
             if (p.done) {
                 skipped++;
             } else {
-                pending.add(p.split);
+                pending.add(BackfillSplit.of(p.split));
             }
         }
         initialized = true;
@@ -397,7 +397,7 @@ public final class BackfillSourceEnumerator
                         cut.split.split.splitId());
             } else {
                 LOG.info("reorg {}: cut split {}", plan.reorgId(), cut.split.split);
-                pending.add(cut.split.split);
+                pending.add(BackfillSplit.of(cut.split.split));
             }
         } else {
             LOG.info(

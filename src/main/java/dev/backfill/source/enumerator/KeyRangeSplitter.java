@@ -82,7 +82,7 @@ public final class KeyRangeSplitter {
             BackfillSplit split =
                     new BackfillSplit(pos.physicalTable(), pos.nextIndex(), start, bound.end, null);
             known =
-                    Catalog.recordSplit(c, reorgId, split, bound.last)
+                    Catalog.recordSplit(c, reorgId, split.range(), bound.last)
                             .orElseThrow(
                                     () ->
                                             new ReorgFailedException(

@@ -1,9 +1,9 @@
 package dev.backfill.source.reader;
 
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.metrics.ReorgProgress;
 import dev.backfill.model.RowBatch;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.source.ProgressEvent;
 import dev.backfill.source.ReaderFinishedEvent;
 import dev.backfill.source.split.BackfillSplit;

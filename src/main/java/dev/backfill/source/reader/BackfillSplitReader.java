@@ -8,12 +8,12 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.WritePath;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.Key;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.model.RowBatch;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.WritePath;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.throttle.RowRateLimiter;
 

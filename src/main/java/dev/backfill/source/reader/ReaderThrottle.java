@@ -2,8 +2,8 @@ package dev.backfill.source.reader;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
-import dev.backfill.job.ReorgPlan;
 import dev.backfill.model.ThrottleSettings;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.throttle.AimdController;
 import dev.backfill.throttle.Baseline;
 import dev.backfill.throttle.ProbeWindow;

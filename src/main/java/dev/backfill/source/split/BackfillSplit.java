@@ -1,6 +1,7 @@
 package dev.backfill.source.split;
 
 import dev.backfill.model.Key;
+import dev.backfill.model.SplitRange;
 
 import org.apache.flink.api.connector.source.SourceSplit;
 
@@ -35,8 +36,23 @@ public final class BackfillSplit implements SourceSplit, Serializable {
         this.watermark = watermark;
     }
 
+    /** The Flink split of a split the catalog recorded. */
+    public static BackfillSplit of(SplitRange range) {
+        return new BackfillSplit(
+                range.physicalTable(),
+                range.index(),
+                range.start(),
+                range.end(),
+                range.watermark());
+    }
+
+    /** This split as the catalog records it. */
+    public SplitRange range() {
+        return new SplitRange(physicalTable, index, start, end, watermark);
+    }
+
     public static String splitId(String physicalTable, int index) {
-        return physicalTable + ":" + index;
+        return SplitRange.splitId(physicalTable, index);
     }
 
     @Override

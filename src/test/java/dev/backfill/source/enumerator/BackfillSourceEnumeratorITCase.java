@@ -2,11 +2,11 @@ package dev.backfill.source.enumerator;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.KeyCodec;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.BackfillSource;
 import dev.backfill.source.split.BackfillSplit;
 

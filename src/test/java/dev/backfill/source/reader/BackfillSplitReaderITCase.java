@@ -2,12 +2,12 @@ package dev.backfill.source.reader;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
-import dev.backfill.job.ReorgPlan;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.model.RowBatch;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.split.BackfillSplit;
 
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
@@ -283,7 +283,10 @@ class BackfillSplitReaderITCase {
     private static BackfillSplit record(Prepared p, BackfillSplit split, boolean last)
             throws SQLException {
         try (Connection c = p.ds.getConnection()) {
-            return Catalog.recordSplit(c, p.plan.reorgId(), split, last).orElseThrow().split;
+            return BackfillSplit.of(
+                    Catalog.recordSplit(c, p.plan.reorgId(), split.range(), last)
+                            .orElseThrow()
+                            .split);
         }
     }
 

@@ -4,9 +4,9 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.BackfillPipeline;
 import dev.backfill.job.JobSpecParser;
-import dev.backfill.job.ReorgSetup;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;

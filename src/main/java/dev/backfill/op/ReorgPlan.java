@@ -1,14 +1,13 @@
-package dev.backfill.job;
+package dev.backfill.op;
 
 import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
-import dev.backfill.op.AddIndex;
-import dev.backfill.op.ModifyColumn;
-import dev.backfill.op.Operation;
+import dev.backfill.op.addindex.AddIndexSteps;
 import dev.backfill.op.convert.Converter;
+import dev.backfill.op.modifycolumn.ModifyColumnSteps;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -18,7 +17,7 @@ import java.io.Serializable;
  * Everything the Flink job needs to know about one reorg, resolved on the client against the live
  * schema: the spec (with the database URL resolved), the table, and what the reorg builds: the
  * index table of an add-index, or the shadow column (and the converter, if any) of a modify-column.
- * Built by {@link ReorgSetup}, shipped inside the job graph to the source, the sink and the
+ * Built by {@code reorg.ReorgSetup}, shipped inside the job graph to the source, the sink and the
  * finalizer.
  */
 public final class ReorgPlan implements Serializable {
@@ -98,16 +97,20 @@ public final class ReorgPlan implements Serializable {
 
     /** What the reorg builds, for messages: the index table, or the column's change. */
     public String target() {
-        return index != null
-                ? index.displayName()
-                : table.displayName() + "." + shadow.column().name() + " as " + shadow.type();
+        return steps().target();
     }
 
-    public Operation operation() {
+    /** The operation's steps (the operation SPI, {@link ReorgSteps}). */
+    public ReorgSteps steps() {
         if (index != null) {
-            return new AddIndex(index.name(), index.indexedNames());
+            return new AddIndexSteps(index);
         }
-        return new ModifyColumn(shadow.column().name(), shadow.type(), converter);
+        return new ModifyColumnSteps(reorgId(), spec.modifyColumn(), shadow, converter);
+    }
+
+    /** The per-row work of the operation transform ({@link ReorgSteps#operation()}). */
+    public Operation operation() {
+        return steps().operation();
     }
 
     /** A data source for this reorg's connections (application_name = backfill:<id>). */

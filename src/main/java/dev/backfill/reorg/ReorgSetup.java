@@ -1,4 +1,4 @@
-package dev.backfill.job;
+package dev.backfill.reorg;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
@@ -7,12 +7,13 @@ import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.IndexTable;
-import dev.backfill.db.Prepare;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SingleExpression;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.convert.Converters;
 
@@ -27,7 +28,7 @@ import java.util.Optional;
 /**
  * Everything the client does before submitting the Flink job: read the catalog, resolve the table
  * against the live schema (failing before any DDL on a bad table, column or key), and either
- * prepare a new reorg or find the one to resume. Used by {@link BackfillJob} and the tests.
+ * prepare a new reorg or find the one to resume. Used by {@code job.BackfillJob} and the tests.
  */
 public final class ReorgSetup {
     /** What the client found. */
@@ -148,7 +149,7 @@ public final class ReorgSetup {
                 c.prepareStatement(SqlBuilder.orderProbe(table.quotedName(), column.name()))) {
             ps.executeQuery().close();
         } catch (SQLException e) {
-            if (!"42883".equals(e.getSQLState())) {
+            if (!SqlErrors.isUndefinedFunction(e)) {
                 throw e;
             }
             c.rollback();

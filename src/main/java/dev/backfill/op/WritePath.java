@@ -1,4 +1,4 @@
-package dev.backfill.job;
+package dev.backfill.op;
 
 /**
  * How a reorg's batches travel from the reader to the database: the one place that decides, for
@@ -35,6 +35,6 @@ public enum WritePath {
 
     /** The path of a plan's batches; see the class comment for why. */
     public static WritePath of(ReorgPlan plan) {
-        return plan.isModifyColumn() && plan.converter() == null ? RANGE : ROWS;
+        return plan.steps().writePath();
     }
 }

@@ -1,0 +1,44 @@
+package dev.backfill.op;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The operation SPI: what a reorg's lifecycle does that depends on its operation. One
+ * implementation per operation, in the operation's own package ({@code op.addindex}, {@code
+ * op.modifycolumn}); {@link ReorgPlan#steps()} gives the one of a plan. The lifecycle code (prepare
+ * today; the sink, the finalizer, abort and the CLI's plan next) calls these instead of asking
+ * which operation it runs.
+ */
+public interface ReorgSteps {
+
+    /** The per-row work that runs in the Flink job between the source and the sink. */
+    Operation operation();
+
+    /** How the batches travel from the reader to the database ({@link WritePath}). */
+    WritePath writePath();
+
+    /** What the reorg builds, for messages: the index table, or the column's change. */
+    String target();
+
+    /**
+     * The operation's part of the reorg's identity: the text that, after the table and the
+     * operation's key, goes into the definition hash that tells whether a spec of the same reorg id
+     * builds the same thing. It must never change for a given spec: catalog rows written before
+     * hold its hash.
+     */
+    String definition();
+
+    /**
+     * Fails with a {@code TableInfo.TableException} when what prepare creates is taken already.
+     * Reads only; used by prepare and by {@code plan}.
+     */
+    void checkTargetFree(Connection c) throws SQLException;
+
+    /**
+     * Prepare's DDL, inside prepare's transaction (its {@code lock_timeout} set, its commit and
+     * retry the caller's): the target and the triggers that keep it exact from the commit on.
+     * Checks {@link #checkTargetFree} first.
+     */
+    void createTarget(Connection c) throws SQLException;
+}

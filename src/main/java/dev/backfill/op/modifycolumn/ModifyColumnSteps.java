@@ -1,0 +1,131 @@
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.ShadowColumn;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TriggerOrder;
+import dev.backfill.model.JobSpec;
+import dev.backfill.op.ModifyColumn;
+import dev.backfill.op.Operation;
+import dev.backfill.op.ReorgSteps;
+import dev.backfill.op.WritePath;
+import dev.backfill.op.convert.Converter;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The modify-column steps: the shadow column (no rewrite), the check of the {@code using}
+ * expression, and the BEFORE trigger that keeps the shadow equal to it from prepare's commit on.
+ */
+public final class ModifyColumnSteps implements ReorgSteps {
+    private final String reorgId;
+    private final JobSpec.ModifyColumnSpec spec;
+    private final ShadowColumn shadow;
+    private final Converter converter;
+
+    /**
+     * @param converter the Java converter that computes the new value (the trigger then only marks
+     *     the shadow stale), or null when SQL computes it
+     */
+    public ModifyColumnSteps(
+            String reorgId,
+            JobSpec.ModifyColumnSpec spec,
+            ShadowColumn shadow,
+            Converter converter) {
+        this.reorgId = reorgId;
+        this.spec = spec;
+        this.shadow = shadow;
+        this.converter = converter;
+    }
+
+    @Override
+    public Operation operation() {
+        return new ModifyColumn(shadow.column().name(), shadow.type(), converter);
+    }
+
+    /**
+     * {@link WritePath#RANGE} when SQL computes the new value (the write is an in-place {@code
+     * UPDATE} over the page's key range), {@link WritePath#ROWS} with a Java converter.
+     */
+    @Override
+    public WritePath writePath() {
+        return converter == null ? WritePath.RANGE : WritePath.ROWS;
+    }
+
+    @Override
+    public String target() {
+        return shadow.table().displayName() + "." + shadow.column().name() + " as " + shadow.type();
+    }
+
+    @Override
+    public String definition() {
+        return spec.column()
+                + "\n"
+                + spec.type()
+                + "\n"
+                + spec.using()
+                + "\n"
+                + spec.converter()
+                + "\n"
+                + spec.converterOptions();
+    }
+
+    @Override
+    public void checkTargetFree(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+            ps.setString(1, shadow.table().quotedName());
+            ps.setString(2, shadow.shadowName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    throw new TableInfo.TableException(
+                            "cannot add column "
+                                    + shadow.shadowName()
+                                    + " to "
+                                    + shadow.table().displayName()
+                                    + ": a column of that name already exists (left by another"
+                                    + " reorg of this column? abort it first)");
+                }
+            }
+        }
+    }
+
+    /**
+     * The shadow column, the check of {@code using}, and the shadow trigger; refused when an
+     * application BEFORE trigger would fire after it ({@link TriggerOrder}).
+     */
+    @Override
+    public void createTarget(Connection c) throws SQLException {
+        ShadowColumn sc = shadow;
+        checkTargetFree(c);
+        try (Statement st = c.createStatement()) {
+            st.execute(SqlBuilder.addShadowColumn(sc));
+            // A prepared statement: one statement, run with the extended protocol.
+            try (PreparedStatement check = c.prepareStatement(SqlBuilder.checkUsing(sc))) {
+                check.execute();
+            } catch (SQLException e) {
+                if (SqlErrors.isSyntaxOrDataError(e)) {
+                    throw new TableInfo.TableException(
+                            "modify-column: the new value "
+                                    + sc.using()
+                                    + " cannot be stored as "
+                                    + sc.type()
+                                    + ": "
+                                    + e.getMessage());
+                }
+                throw e;
+            }
+            for (String sql : SqlBuilder.createShadowTrigger(sc, converter != null)) {
+                st.execute(sql);
+            }
+            st.execute(SqlBuilder.enableAlwaysShadowTrigger(sc));
+        }
+        // In the same transaction, so that a refusal leaves nothing behind.
+        TriggerOrder.check(c, sc, "modify-column prepare of reorg " + reorgId);
+    }
+}
