@@ -3,6 +3,7 @@ package dev.backfill.job;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.RowBatch;
+import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.LogCapture;
 import dev.backfill.source.RowBatchSerializer;
 
