@@ -1,19 +1,19 @@
 package dev.backfill.job;
 
-import dev.backfill.model.RowBatch;
-import dev.backfill.model.WriteBatch;
 import dev.backfill.op.Operation;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.sink.BackfillSink;
 import dev.backfill.source.BackfillSource;
+import dev.backfill.source.RowBatchTypeInfo;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * Builds a reorg's dataflow: source → operation → sink (→ finalizer). Used by {@link BackfillJob}
- * and by the integration tests, so both run the same graph.
+ * and by the integration tests, so both run the same graph. The records have Flink types of their
+ * own ({@link RowBatchTypeInfo}, {@link WriteBatchTypeInfo}), so the job needs no Kryo and runs
+ * with generic types disabled.
  *
  * <pre>{@code
  * BackfillPipeline.build(env, plan);
@@ -31,10 +31,10 @@ public final class BackfillPipeline {
                         new BackfillSource(plan),
                         WatermarkStrategy.noWatermarks(),
                         "backfill-source",
-                        TypeInformation.of(RowBatch.class))
+                        RowBatchTypeInfo.INSTANCE)
                 .uid("backfill-source")
+                // OperationFunction declares its output type, WriteBatchTypeInfo.
                 .map(new OperationFunction(op))
-                .returns(TypeInformation.of(WriteBatch.class))
                 .name(plan.spec().operation().key())
                 .uid("backfill-operation")
                 .sinkTo(new BackfillSink(plan))

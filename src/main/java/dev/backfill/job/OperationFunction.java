@@ -5,9 +5,16 @@ import dev.backfill.model.WriteBatch;
 import dev.backfill.op.Operation;
 
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 
-/** The operation transform of the pipeline: Flink wiring around a pure {@link Operation}. */
-public final class OperationFunction implements MapFunction<RowBatch, WriteBatch> {
+/**
+ * The operation transform of the pipeline: Flink wiring around a pure {@link Operation}. It
+ * declares its output type ({@link WriteBatchTypeInfo}), so that Flink neither analyses {@link
+ * WriteBatch} by reflection nor falls back to Kryo for it.
+ */
+public final class OperationFunction
+        implements MapFunction<RowBatch, WriteBatch>, ResultTypeQueryable<WriteBatch> {
     private static final long serialVersionUID = 1L;
 
     private final Operation operation;
@@ -19,5 +26,10 @@ public final class OperationFunction implements MapFunction<RowBatch, WriteBatch
     @Override
     public WriteBatch map(RowBatch batch) {
         return operation.apply(batch);
+    }
+
+    @Override
+    public TypeInformation<WriteBatch> getProducedType() {
+        return WriteBatchTypeInfo.INSTANCE;
     }
 }
