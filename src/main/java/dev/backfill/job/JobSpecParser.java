@@ -1,5 +1,6 @@
 package dev.backfill.job;
 
+import dev.backfill.db.Identifiers;
 import dev.backfill.db.SingleExpression;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.JobSpec.AddIndexSpec;
@@ -9,11 +10,22 @@ import dev.backfill.model.JobSpec.ModifyColumnSpec.Cutover;
 import dev.backfill.model.JobSpec.TuningSpec;
 import dev.backfill.model.Secrets;
 import dev.backfill.model.ThrottleSettings;
+import dev.backfill.op.convert.Converters;
+
+import org.apache.flink.util.TimeUtils;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
 import java.io.IOException;
@@ -24,14 +36,14 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads a job spec YAML file (see the README's spec reference) into a validated {@link JobSpec}.
@@ -45,18 +57,19 @@ import java.util.regex.Pattern;
  * spec.reorgId();             // "demo-orders-email"
  * spec.addIndex().columns();  // [email]
  *
- * JobSpec m = JobSpecParser.parse(Path.of("conf/jobs/demo-modify-column.yaml"));
- * m.modifyColumn().type();    // "bigint"
- *
  * // in tests, with an injected environment instead of System.getenv():
  * JobSpec s = JobSpecParser.parse(yaml, "inline.yaml", Map.of("PGPASSWORD", "secret"));
  * }</pre>
  *
- * <p>It reads the YAML with Jackson's streaming parser into a small tree of maps, lists and scalars
- * that remembers the line of every key and value; data binding would lose the lines. The password
- * comes from {@code password-env} or {@code password-file}; secret parameters of the URL ({@code
- * sslpassword=...}) are accepted, and {@link JobSpec#rawSpec()} (the text as given) holds them
- * {@link Secrets#redact redacted}: a spec whose URL secret cannot be masked in the text is refused.
+ * <p>It reads the text twice. A first pass over Jackson's YAML tokens checks the document's shape
+ * (one map, no duplicate keys, no aliases) and keeps a small line map: the line of every key, by
+ * its dotted path, and how its value reads in an error. Then Jackson databind binds the text into
+ * the records below (kebab-case keys; an unknown key fails, and its exception's path names the
+ * field); each scalar is bound as a {@link Value}, as written, so that the checks here give the
+ * messages the README shows. The password comes from {@code password-env} or {@code password-file};
+ * secret parameters of the URL ({@code sslpassword=...}) are accepted, and {@link
+ * JobSpec#rawSpec()} (the text as given) holds them {@link Secrets#redact redacted}: a spec whose
+ * URL secret cannot be masked in the text is refused.
  *
  * <p>Relative {@code password-file} paths are resolved against the spec file's directory by {@link
  * #parse(Path)}, and against the working directory by {@link #parse(String, String, Map)}.
@@ -69,70 +82,44 @@ public final class JobSpecParser {
     /** The field reported for YAML syntax errors, which belong to no field. */
     static final String YAML = "(yaml)";
 
-    private static final YAMLFactory YAML_FACTORY = new YAMLFactory();
+    /** The Java converters a modify-column spec may name: the converter registry's. */
+    static final List<String> CONVERTERS = List.copyOf(Converters.names());
+
+    private static final PropertyNamingStrategies.NamingBase KEBAB =
+            new PropertyNamingStrategies.KebabCaseStrategy();
+    private static final ObjectMapper MAPPER =
+            YAMLMapper.builder().propertyNamingStrategy(KEBAB).build();
 
     private static final Pattern REORG_ID = Pattern.compile("[A-Za-z0-9._-]{1,63}");
     private static final int MAX_REORG_ID_LENGTH = 63;
 
-    /** PostgreSQL's NAMEDATALEN - 1; longer names are silently truncated by the server. */
-    private static final int MAX_IDENTIFIER_BYTES = 63;
-
-    // Up to 9 digits keeps every value far from Duration's and long's limits.
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    // Only these forms (TimeUtils alone would also take "5 sec" or a bare number as milliseconds);
+    // up to 9 digits keeps every value far from Duration's and long's limits.
+    private static final Pattern DURATION = Pattern.compile("\\d{1,9}(ms|s|m|h)");
     private static final String DURATION_FORMS =
             "a whole number followed by ms, s, m or h, like 500ms, 5s, 2m or 1h";
-
     private static final Pattern INTEGER_TEXT = Pattern.compile("[+-]?\\d{1,30}");
+    private static final Pattern DECIMAL_TEXT = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
 
     /** An {@code @} in the URL's authority: {@code jdbc:postgresql://user:password@host/db}. */
     private static final Pattern URL_USER_INFO = Pattern.compile("^jdbc:postgresql://[^/?]*@");
 
     private static final String JDBC_PREFIX = "jdbc:postgresql://";
-
     private static final String ADD_INDEX = "add-index";
     private static final String MODIFY_COLUMN = "modify-column";
+    private static final String MC = MODIFY_COLUMN + ".";
 
-    private static final List<String> TOP_KEYS =
-            List.of("reorg", "database", "table", ADD_INDEX, MODIFY_COLUMN, "tuning", "verify");
-    private static final List<String> DATABASE_KEYS =
-            List.of("url", "user", "password-env", "password-file", "demo-rows");
-    private static final List<String> ADD_INDEX_KEYS = List.of("name", "columns", "unique");
-    private static final List<String> MODIFY_COLUMN_KEYS =
-            List.of("column", "type", "using", "converter", "converter-options", "cutover");
-
-    /** The Java converters a modify-column spec may name (issue #4 ships these). */
-    static final List<String> CONVERTERS = List.of("integer", "numeric", "timestamptz", "jsonb");
-
-    private static final String ADD_INDEX_FORM =
-            "add-index (a map with name, columns and optionally unique)";
-    private static final String MODIFY_COLUMN_FORM =
-            "modify-column (a map with column, type and optionally using or converter,"
-                    + " converter-options, cutover)";
+    private static final String TABLE_FORM = "a table name like schema.table or table";
+    private static final String URL_FORM = "embedded or a jdbc:postgresql://host:port/db URL";
     private static final String TYPE_FORM = "a PostgreSQL type, like bigint or numeric(12,2)";
     private static final String USING_FORM =
             "an SQL expression over the row's columns, like amount::numeric / 100";
-    private static final List<String> TUNING_KEYS =
-            List.of(
-                    "parallelism",
-                    "batch-size",
-                    "split-rows",
-                    "checkpoint-interval",
-                    "lock-timeout",
-                    "max-rows-per-second",
-                    "throttle",
-                    "synchronous-commit");
-    private static final List<String> THROTTLE_KEYS =
-            List.of(
-                    "max-latency-ratio",
-                    "max-replica-lag",
-                    "max-active-sessions",
-                    "min-rows-per-second");
-    private static final String THROTTLE_FORM =
-            "off, on, or a map with the keys " + String.join(", ", THROTTLE_KEYS);
+    private static final String OPTIONS_FORM =
+            "a map of option names to values, like {format: yyyy-MM-dd}";
+    private static final String THROTTLE_FORM = "off, on, or " + mapForm(Throttle.class);
+    private static final String RATIO_FORM = "a number over 1 and at most 1000, like 2 or 1.5";
     private static final double MAX_LATENCY_RATIO = 1000;
     private static final int MAX_ACTIVE_SESSIONS = 100_000;
-    private static final Pattern DECIMAL_TEXT = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
-
     private static final int MAX_PARALLELISM = 1024;
     private static final int MAX_BATCH_SIZE = 100_000;
 
@@ -146,6 +133,7 @@ public final class JobSpecParser {
     private final String fileName;
     private final Map<String, String> env;
     private final Path baseDir; // null: the working directory
+    private final Map<String, Key> keys = new HashMap<>(); // the line map: dotted path -> key
 
     private JobSpecParser(String text, String fileName, Map<String, String> env, Path baseDir) {
         this.text = text;
@@ -191,52 +179,93 @@ public final class JobSpecParser {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Validation: the tree -> JobSpec
+    // The bound records: every key of the spec, in the order error messages list them
+    // ---------------------------------------------------------------------------------------
+
+    record Top(
+            Value reorg,
+            Database database,
+            Value table,
+            AddIndex addIndex,
+            ModifyColumn modifyColumn,
+            Tuning tuning,
+            Value verify) {}
+
+    record Database(Value url, Value user, Value passwordEnv, Value passwordFile, Value demoRows) {}
+
+    record AddIndex(Value name, Value columns, Value unique) {}
+
+    record ModifyColumn(
+            Value column,
+            Value type,
+            Value using,
+            Value converter,
+            Value converterOptions,
+            Value cutover) {}
+
+    record Tuning(
+            Value parallelism,
+            Value batchSize,
+            Value splitRows,
+            Value checkpointInterval,
+            Value lockTimeout,
+            Value maxRowsPerSecond,
+            @JsonDeserialize(using = ThrottleReader.class) Object throttle,
+            Value synchronousCommit) {}
+
+    record Throttle(
+            Value maxLatencyRatio,
+            Value maxReplicaLag,
+            Value maxActiveSessions,
+            Value minRowsPerSecond) {}
+
+    // ---------------------------------------------------------------------------------------
+    // Validation: the records -> JobSpec
     // ---------------------------------------------------------------------------------------
 
     private JobSpec parseSpec() {
-        MapNode root = readTree();
-        Section top = new Section("", 1, root, TOP_KEYS);
+        readLines();
+        Top top = bind();
 
         String reorgId = null;
-        Entry reorg = top.optional("reorg");
-        if (reorg != null) {
-            reorgId = string(reorg, "an id of 1 to 63 letters, digits, '.', '_' or '-'");
+        if (top.reorg() != null) {
+            reorgId =
+                    string(
+                            "reorg",
+                            top.reorg(),
+                            "an id of 1 to 63 letters, digits, '.', '_' or '-'");
             if (!REORG_ID.matcher(reorgId).matches()) {
                 throw error(
-                        reorg.keyLine(),
-                        reorg.field(),
+                        "reorg",
                         "must be 1 to 63 characters from A-Z, a-z, 0-9, '.', '_' and '-', got "
                                 + quote(reorgId));
             }
         }
-
-        DatabaseSpec database = database(top);
-
-        Entry tableEntry = top.required("table", "a table name like schema.table or table");
+        DatabaseSpec database = database(top.database());
         List<String> tableParts =
                 identifier(
-                        tableEntry.keyLine(),
-                        tableEntry.field(),
-                        string(tableEntry, "a table name like schema.table or table"),
+                        "table",
+                        line("table"),
+                        requiredString("table", top.table(), TABLE_FORM),
                         2,
                         "schema.table or table");
         String schema = tableParts.size() == 2 ? tableParts.get(0) : null;
         String table = tableParts.get(tableParts.size() - 1);
 
-        JobSpec.Operation operation = operation(top);
+        JobSpec.Operation operation = operation();
         AddIndexSpec addIndex = null;
         ModifyColumnSpec modifyColumn = null;
         String target; // what the default reorg id names: the index or the column
         if (operation == JobSpec.Operation.ADD_INDEX) {
-            addIndex = addIndex(top);
+            addIndex = addIndex(section(ADD_INDEX, top.addIndex(), AddIndex.class));
             target = addIndex.name();
         } else {
-            modifyColumn = modifyColumn(top);
+            modifyColumn =
+                    modifyColumn(section(MODIFY_COLUMN, top.modifyColumn(), ModifyColumn.class));
             target = modifyColumn.column();
         }
-        TuningSpec tuning = tuning(top);
-        JobSpec.Verify verify = verify(top);
+        TuningSpec tuning = top.tuning() == null ? TuningSpec.defaults() : tuning(top.tuning());
+        JobSpec.Verify verify = verify(top.verify());
 
         if (reorgId == null) {
             reorgId = defaultReorgId(schema, table, operation, target);
@@ -244,7 +273,7 @@ public final class JobSpecParser {
         return new JobSpec(
                         fileName,
                         reorgId,
-                        storedText(top, database),
+                        storedText(database),
                         database,
                         schema,
                         table,
@@ -256,21 +285,19 @@ public final class JobSpecParser {
     }
 
     /** {@code verify}: strict or repair (the default). */
-    private JobSpec.Verify verify(Section top) {
-        Entry entry = top.optional("verify");
-        if (entry == null) {
+    private JobSpec.Verify verify(Value value) {
+        if (value == null) {
             return JobSpec.Verify.REPAIR;
         }
-        String value = string(entry, "strict or repair");
-        JobSpec.Verify verify = JobSpec.Verify.fromKey(value);
+        String text = string("verify", value, "strict or repair");
+        JobSpec.Verify verify = JobSpec.Verify.fromKey(text);
         if (verify == null) {
             throw error(
-                    entry.keyLine(),
-                    entry.field(),
+                    "verify",
                     "must be repair (the default: repair what verification finds, count it in"
                             + " backfill.reorgs.rows_repaired, verify again) or strict (fail the"
                             + " reorg instead, naming the first differing keys), got "
-                            + quote(value));
+                            + quote(text));
         }
         return verify;
     }
@@ -281,29 +308,20 @@ public final class JobSpecParser {
      * URL still holds a secret there (written with YAML escapes, or a value with a space or quote
      * in it), so that no secret is ever stored.
      */
-    private String storedText(Section top, DatabaseSpec database) {
+    private String storedText(DatabaseSpec database) {
         String stored = Secrets.redact(text);
         if (database.isEmbedded() || !Secrets.holdsSecret(database.url())) {
             return stored;
         }
-        String storedUrl = null;
+        String storedUrl;
         try {
-            MapNode root = new JobSpecParser(stored, fileName, env, baseDir).readTree();
-            Entry db = root.entries().get("database");
-            if (db != null
-                    && db.value() instanceof MapNode m
-                    && m.entries().get("url") != null
-                    && m.entries().get("url").value() instanceof ScalarNode s) {
-                storedUrl = s.text();
-            }
-        } catch (JobSpecException e) {
+            storedUrl = MAPPER.readTree(stored).path("database").path("url").textValue();
+        } catch (IOException e) {
             storedUrl = null;
         }
         if (storedUrl == null || Secrets.holdsSecret(storedUrl)) {
-            Entry url = top.section(top.entry("database"), DATABASE_KEYS).entry("url");
             throw error(
-                    url.keyLine(),
-                    url.field(),
+                    "database.url",
                     "holds a secret (a password parameter) that cannot be masked in the stored"
                             + " spec; write it plainly, like ?sslpassword=..., without quotes,"
                             + " spaces or escapes in the value, or give the password with"
@@ -313,50 +331,41 @@ public final class JobSpecParser {
     }
 
     /** Which operation the spec gives: exactly one of add-index and modify-column. */
-    private JobSpec.Operation operation(Section top) {
-        Entry add = top.entry(ADD_INDEX);
-        Entry modify = top.entry(MODIFY_COLUMN);
+    private JobSpec.Operation operation() {
+        Key add = keys.get(ADD_INDEX);
+        Key modify = keys.get(MODIFY_COLUMN);
         if (add != null && modify != null) {
-            Entry second = add.keyLine() > modify.keyLine() ? add : modify;
-            Entry first = second == add ? modify : add;
+            boolean addSecond = add.line() > modify.line();
             throw error(
-                    second.keyLine(),
-                    second.field(),
+                    addSecond ? ADD_INDEX : MODIFY_COLUMN,
                     "a spec has exactly one operation, but "
-                            + first.key()
+                            + (addSecond ? MODIFY_COLUMN : ADD_INDEX)
                             + " is also given at line "
-                            + first.keyLine()
+                            + (addSecond ? modify : add).line()
                             + "; write one spec per operation");
         }
         if (add == null && modify == null) {
             throw error(
-                    top.line(),
                     TOP_LEVEL,
-                    "no operation; a spec needs exactly one operation: "
-                            + ADD_INDEX_FORM
-                            + " or "
-                            + MODIFY_COLUMN_FORM);
+                    "no operation; a spec needs exactly one operation: add-index (a map with name,"
+                            + " columns and optionally unique) or modify-column (a map with"
+                            + " column, type and optionally using or converter,"
+                            + " converter-options, cutover)");
         }
         return add != null ? JobSpec.Operation.ADD_INDEX : JobSpec.Operation.MODIFY_COLUMN;
     }
 
-    private DatabaseSpec database(Section top) {
-        Section db =
-                top.section(
-                        top.required(
-                                "database",
-                                "a map with url and optionally user, password-env, password-file,"
-                                        + " demo-rows"),
-                        DATABASE_KEYS);
-
-        Entry urlEntry = db.required("url", "embedded or a jdbc:postgresql://host:port/db URL");
-        String url = string(urlEntry, "embedded or a jdbc:postgresql://host:port/db URL");
+    private DatabaseSpec database(Database db) {
+        required(
+                "database",
+                db,
+                "a map with url and optionally user, password-env, password-file, demo-rows");
+        String url = requiredString("database.url", db.url(), URL_FORM);
         boolean embedded = DatabaseSpec.EMBEDDED.equals(url);
         // The value is not echoed: a mistyped URL may carry credentials.
         if (!embedded && !url.startsWith(JDBC_PREFIX)) {
             throw error(
-                    urlEntry.keyLine(),
-                    urlEntry.field(),
+                    "database.url",
                     "must be embedded or a URL starting with "
                             + JDBC_PREFIX
                             + ", like "
@@ -366,283 +375,244 @@ public final class JobSpecParser {
         if (!embedded && URL_USER_INFO.matcher(url).find()) {
             // The driver would take user:password@host for a host name, and name it in errors.
             throw error(
-                    urlEntry.keyLine(),
-                    urlEntry.field(),
+                    "database.url",
                     "holds a user:password@ part, which the PostgreSQL JDBC driver does not"
                             + " support; give the user as user: and the password with"
                             + " password-env (the name of an environment variable) or"
                             + " password-file");
         }
-
         String user;
-        Entry userEntry = db.optional("user");
-        if (userEntry != null) {
-            user = string(userEntry, "a user name");
+        if (db.user() != null) {
+            user = string("database.user", db.user(), "a user name");
         } else {
             String pgUser = env.get("PGUSER");
             user = pgUser == null || pgUser.isEmpty() ? null : pgUser;
         }
-
         String password = password(db);
-
         long demoRows = 0;
-        Entry demoEntry = db.optional("demo-rows");
-        if (demoEntry != null) {
+        if (db.demoRows() != null) {
             if (!embedded) {
                 throw error(
-                        demoEntry.keyLine(),
-                        demoEntry.field(),
+                        "database.demo-rows",
                         "only applies to url: embedded, which seeds demo.orders; remove it for a"
                                 + " jdbc:postgresql:// URL");
             }
-            demoRows = integer(demoEntry, 0, Long.MAX_VALUE);
+            demoRows = integer("database.demo-rows", db.demoRows(), 0, Long.MAX_VALUE);
         }
         return new DatabaseSpec(url, user, password, demoRows);
     }
 
-    private String password(Section db) {
-        Entry fromEnv = db.optional("password-env");
-        Entry fromFile = db.optional("password-file");
-        if (fromEnv != null && fromFile != null) {
-            Entry second = fromEnv.keyLine() > fromFile.keyLine() ? fromEnv : fromFile;
-            Entry first = second == fromEnv ? fromFile : fromEnv;
+    private String password(Database db) {
+        String envField = "database.password-env";
+        String fileField = "database.password-file";
+        if (db.passwordEnv() != null && db.passwordFile() != null) {
+            boolean envSecond = line(envField) > line(fileField);
             throw error(
-                    second.keyLine(),
-                    second.field(),
+                    envSecond ? envField : fileField,
                     "give either password-env or password-file, not both ("
-                            + first.key()
+                            + (envSecond ? "password-file" : "password-env")
                             + " is at line "
-                            + first.keyLine()
+                            + line(envSecond ? fileField : envField)
                             + ")");
         }
-        if (fromEnv != null) {
-            String var = string(fromEnv, "the name of an environment variable, like PGPASSWORD");
+        if (db.passwordEnv() != null) {
+            String var =
+                    string(
+                            envField,
+                            db.passwordEnv(),
+                            "the name of an environment variable, like PGPASSWORD");
             String value = env.get(var);
-            if (value == null) {
+            if (value == null || value.isEmpty()) {
                 throw error(
-                        fromEnv.keyLine(),
-                        fromEnv.field(),
-                        "environment variable " + var + " is not set; set it to the password");
-            }
-            if (value.isEmpty()) {
-                throw error(
-                        fromEnv.keyLine(),
-                        fromEnv.field(),
-                        "environment variable " + var + " is empty; set it to the password");
+                        envField,
+                        "environment variable "
+                                + var
+                                + (value == null ? " is not set" : " is empty")
+                                + "; set it to the password");
             }
             return value;
         }
-        if (fromFile != null) {
-            String pathText = string(fromFile, "the path of a file holding the password");
-            Path path;
-            try {
-                path = Path.of(pathText);
-            } catch (InvalidPathException e) {
-                throw error(
-                        fromFile.keyLine(),
-                        fromFile.field(),
-                        "not a valid path: " + quote(pathText));
-            }
-            if (!path.isAbsolute() && baseDir != null) {
-                path = baseDir.resolve(path);
-            }
-            String value;
-            try {
-                value = Files.readString(path, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                // Only the path and the kind of failure: never the content.
-                throw new JobSpecException(
-                        fileName,
-                        fromFile.keyLine(),
-                        fromFile.field(),
-                        "cannot read password file " + path + " (" + describe(e) + ")",
-                        e);
-            }
-            if (value.endsWith("\r\n")) {
-                value = value.substring(0, value.length() - 2);
-            } else if (value.endsWith("\n")) {
-                value = value.substring(0, value.length() - 1);
-            }
-            if (value.isEmpty()) {
-                throw error(
-                        fromFile.keyLine(),
-                        fromFile.field(),
-                        "password file " + path + " is empty; put the password in it");
-            }
-            return value;
+        if (db.passwordFile() == null) {
+            return null;
         }
-        return null;
+        String pathText =
+                string(fileField, db.passwordFile(), "the path of a file holding the password");
+        Path path;
+        try {
+            path = Path.of(pathText);
+        } catch (InvalidPathException e) {
+            throw error(fileField, "not a valid path: " + quote(pathText));
+        }
+        if (!path.isAbsolute() && baseDir != null) {
+            path = baseDir.resolve(path);
+        }
+        String value;
+        try {
+            value = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            // Only the path and the kind of failure: never the content.
+            throw new JobSpecException(
+                    fileName,
+                    line(fileField),
+                    fileField,
+                    "cannot read password file " + path + " (" + describe(e) + ")",
+                    e);
+        }
+        if (value.endsWith("\r\n")) {
+            value = value.substring(0, value.length() - 2);
+        } else if (value.endsWith("\n")) {
+            value = value.substring(0, value.length() - 1);
+        }
+        if (value.isEmpty()) {
+            throw error(fileField, "password file " + path + " is empty; put the password in it");
+        }
+        return value;
     }
 
-    private AddIndexSpec addIndex(Section top) {
-        Entry add = top.entry(ADD_INDEX);
-        Section s = top.section(add, ADD_INDEX_KEYS);
-        Entry nameEntry = s.required("name", "an index name");
+    private AddIndexSpec addIndex(AddIndex a) {
         String name =
                 identifier(
-                                nameEntry.keyLine(),
-                                nameEntry.field(),
-                                string(nameEntry, "an index name"),
+                                "add-index.name",
+                                line("add-index.name"),
+                                requiredString("add-index.name", a.name(), "an index name"),
                                 1,
                                 "a name without a dot (the index table goes into the table's"
                                         + " schema)")
                         .get(0);
 
-        Entry columnsEntry =
-                s.required("columns", "a non-empty list of column names, like [email]");
-        if (!(columnsEntry.value() instanceof ListNode list)) {
-            throw typeError(columnsEntry, "a list of column names, like [email]");
+        String field = "add-index.columns";
+        Value list = required(field, a.columns(), "a non-empty list of column names, like [email]");
+        if (list.token() != JsonToken.START_ARRAY) {
+            throw typeError(field, list, "a list of column names, like [email]");
         }
         if (list.items().isEmpty()) {
-            throw error(
-                    columnsEntry.keyLine(),
-                    columnsEntry.field(),
-                    "is empty; give at least one column, like [email]");
+            throw error(field, "is empty; give at least one column, like [email]");
         }
         List<String> columns = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
-        for (int i = 0; i < list.items().size(); i++) {
-            Node item = list.items().get(i);
-            String what = "item " + (i + 1);
-            if (!(item instanceof ScalarNode scalar)
-                    || scalar.isNull()
-                    || scalar.text().isBlank()) {
-                throw error(
+        for (Value item : list.items()) {
+            String what = "item " + (columns.size() + 1);
+            if (!item.scalar() || item.text().isBlank()) {
+                throw new JobSpecException(
+                        fileName,
                         item.line(),
-                        columnsEntry.field(),
-                        what + ": expected a column name, got " + describe(item));
+                        field,
+                        what + ": expected a column name, got " + item.shown());
             }
-            String column =
-                    identifier(item.line(), columnsEntry.field(), scalar.text(), 1, "a column name")
-                            .get(0);
-            Integer earlier = seen.putIfAbsent(column, i + 1);
-            if (earlier != null) {
-                throw error(
+            String column = identifier(field, item.line(), item.text(), 1, "a column name").get(0);
+            if (columns.contains(column)) {
+                throw new JobSpecException(
+                        fileName,
                         item.line(),
-                        columnsEntry.field(),
+                        field,
                         what
                                 + ": column "
                                 + quote(column)
                                 + " is already listed as item "
-                                + earlier
+                                + (columns.indexOf(column) + 1)
                                 + "; list each column once");
             }
             columns.add(column);
         }
-
-        boolean unique = false;
-        Entry uniqueEntry = s.optional("unique");
-        if (uniqueEntry != null) {
-            unique = bool(uniqueEntry);
-        }
+        boolean unique = a.unique() != null && bool("add-index.unique", a.unique());
         return new AddIndexSpec(name, columns, unique);
     }
 
-    private ModifyColumnSpec modifyColumn(Section top) {
-        Section s = top.section(top.entry(MODIFY_COLUMN), MODIFY_COLUMN_KEYS);
-
-        Entry columnEntry = s.required("column", "a column name");
+    private ModifyColumnSpec modifyColumn(ModifyColumn m) {
         String column =
                 identifier(
-                                columnEntry.keyLine(),
-                                columnEntry.field(),
-                                string(columnEntry, "a column name"),
+                                MC + "column",
+                                line(MC + "column"),
+                                requiredString(MC + "column", m.column(), "a column name"),
                                 1,
                                 "a column name")
                         .get(0);
 
-        Entry typeEntry = s.required("type", TYPE_FORM);
-        String type = string(typeEntry, TYPE_FORM).strip();
+        String type = requiredString(MC + "type", m.type(), TYPE_FORM).strip();
         if (type.indexOf(';') >= 0) {
             throw error(
-                    typeEntry.keyLine(),
-                    typeEntry.field(),
+                    MC + "type",
                     "must not contain ';', got "
                             + quote(type)
                             + "; give only the type, like numeric(12,2)");
         }
-
-        Entry usingEntry = s.optional("using");
-        Entry converterEntry = s.optional("converter");
-        if (usingEntry != null && converterEntry != null) {
+        if (m.using() != null && m.converter() != null) {
             throw error(
-                    converterEntry.keyLine(),
-                    converterEntry.field(),
+                    MC + "converter",
                     "give either using (line "
-                            + usingEntry.keyLine()
+                            + line(MC + "using")
                             + ") or converter (line "
-                            + converterEntry.keyLine()
+                            + line(MC + "converter")
                             + "), not both: using converts in SQL, converter in Java");
         }
         String using = null;
-        if (usingEntry != null) {
-            using = string(usingEntry, USING_FORM).strip();
+        if (m.using() != null) {
+            using = string(MC + "using", m.using(), USING_FORM).strip();
             String problem = SingleExpression.problem(using);
             if (problem != null) {
                 throw error(
-                        usingEntry.keyLine(),
-                        usingEntry.field(),
+                        MC + "using",
                         problem + ", got " + quote(using) + "; expected " + USING_FORM);
             }
         }
+        String converters = String.join(", ", CONVERTERS);
         String converter = null;
-        if (converterEntry != null) {
-            converter = string(converterEntry, "a converter: " + String.join(", ", CONVERTERS));
+        if (m.converter() != null) {
+            converter = string(MC + "converter", m.converter(), "a converter: " + converters);
             if (!CONVERTERS.contains(converter)) {
                 throw error(
-                        converterEntry.keyLine(),
-                        converterEntry.field(),
+                        MC + "converter",
                         "unknown converter "
                                 + quote(converter)
                                 + "; the converters are "
-                                + String.join(", ", CONVERTERS)
+                                + converters
                                 + " (or give using: with an SQL expression instead)");
             }
         }
 
         Map<String, String> options = new LinkedHashMap<>();
-        Entry optionsEntry = s.optional("converter-options");
-        if (optionsEntry != null) {
+        String field = MC + "converter-options";
+        if (m.converterOptions() != null) {
             if (converter == null) {
                 throw error(
-                        optionsEntry.keyLine(),
-                        optionsEntry.field(),
+                        field,
                         "only applies with converter"
-                                + (usingEntry == null
+                                + (using == null
                                         ? ""
                                         : " (the using expression at line "
-                                                + usingEntry.keyLine()
+                                                + line(MC + "using")
                                                 + " takes none)")
                                 + "; name a converter ("
-                                + String.join(", ", CONVERTERS)
+                                + converters
                                 + ") or remove converter-options");
             }
-            String expected = "a map of option names to values, like {format: yyyy-MM-dd}";
-            if (!(optionsEntry.value() instanceof MapNode map)) {
-                throw typeError(optionsEntry, expected);
+            if (m.converterOptions().token() != JsonToken.START_OBJECT) {
+                throw typeError(field, m.converterOptions(), OPTIONS_FORM);
             }
-            for (Entry option : map.entries().values()) {
-                if (option.key().isBlank()) {
-                    throw error(
-                            option.keyLine(),
-                            optionsEntry.field(),
-                            "empty option name; expected " + expected);
+            for (Map.Entry<String, Value> option : m.converterOptions().entries().entrySet()) {
+                String name = option.getKey();
+                if (name.isBlank()) {
+                    throw new JobSpecException(
+                            fileName,
+                            line(field + "." + name),
+                            field,
+                            "empty option name; expected " + OPTIONS_FORM);
                 }
                 options.put(
-                        option.key(),
-                        string(option, "a value for converter option " + option.key()));
+                        name,
+                        string(
+                                field + "." + name,
+                                option.getValue(),
+                                "a value for converter option " + name));
             }
         }
 
         Cutover cutover = Cutover.AUTO;
-        Entry cutoverEntry = s.optional("cutover");
-        if (cutoverEntry != null) {
-            String value = string(cutoverEntry, "auto or manual");
+        if (m.cutover() != null) {
+            String value = string(MC + "cutover", m.cutover(), "auto or manual");
             cutover = Cutover.fromKey(value);
             if (cutover == null) {
                 throw error(
-                        cutoverEntry.keyLine(),
-                        cutoverEntry.field(),
+                        MC + "cutover",
                         "must be auto (cut over once verified) or manual (wait for"
                                 + " scripts/backfill cutover), got "
                                 + quote(value));
@@ -651,126 +621,102 @@ public final class JobSpecParser {
         return new ModifyColumnSpec(column, type, using, converter, options, cutover);
     }
 
-    private TuningSpec tuning(Section top) {
-        Entry tuningEntry = top.optional("tuning");
-        if (tuningEntry == null) {
-            return TuningSpec.defaults();
-        }
-        Section s = top.section(tuningEntry, TUNING_KEYS);
-
-        int parallelism = TuningSpec.DEFAULT_PARALLELISM;
-        Entry e = s.optional("parallelism");
-        if (e != null) {
-            parallelism = (int) integer(e, 1, MAX_PARALLELISM);
-        }
-        int batchSize = TuningSpec.DEFAULT_BATCH_SIZE;
-        e = s.optional("batch-size");
-        if (e != null) {
-            batchSize = (int) integer(e, 1, MAX_BATCH_SIZE);
-        }
-        long splitRows = TuningSpec.DEFAULT_SPLIT_ROWS;
-        e = s.optional("split-rows");
-        if (e != null) {
-            splitRows = integer(e, 1, Long.MAX_VALUE);
-        }
-        Duration checkpointInterval = TuningSpec.DEFAULT_CHECKPOINT_INTERVAL;
-        e = s.optional("checkpoint-interval");
-        if (e != null) {
-            checkpointInterval = duration(e, MIN_CHECKPOINT_INTERVAL, null);
-        }
-        Duration lockTimeout = TuningSpec.DEFAULT_LOCK_TIMEOUT;
-        e = s.optional("lock-timeout");
-        if (e != null) {
-            lockTimeout = duration(e, Duration.ofMillis(1), MAX_LOCK_TIMEOUT);
-        }
-        long maxRowsPerSecond = 0;
-        e = s.optional("max-rows-per-second");
-        if (e != null) {
-            maxRowsPerSecond = integer(e, 0, Long.MAX_VALUE);
-        }
-        ThrottleSettings throttle = ThrottleSettings.defaults();
-        e = s.optional("throttle");
-        if (e != null) {
-            throttle = throttle(s, e);
-        }
-        boolean synchronousCommit = TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT;
-        e = s.optional("synchronous-commit");
-        if (e != null) {
-            synchronousCommit = bool(e);
-        }
+    private TuningSpec tuning(Tuning t) {
         return new TuningSpec(
-                parallelism,
-                batchSize,
-                splitRows,
-                checkpointInterval,
-                lockTimeout,
-                maxRowsPerSecond,
-                throttle,
-                synchronousCommit);
+                t.parallelism() == null
+                        ? TuningSpec.DEFAULT_PARALLELISM
+                        : (int) integer("tuning.parallelism", t.parallelism(), 1, MAX_PARALLELISM),
+                t.batchSize() == null
+                        ? TuningSpec.DEFAULT_BATCH_SIZE
+                        : (int) integer("tuning.batch-size", t.batchSize(), 1, MAX_BATCH_SIZE),
+                t.splitRows() == null
+                        ? TuningSpec.DEFAULT_SPLIT_ROWS
+                        : integer("tuning.split-rows", t.splitRows(), 1, Long.MAX_VALUE),
+                t.checkpointInterval() == null
+                        ? TuningSpec.DEFAULT_CHECKPOINT_INTERVAL
+                        : duration(
+                                "tuning.checkpoint-interval",
+                                t.checkpointInterval(),
+                                MIN_CHECKPOINT_INTERVAL,
+                                null),
+                t.lockTimeout() == null
+                        ? TuningSpec.DEFAULT_LOCK_TIMEOUT
+                        : duration(
+                                "tuning.lock-timeout",
+                                t.lockTimeout(),
+                                Duration.ofMillis(1),
+                                MAX_LOCK_TIMEOUT),
+                t.maxRowsPerSecond() == null
+                        ? 0
+                        : integer(
+                                "tuning.max-rows-per-second",
+                                t.maxRowsPerSecond(),
+                                0,
+                                Long.MAX_VALUE),
+                throttle(t.throttle()),
+                t.synchronousCommit() == null
+                        ? TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT
+                        : bool("tuning.synchronous-commit", t.synchronousCommit()));
     }
 
     /** {@code tuning.throttle}: off, on, or a map of settings (the throttle is then on). */
-    private ThrottleSettings throttle(Section tuning, Entry e) {
-        if (e.value() instanceof ScalarNode sc) {
-            String v = sc.text() == null ? "" : sc.text().trim().toLowerCase(Locale.ROOT);
-            if (sc.token() == JsonToken.VALUE_FALSE || v.equals("off") || v.equals("false")) {
+    private ThrottleSettings throttle(Object bound) {
+        String field = "tuning.throttle.";
+        if (bound instanceof Value v) {
+            String word = v.scalar() ? v.text().trim().toLowerCase(Locale.ROOT) : "";
+            if (v.token() == JsonToken.VALUE_FALSE || word.equals("off") || word.equals("false")) {
                 return ThrottleSettings.off();
             }
-            if (sc.token() == JsonToken.VALUE_TRUE || v.equals("on") || v.equals("true")) {
+            if (v.token() == JsonToken.VALUE_TRUE || word.equals("on") || word.equals("true")) {
                 return ThrottleSettings.defaults();
             }
-            throw error(
-                    e.keyLine(),
-                    e.field(),
-                    "must be " + THROTTLE_FORM + ", got " + describe(e.value()));
+            if (!v.scalar()) {
+                throw typeError("tuning.throttle", v, THROTTLE_FORM);
+            }
+            throw error("tuning.throttle", "must be " + THROTTLE_FORM + ", got " + v.shown());
         }
-        if (!(e.value() instanceof MapNode)) {
-            throw typeError(e, THROTTLE_FORM);
+        if (!(bound instanceof Throttle t)) {
+            return ThrottleSettings.defaults();
         }
-        Section t = tuning.section(e, THROTTLE_KEYS);
-        double ratio = ThrottleSettings.DEFAULT_MAX_LATENCY_RATIO;
-        Entry x = t.optional("max-latency-ratio");
-        if (x != null) {
-            ratio = ratio(x);
-        }
-        Duration lag = ThrottleSettings.DEFAULT_MAX_REPLICA_LAG;
-        x = t.optional("max-replica-lag");
-        if (x != null) {
-            lag = duration(x, Duration.ofMillis(1), null);
-        }
-        int active = ThrottleSettings.DEFAULT_MAX_ACTIVE_SESSIONS;
-        x = t.optional("max-active-sessions");
-        if (x != null) {
-            active = (int) integer(x, 0, MAX_ACTIVE_SESSIONS);
-        }
-        long min = ThrottleSettings.DEFAULT_MIN_ROWS_PER_SECOND;
-        x = t.optional("min-rows-per-second");
-        if (x != null) {
-            min = integer(x, 1, Long.MAX_VALUE);
-        }
-        return new ThrottleSettings(true, ratio, lag, active, min);
+        return new ThrottleSettings(
+                true,
+                t.maxLatencyRatio() == null
+                        ? ThrottleSettings.DEFAULT_MAX_LATENCY_RATIO
+                        : ratio(field + "max-latency-ratio", t.maxLatencyRatio()),
+                t.maxReplicaLag() == null
+                        ? ThrottleSettings.DEFAULT_MAX_REPLICA_LAG
+                        : duration(
+                                field + "max-replica-lag",
+                                t.maxReplicaLag(),
+                                Duration.ofMillis(1),
+                                null),
+                t.maxActiveSessions() == null
+                        ? ThrottleSettings.DEFAULT_MAX_ACTIVE_SESSIONS
+                        : (int)
+                                integer(
+                                        field + "max-active-sessions",
+                                        t.maxActiveSessions(),
+                                        0,
+                                        MAX_ACTIVE_SESSIONS),
+                t.minRowsPerSecond() == null
+                        ? ThrottleSettings.DEFAULT_MIN_ROWS_PER_SECOND
+                        : integer(
+                                field + "min-rows-per-second",
+                                t.minRowsPerSecond(),
+                                1,
+                                Long.MAX_VALUE));
     }
 
     /** A latency ratio: a number over 1, at most {@link #MAX_LATENCY_RATIO}, like 2 or 1.5. */
-    private double ratio(Entry e) {
-        String expected = "a number over 1 and at most 1000, like 2 or 1.5";
-        Double value = null;
-        if (e.value() instanceof ScalarNode sc
-                && !sc.isNull()
-                && DECIMAL_TEXT.matcher(sc.text().trim()).matches()) {
-            value = Double.parseDouble(sc.text().trim());
+    private double ratio(String field, Value v) {
+        if (!v.scalar() || !DECIMAL_TEXT.matcher(v.text().trim()).matches()) {
+            throw typeError(field, v, RATIO_FORM);
         }
-        if (value == null) {
-            throw typeError(e, expected);
-        }
+        double value = Double.parseDouble(v.text().trim());
         if (!(value > 1) || value > MAX_LATENCY_RATIO) {
-            throw error(e.keyLine(), e.field(), "must be " + expected + ", got " + scalarText(e));
+            throw error(field, "must be " + RATIO_FORM + ", got " + v.text().trim());
         }
         return value;
-    }
-
-    private static String scalarText(Entry e) {
-        return ((ScalarNode) e.value()).text().trim();
     }
 
     /** {@code <table>-<operation>-<index name or column>}, e.g. {@code demo.orders-add-index-x}. */
@@ -781,7 +727,8 @@ public final class JobSpecParser {
                 (tableName + "-" + operation.key() + "-" + target)
                         .replaceAll("[^A-Za-z0-9._-]", "_");
         if (id.length() > MAX_REORG_ID_LENGTH) {
-            throw error(
+            throw new JobSpecException(
+                    fileName,
                     1,
                     "reorg",
                     "missing, and the default id "
@@ -796,326 +743,256 @@ public final class JobSpecParser {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Scalar conversions
+    // Presence and scalar conversions
     // ---------------------------------------------------------------------------------------
 
-    /** A non-empty string; numbers and booleans are taken as written (a column may be "on"). */
-    private String string(Entry e, String expected) {
-        if (!(e.value() instanceof ScalarNode s) || s.isNull()) {
-            throw typeError(e, expected);
+    /** A key that must be given: "missing" at its section's line, or "is empty" at its own. */
+    private <T> T required(String field, T bound, String expected) {
+        if (!keys.containsKey(field)) {
+            int dot = field.lastIndexOf('.');
+            throw new JobSpecException(
+                    fileName,
+                    line(dot < 0 ? "" : field.substring(0, dot)),
+                    field,
+                    "missing; expected " + expected);
         }
-        if (s.text().isBlank()) {
-            throw error(e.keyLine(), e.field(), "is empty; expected " + expected);
+        if (bound == null) {
+            throw error(field, "is empty; expected " + expected);
         }
-        return s.text();
+        return bound;
     }
 
-    private long integer(Entry e, long min, long max) {
+    private String requiredString(String field, Value value, String expected) {
+        return string(field, required(field, value, expected), expected);
+    }
+
+    /** A section that is given (an operation) must be a map; an empty one is refused. */
+    private <T extends Record> T section(String field, T bound, Class<T> type) {
+        if (bound == null) {
+            throw error(field, "expected " + mapForm(type) + ", got nothing");
+        }
+        return bound;
+    }
+
+    /** A non-empty string; numbers and booleans are taken as written (a column may be "on"). */
+    private String string(String field, Value v, String expected) {
+        if (!v.scalar()) {
+            throw typeError(field, v, expected);
+        }
+        if (v.text().isBlank()) {
+            throw error(field, "is empty; expected " + expected);
+        }
+        return v.text();
+    }
+
+    private long integer(String field, Value v, long min, long max) {
         String range =
                 max == Long.MAX_VALUE
                         ? "a whole number of at least " + min
                         : "a whole number from " + min + " to " + max;
-        BigInteger value = null;
-        if (e.value() instanceof ScalarNode s) {
-            if (s.token() == JsonToken.VALUE_NUMBER_INT) {
-                value = s.intValue();
-            } else if (s.token() == JsonToken.VALUE_STRING
-                    && INTEGER_TEXT.matcher(s.text().trim()).matches()) {
-                value = new BigInteger(s.text().trim());
-            }
+        BigInteger value = v.number();
+        if (v.token() == JsonToken.VALUE_STRING
+                && INTEGER_TEXT.matcher(v.text().trim()).matches()) {
+            value = new BigInteger(v.text().trim());
         }
         if (value == null) {
-            throw typeError(e, range);
+            throw typeError(field, v, range);
         }
         if (value.compareTo(BigInteger.valueOf(min)) < 0
                 || value.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw error(e.keyLine(), e.field(), "must be " + range + ", got " + value);
+            throw error(field, "must be " + range + ", got " + value);
         }
         return value.longValue();
     }
 
-    private boolean bool(Entry e) {
-        if (e.value() instanceof ScalarNode s) {
-            if (s.token() == JsonToken.VALUE_TRUE) {
-                return true;
-            }
-            if (s.token() == JsonToken.VALUE_FALSE) {
-                return false;
-            }
-            if (s.token() == JsonToken.VALUE_STRING) {
-                String v = s.text().trim().toLowerCase(Locale.ROOT);
-                if (v.equals("true") || v.equals("false")) {
-                    return v.equals("true");
-                }
-            }
+    private boolean bool(String field, Value v) {
+        String word =
+                v.token() == JsonToken.VALUE_STRING ? v.text().trim().toLowerCase(Locale.ROOT) : "";
+        if (v.token() == JsonToken.VALUE_TRUE || word.equals("true")) {
+            return true;
         }
-        throw typeError(e, "true or false");
+        if (v.token() == JsonToken.VALUE_FALSE || word.equals("false")) {
+            return false;
+        }
+        throw typeError(field, v, "true or false");
     }
 
-    private Duration duration(Entry e, Duration min, Duration max) {
-        Matcher m = null;
-        if (e.value() instanceof ScalarNode s && !s.isNull()) {
-            m = DURATION.matcher(s.text().trim());
+    /** A duration in today's forms ({@link #DURATION_FORMS}), read by Flink's {@link TimeUtils}. */
+    private Duration duration(String field, Value v, Duration min, Duration max) {
+        String written = v.scalar() ? v.text().trim() : "";
+        if (!DURATION.matcher(written).matches()) {
+            throw typeError(field, v, "a duration: " + DURATION_FORMS);
         }
-        if (m == null || !m.matches()) {
-            throw typeError(e, "a duration: " + DURATION_FORMS);
-        }
-        long amount = Long.parseLong(m.group(1));
-        Duration d;
-        switch (m.group(2)) {
-            case "ms":
-                d = Duration.ofMillis(amount);
-                break;
-            case "s":
-                d = Duration.ofSeconds(amount);
-                break;
-            case "m":
-                d = Duration.ofMinutes(amount);
-                break;
-            default:
-                d = Duration.ofHours(amount);
-                break;
-        }
+        Duration d = TimeUtils.parseDuration(written);
         if (d.compareTo(min) < 0) {
-            throw error(
-                    e.keyLine(),
-                    e.field(),
-                    "must be at least " + min.toMillis() + "ms, got " + m.group());
+            throw error(field, "must be at least " + min.toMillis() + "ms, got " + written);
         }
         if (max != null && d.compareTo(max) > 0) {
-            throw error(
-                    e.keyLine(),
-                    e.field(),
-                    "must be at most " + max.toMillis() + "ms, got " + m.group());
+            throw error(field, "must be at most " + max.toMillis() + "ms, got " + written);
         }
         return d;
     }
 
-    /**
-     * Splits a possibly qualified name into its parts: {@code demo.orders}, {@code orders}, {@code
-     * "My Schema"."My Table"}. A quoted part loses its quotes and {@code ""} stands for one quote,
-     * as in SQL. The parts are kept as written; nothing is case-folded here.
-     */
+    /** A name or qualified name ({@link Identifiers#parse}), its error given the field's line. */
     private List<String> identifier(
-            int line, String field, String raw, int maxParts, String expected) {
-        List<String> parts = new ArrayList<>();
-        int n = raw.length();
-        int i = 0;
-        while (true) {
-            String part;
-            if (i < n && raw.charAt(i) == '"') {
-                StringBuilder sb = new StringBuilder();
-                int open = i++;
-                boolean closed = false;
-                while (i < n) {
-                    char c = raw.charAt(i);
-                    if (c == '"') {
-                        if (i + 1 < n && raw.charAt(i + 1) == '"') {
-                            sb.append('"');
-                            i += 2;
-                            continue;
-                        }
-                        i++;
-                        closed = true;
-                        break;
-                    }
-                    sb.append(c);
-                    i++;
-                }
-                if (!closed) {
-                    throw error(
-                            line,
-                            field,
-                            "the quote at position "
-                                    + (open + 1)
-                                    + " of "
-                                    + quote(raw)
-                                    + " is not closed; expected "
-                                    + expected);
-                }
-                if (i < n && raw.charAt(i) != '.') {
-                    throw error(
-                            line,
-                            field,
-                            "unexpected text after the closing quote in "
-                                    + quote(raw)
-                                    + "; expected "
-                                    + expected);
-                }
-                part = sb.toString();
-                if (part.isEmpty()) {
-                    throw error(
-                            line,
-                            field,
-                            "empty quoted name in " + quote(raw) + "; expected " + expected);
-                }
-            } else {
-                int dot = raw.indexOf('.', i);
-                int end = dot < 0 ? n : dot;
-                part = raw.substring(i, end);
-                i = end;
-                if (part.isBlank()) {
-                    throw error(
-                            line,
-                            field,
-                            "empty name part in " + quote(raw) + "; expected " + expected);
-                }
-                if (part.indexOf('"') >= 0) {
-                    throw error(
-                            line,
-                            field,
-                            "stray quote in "
-                                    + quote(raw)
-                                    + "; quote a whole name part, like \"My Table\", and write a"
-                                    + " quote inside it as \"\"");
-                }
-                if (!part.equals(part.strip())) {
-                    throw error(
-                            line,
-                            field,
-                            "space around a name in "
-                                    + quote(raw)
-                                    + "; remove it, or quote the name if the space belongs to it");
-                }
-            }
-            if (part.getBytes(StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
-                throw error(
-                        line,
-                        field,
-                        "name "
-                                + quote(part)
-                                + " is longer than PostgreSQL's limit of "
-                                + MAX_IDENTIFIER_BYTES
-                                + " bytes");
-            }
-            parts.add(part);
-            if (i >= n) {
-                break;
-            }
-            i++; // the dot
-            if (i >= n) {
-                throw error(line, field, quote(raw) + " ends with a dot; expected " + expected);
-            }
+            String field, int line, String raw, int maxParts, String expected) {
+        try {
+            return Identifiers.parse(raw, maxParts, expected);
+        } catch (IllegalArgumentException e) {
+            throw new JobSpecException(fileName, line, field, e.getMessage());
         }
-        if (parts.size() > maxParts) {
-            throw error(
-                    line,
-                    field,
-                    "expected "
-                            + expected
-                            + ", got "
-                            + quote(raw)
-                            + " with "
-                            + parts.size()
-                            + " dot-separated parts; quote a name that contains a dot, like"
-                            + " \"a.b\"");
-        }
-        return parts;
     }
 
     // ---------------------------------------------------------------------------------------
-    // Reading: YAML text -> a tree with lines
+    // Reading: the line map (first pass), then binding (second pass)
     // ---------------------------------------------------------------------------------------
 
-    private MapNode readTree() {
+    /** A key of the spec: its line, and how its value reads in an error. */
+    private record Key(int line, String shown) {}
+
+    /** The first pass: the document's shape, and the line of every key. */
+    private void readLines() {
         String expectedRoot =
                 "a YAML map with the keys reorg, database, table, add-index or modify-column,"
                         + " and tuning";
-        try (JsonParser p = YAML_FACTORY.createParser(text)) {
+        keys.put("", new Key(1, "a map"));
+        try (JsonParser p = MAPPER.getFactory().createParser(text)) {
             JsonToken first = p.nextToken();
-            if (first == null) {
-                throw error(1, TOP_LEVEL, "the spec is empty; expected " + expectedRoot);
+            int rootLine = first == null ? 1 : line(p);
+            String root = first == null ? "nothing" : walk(p, "");
+            if (first == null || first == JsonToken.VALUE_NULL) {
+                throw new JobSpecException(
+                        fileName, 1, TOP_LEVEL, "the spec is empty; expected " + expectedRoot);
             }
-            Node root = readValue(p, first, "");
-            if (root instanceof ScalarNode s && s.isNull()) {
-                throw error(1, TOP_LEVEL, "the spec is empty; expected " + expectedRoot);
-            }
-            if (!(root instanceof MapNode map)) {
-                throw error(
-                        root.line(),
+            if (first != JsonToken.START_OBJECT) {
+                throw new JobSpecException(
+                        fileName,
+                        rootLine,
                         TOP_LEVEL,
-                        "expected " + expectedRoot + ", got " + describe(root));
+                        "expected " + expectedRoot + ", got " + root);
             }
             if (p.nextToken() != null) {
-                throw error(
+                throw new JobSpecException(
+                        fileName,
                         line(p),
                         TOP_LEVEL,
                         "a second YAML document (after ---); a spec file holds one document");
             }
-            return map;
         } catch (IOException e) {
             throw syntaxError(e);
         }
     }
 
-    private Node readValue(JsonParser p, JsonToken token, String path) throws IOException {
+    /** Walks the value at the current token, recording its keys; returns how it reads. */
+    private String walk(JsonParser p, String path) throws IOException {
+        JsonToken token = p.currentToken();
         int line = line(p);
         String field = path.isEmpty() ? TOP_LEVEL : path;
         if (token == null) {
-            throw error(line, YAML, "the YAML ends unexpectedly");
+            throw new JobSpecException(fileName, line, YAML, "the YAML ends unexpectedly");
         }
         if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
-            throw error(
+            throw new JobSpecException(
+                    fileName,
                     line,
                     field,
                     "YAML aliases (*" + p.getText() + ") are not supported; write the value out");
         }
         switch (token) {
             case START_OBJECT:
-                return readMap(p, path, line);
-            case START_ARRAY:
-                return readList(p, path, line);
-            case VALUE_NUMBER_INT:
-                BigInteger value;
-                try {
-                    value = p.getBigIntegerValue();
-                } catch (IOException | NumberFormatException e) {
-                    value = null; // reported as "expected a whole number, got ..." if used
+                Map<String, Integer> seen = new HashMap<>();
+                while ((token = p.nextToken()) != JsonToken.END_OBJECT) {
+                    if (token != JsonToken.FIELD_NAME) {
+                        throw new JobSpecException(fileName, line(p), field, "expected a key");
+                    }
+                    String key = path.isEmpty() ? p.currentName() : path + "." + p.currentName();
+                    Integer earlier = seen.putIfAbsent(p.currentName(), line(p));
+                    if (earlier != null) {
+                        throw new JobSpecException(
+                                fileName,
+                                line(p),
+                                key,
+                                "duplicate key; it is already given at line "
+                                        + earlier
+                                        + "; give each key once");
+                    }
+                    int keyLine = line(p);
+                    p.nextToken();
+                    keys.putIfAbsent(key, new Key(keyLine, walk(p, key)));
                 }
-                return new ScalarNode(line, token, p.getText(), value);
+                return "a map";
+            case START_ARRAY:
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    walk(p, path);
+                }
+                return "a list";
             case VALUE_STRING:
+                return quote(p.getText());
+            case VALUE_NULL:
+                return "nothing";
+            case VALUE_NUMBER_INT:
             case VALUE_NUMBER_FLOAT:
             case VALUE_TRUE:
             case VALUE_FALSE:
-            case VALUE_NULL:
-                return new ScalarNode(line, token, p.getText(), null);
+                return p.getText();
             default:
-                throw error(line, field, "unsupported YAML value (" + token + ")");
+                throw new JobSpecException(
+                        fileName, line, field, "unsupported YAML value (" + token + ")");
         }
     }
 
-    private MapNode readMap(JsonParser p, String path, int line) throws IOException {
-        Map<String, Entry> entries = new LinkedHashMap<>();
-        JsonToken token;
-        while ((token = p.nextToken()) != JsonToken.END_OBJECT) {
-            if (token != JsonToken.FIELD_NAME) {
-                throw error(line(p), path.isEmpty() ? TOP_LEVEL : path, "expected a key");
-            }
-            String key = p.currentName();
-            int keyLine = line(p);
-            String field = path.isEmpty() ? key : path + "." + key;
-            Entry earlier = entries.get(key);
-            if (earlier != null) {
-                throw error(
-                        keyLine,
-                        field,
-                        "duplicate key; it is already given at line "
-                                + earlier.keyLine()
-                                + "; give each key once");
-            }
-            Node value = readValue(p, p.nextToken(), field);
-            entries.put(key, new Entry(key, field, keyLine, value));
+    /** The second pass: databind; an unknown key or a section that is no map is reported here. */
+    private Top bind() {
+        try {
+            return MAPPER.readValue(text, Top.class);
+        } catch (UnrecognizedPropertyException e) {
+            String field = path(e);
+            String section = field.contains(".") ? field.substring(0, field.lastIndexOf('.')) : "";
+            throw error(field, unknownKey(section, e.getPropertyName(), e.getReferringClass()));
+        } catch (MismatchedInputException e) {
+            String field = path(e);
+            Key key = keys.get(field);
+            throw error(
+                    field,
+                    "expected "
+                            + mapForm(e.getTargetType())
+                            + ", got "
+                            + (key == null ? "nothing" : key.shown()));
+        } catch (JsonProcessingException e) {
+            throw syntaxError(e); // not expected: the first pass read the same text
         }
-        return new MapNode(line, Collections.unmodifiableMap(entries));
     }
 
-    private ListNode readList(JsonParser p, String path, int line) throws IOException {
-        List<Node> items = new ArrayList<>();
-        JsonToken token;
-        while ((token = p.nextToken()) != JsonToken.END_ARRAY) {
-            items.add(readValue(p, token, path));
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(JsonMappingException.Reference::getFieldName)
+                .collect(Collectors.joining("."));
+    }
+
+    /** The keys of a bound record, in the order they are declared. */
+    private static String mapForm(Class<?> type) {
+        List<String> names =
+                type != null && type.isRecord()
+                        ? Arrays.stream(type.getRecordComponents())
+                                .map(c -> KEBAB.translate(c.getName()))
+                                .toList()
+                        : List.of();
+        return "a map with the keys " + String.join(", ", names);
+    }
+
+    private static String unknownKey(String section, String key, Class<?> type) {
+        String allowed = mapForm(type).substring("a map with the keys ".length());
+        String where = section.isEmpty() ? "at the top level" : "in " + section;
+        String hint = "";
+        String normalized = key.toLowerCase(Locale.ROOT).replace('_', '-');
+        if (Arrays.asList(allowed.split(", ")).contains(normalized)) {
+            hint = "; did you mean " + normalized + "?";
+        } else if (key.equalsIgnoreCase("password")) {
+            hint =
+                    "; never put a password in the spec: use password-env (the name of an"
+                            + " environment variable) or password-file";
         }
-        return new ListNode(line, List.copyOf(items));
+        return "unknown key; the keys allowed " + where + " are " + allowed + hint;
     }
 
     private JobSpecException syntaxError(IOException e) {
@@ -1155,27 +1032,18 @@ public final class JobSpecParser {
     // Errors
     // ---------------------------------------------------------------------------------------
 
-    private JobSpecException error(int line, String field, String problem) {
-        return new JobSpecException(fileName, line, field, problem);
+    /** The line of a key, by its dotted path; 1 for the top level. */
+    private int line(String field) {
+        Key key = keys.get(field);
+        return key == null ? 1 : key.line();
     }
 
-    private JobSpecException typeError(Entry e, String expected) {
-        return error(
-                e.keyLine(), e.field(), "expected " + expected + ", got " + describe(e.value()));
+    private JobSpecException error(String field, String problem) {
+        return new JobSpecException(fileName, line(field), field, problem);
     }
 
-    private static String describe(Node node) {
-        if (node instanceof MapNode) {
-            return "a map";
-        }
-        if (node instanceof ListNode) {
-            return "a list";
-        }
-        ScalarNode s = (ScalarNode) node;
-        if (s.isNull()) {
-            return "nothing";
-        }
-        return s.token() == JsonToken.VALUE_STRING ? quote(s.text()) : s.text();
+    private JobSpecException typeError(String field, Value v, String expected) {
+        return error(field, "expected " + expected + ", got " + v.shown());
     }
 
     private static String describe(IOException e) {
@@ -1189,100 +1057,102 @@ public final class JobSpecParser {
     }
 
     // ---------------------------------------------------------------------------------------
-    // The tree
+    // The bound value
     // ---------------------------------------------------------------------------------------
 
-    private interface Node {
-        /** The 1-based line where the node starts. */
-        int line();
-    }
+    /**
+     * One value of the spec as written: its token and text (a column named {@code on} stays {@code
+     * on}, {@code 1_000} keeps its underscore in messages), its line, and a list's items or a map's
+     * entries.
+     */
+    @JsonDeserialize(using = ValueReader.class)
+    record Value(
+            JsonToken token,
+            String text,
+            BigInteger number,
+            int line,
+            List<Value> items,
+            Map<String, Value> entries) {
 
-    private record MapNode(int line, Map<String, Entry> entries) implements Node {}
-
-    private record ListNode(int line, List<Node> items) implements Node {}
-
-    private record ScalarNode(int line, JsonToken token, String text, BigInteger intValue)
-            implements Node {
-        boolean isNull() {
-            return token == JsonToken.VALUE_NULL;
-        }
-    }
-
-    /** A key and its value; {@code field} is the dotted path, e.g. {@code tuning.batch-size}. */
-    private record Entry(String key, String field, int keyLine, Node value) {}
-
-    /** A map being validated: checks its keys, finds entries, reports missing ones. */
-    private final class Section {
-        private final String path; // "" at the top level
-        private final int line; // reported for missing keys
-        private final MapNode map;
-
-        Section(String path, int line, MapNode map, List<String> allowed) {
-            this.path = path;
-            this.line = line;
-            this.map = map;
-            for (Entry e : map.entries().values()) {
-                if (!allowed.contains(e.key())) {
-                    throw error(e.keyLine(), e.field(), unknownKey(e.key(), allowed));
+        static Value read(JsonParser p) throws IOException {
+            JsonToken token = p.currentToken();
+            String text = p.getText();
+            int line = JobSpecParser.line(p);
+            BigInteger number = null;
+            if (token == JsonToken.VALUE_NUMBER_INT) {
+                try {
+                    number = p.getBigIntegerValue();
+                } catch (IOException | NumberFormatException e) {
+                    number = null; // reported as "expected a whole number, got ..." if used
                 }
             }
-        }
-
-        int line() {
-            return line;
-        }
-
-        /** A nested section; its value must be a map. */
-        Section section(Entry e, List<String> allowed) {
-            if (!(e.value() instanceof MapNode child)) {
-                throw typeError(e, "a map with the keys " + String.join(", ", allowed));
+            List<Value> items = new ArrayList<>();
+            Map<String, Value> entries = new LinkedHashMap<>();
+            if (token == JsonToken.START_ARRAY) {
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    items.add(read(p));
+                }
+            } else if (token == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    p.nextToken();
+                    entries.put(key, read(p));
+                }
             }
-            return new Section(e.field(), e.keyLine(), child, allowed);
+            return new Value(token, text, number, line, items, entries);
         }
 
-        /** The entry for {@code key}, or null when absent; a null value counts as given. */
-        Entry entry(String key) {
-            return map.entries().get(key);
+        /** A scalar that is not null: a string, number or boolean. */
+        boolean scalar() {
+            return token.isScalarValue() && token != JsonToken.VALUE_NULL;
         }
 
-        /** The entry for {@code key}, or null when absent or empty ({@code key:} or {@code ~}). */
-        Entry optional(String key) {
-            Entry e = map.entries().get(key);
-            return e == null || (e.value() instanceof ScalarNode s && s.isNull()) ? null : e;
-        }
-
-        Entry required(String key, String expected) {
-            Entry e = map.entries().get(key);
-            if (e == null) {
-                throw error(line, field(key), "missing; expected " + expected);
+        /** How an error shows the value: {@code "text"}, {@code 12}, {@code a list}. */
+        String shown() {
+            switch (token) {
+                case START_OBJECT:
+                    return "a map";
+                case START_ARRAY:
+                    return "a list";
+                case VALUE_NULL:
+                    return "nothing";
+                case VALUE_STRING:
+                    return quote(text);
+                default:
+                    return text;
             }
-            if (e.value() instanceof ScalarNode s && s.isNull()) {
-                throw error(e.keyLine(), e.field(), "is empty; expected " + expected);
-            }
-            return e;
+        }
+    }
+
+    /** Binds any value of the spec as a {@link Value}. */
+    static final class ValueReader extends StdDeserializer<Value> {
+        private static final long serialVersionUID = 1L;
+
+        ValueReader() {
+            super(Value.class);
         }
 
-        private String field(String key) {
-            return path.isEmpty() ? key : path + "." + key;
+        @Override
+        public Value deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            return Value.read(p);
+        }
+    }
+
+    /**
+     * Binds {@code tuning.throttle}: a map as {@link Throttle}, anything else as a {@link Value}.
+     */
+    static final class ThrottleReader extends StdDeserializer<Object> {
+        private static final long serialVersionUID = 1L;
+
+        ThrottleReader() {
+            super(Object.class);
         }
 
-        private String unknownKey(String key, List<String> allowed) {
-            List<String> shown = allowed;
-            String where = path.isEmpty() ? "at the top level" : "in " + path;
-            String hint = "";
-            String normalized = key.toLowerCase(Locale.ROOT).replace('_', '-');
-            if (shown.contains(normalized)) {
-                hint = "; did you mean " + normalized + "?";
-            } else if (key.equalsIgnoreCase("password")) {
-                hint =
-                        "; never put a password in the spec: use password-env (the name of an"
-                                + " environment variable) or password-file";
-            }
-            return "unknown key; the keys allowed "
-                    + where
-                    + " are "
-                    + String.join(", ", shown)
-                    + hint;
+        @Override
+        public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            return p.isExpectedStartObjectToken()
+                    ? ctxt.readValue(p, Throttle.class)
+                    : Value.read(p);
         }
     }
 }
