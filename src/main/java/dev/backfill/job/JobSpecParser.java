@@ -16,6 +16,7 @@ import org.apache.flink.util.TimeUtils;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -65,11 +66,10 @@ import java.util.stream.Collectors;
  * (one map, no duplicate keys, no aliases) and keeps a small line map: the line of every key, by
  * its dotted path, and how its value reads in an error. Then Jackson databind binds the text into
  * the records below (kebab-case keys; an unknown key fails, and its exception's path names the
- * field); each scalar is bound as a {@link Value}, as written, so that the checks here give the
- * messages the README shows. The password comes from {@code password-env} or {@code password-file};
- * secret parameters of the URL ({@code sslpassword=...}) are accepted, and {@link
- * JobSpec#rawSpec()} (the text as given) holds them {@link Secrets#redact redacted}: a spec whose
- * URL secret cannot be masked in the text is refused.
+ * field), each scalar as a {@link Value} that keeps its text as written and its field. The password
+ * comes from {@code password-env} or {@code password-file}; secret parameters of the URL ({@code
+ * sslpassword=...}) are accepted, and {@link JobSpec#rawSpec()} (the text as given) holds them
+ * {@link Secrets#redact redacted}: a spec whose URL secret cannot be masked in the text is refused.
  *
  * <p>Relative {@code password-file} paths are resolved against the spec file's directory by {@link
  * #parse(Path)}, and against the working directory by {@link #parse(String, String, Map)}.
@@ -93,11 +93,9 @@ public final class JobSpecParser {
     private static final Pattern REORG_ID = Pattern.compile("[A-Za-z0-9._-]{1,63}");
     private static final int MAX_REORG_ID_LENGTH = 63;
 
-    // Only these forms (TimeUtils alone would also take "5 sec" or a bare number as milliseconds);
-    // up to 9 digits keeps every value far from Duration's and long's limits.
+    // Only these forms: TimeUtils alone would also take "5 sec", or "30" as milliseconds. Up to 9
+    // digits keeps every value far from Duration's and long's limits.
     private static final Pattern DURATION = Pattern.compile("\\d{1,9}(ms|s|m|h)");
-    private static final String DURATION_FORMS =
-            "a whole number followed by ms, s, m or h, like 500ms, 5s, 2m or 1h";
     private static final Pattern INTEGER_TEXT = Pattern.compile("[+-]?\\d{1,30}");
     private static final Pattern DECIMAL_TEXT = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
 
@@ -105,23 +103,13 @@ public final class JobSpecParser {
     private static final Pattern URL_USER_INFO = Pattern.compile("^jdbc:postgresql://[^/?]*@");
 
     private static final String JDBC_PREFIX = "jdbc:postgresql://";
-    private static final String ADD_INDEX = "add-index";
-    private static final String MODIFY_COLUMN = "modify-column";
-    private static final String MC = MODIFY_COLUMN + ".";
-
     private static final String TABLE_FORM = "a table name like schema.table or table";
-    private static final String URL_FORM = "embedded or a jdbc:postgresql://host:port/db URL";
-    private static final String TYPE_FORM = "a PostgreSQL type, like bigint or numeric(12,2)";
     private static final String USING_FORM =
             "an SQL expression over the row's columns, like amount::numeric / 100";
     private static final String OPTIONS_FORM =
             "a map of option names to values, like {format: yyyy-MM-dd}";
     private static final String THROTTLE_FORM = "off, on, or " + mapForm(Throttle.class);
     private static final String RATIO_FORM = "a number over 1 and at most 1000, like 2 or 1.5";
-    private static final double MAX_LATENCY_RATIO = 1000;
-    private static final int MAX_ACTIVE_SESSIONS = 100_000;
-    private static final int MAX_PARALLELISM = 1024;
-    private static final int MAX_BATCH_SIZE = 100_000;
 
     /** Flink rejects checkpoint intervals below 10 ms; say so here, with the line. */
     private static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(10);
@@ -133,7 +121,7 @@ public final class JobSpecParser {
     private final String fileName;
     private final Map<String, String> env;
     private final Path baseDir; // null: the working directory
-    private final Map<String, Key> keys = new HashMap<>(); // the line map: dotted path -> key
+    private final Map<String, Key> keys = new HashMap<>(); // the line map, by dotted path
 
     private JobSpecParser(String text, String fileName, Map<String, String> env, Path baseDir) {
         this.text = text;
@@ -226,49 +214,34 @@ public final class JobSpecParser {
     private JobSpec parseSpec() {
         readLines();
         Top top = bind();
-
         String reorgId = null;
         if (top.reorg() != null) {
-            reorgId =
-                    string(
-                            "reorg",
-                            top.reorg(),
-                            "an id of 1 to 63 letters, digits, '.', '_' or '-'");
+            reorgId = string(top.reorg(), "an id of 1 to 63 letters, digits, '.', '_' or '-'");
             if (!REORG_ID.matcher(reorgId).matches()) {
                 throw error(
-                        "reorg",
+                        top.reorg(),
                         "must be 1 to 63 characters from A-Z, a-z, 0-9, '.', '_' and '-', got "
                                 + quote(reorgId));
             }
         }
         DatabaseSpec database = database(top.database());
-        List<String> tableParts =
-                identifier(
-                        "table",
-                        line("table"),
-                        requiredString("table", top.table(), TABLE_FORM),
-                        2,
-                        "schema.table or table");
-        String schema = tableParts.size() == 2 ? tableParts.get(0) : null;
-        String table = tableParts.get(tableParts.size() - 1);
+        Value tableValue = required("table", top.table(), TABLE_FORM);
+        List<String> table =
+                identifier(tableValue, string(tableValue, TABLE_FORM), 2, "schema.table or table");
+        String schema = table.size() == 2 ? table.get(0) : null;
+        String tableName = table.get(table.size() - 1);
 
         JobSpec.Operation operation = operation();
-        AddIndexSpec addIndex = null;
-        ModifyColumnSpec modifyColumn = null;
-        String target; // what the default reorg id names: the index or the column
-        if (operation == JobSpec.Operation.ADD_INDEX) {
-            addIndex = addIndex(section(ADD_INDEX, top.addIndex(), AddIndex.class));
-            target = addIndex.name();
-        } else {
-            modifyColumn =
-                    modifyColumn(section(MODIFY_COLUMN, top.modifyColumn(), ModifyColumn.class));
-            target = modifyColumn.column();
-        }
-        TuningSpec tuning = top.tuning() == null ? TuningSpec.defaults() : tuning(top.tuning());
+        boolean add = operation == JobSpec.Operation.ADD_INDEX;
+        AddIndexSpec addIndex = add ? addIndex(section("add-index", top.addIndex())) : null;
+        ModifyColumnSpec modifyColumn =
+                add ? null : modifyColumn(section("modify-column", top.modifyColumn()));
+        Tuning noTuning = new Tuning(null, null, null, null, null, null, null, null);
+        TuningSpec tuning = tuning(top.tuning() == null ? noTuning : top.tuning());
         JobSpec.Verify verify = verify(top.verify());
-
         if (reorgId == null) {
-            reorgId = defaultReorgId(schema, table, operation, target);
+            String target = add ? addIndex.name() : modifyColumn.column();
+            reorgId = defaultReorgId(schema, tableName, operation, target);
         }
         return new JobSpec(
                         fileName,
@@ -276,7 +249,7 @@ public final class JobSpecParser {
                         storedText(database),
                         database,
                         schema,
-                        table,
+                        tableName,
                         operation,
                         addIndex,
                         modifyColumn,
@@ -289,11 +262,11 @@ public final class JobSpecParser {
         if (value == null) {
             return JobSpec.Verify.REPAIR;
         }
-        String text = string("verify", value, "strict or repair");
+        String text = string(value, "strict or repair");
         JobSpec.Verify verify = JobSpec.Verify.fromKey(text);
         if (verify == null) {
             throw error(
-                    "verify",
+                    value,
                     "must be repair (the default: repair what verification finds, count it in"
                             + " backfill.reorgs.rows_repaired, verify again) or strict (fail the"
                             + " reorg instead, naming the first differing keys), got "
@@ -332,16 +305,16 @@ public final class JobSpecParser {
 
     /** Which operation the spec gives: exactly one of add-index and modify-column. */
     private JobSpec.Operation operation() {
-        Key add = keys.get(ADD_INDEX);
-        Key modify = keys.get(MODIFY_COLUMN);
+        Key add = keys.get("add-index");
+        Key modify = keys.get("modify-column");
         if (add != null && modify != null) {
             boolean addSecond = add.line() > modify.line();
             throw error(
-                    addSecond ? ADD_INDEX : MODIFY_COLUMN,
+                    addSecond ? "add-index" : "modify-column",
                     "a spec has exactly one operation, but "
-                            + (addSecond ? MODIFY_COLUMN : ADD_INDEX)
+                            + (addSecond ? "modify-column" : "add-index")
                             + " is also given at line "
-                            + (addSecond ? modify : add).line()
+                            + Math.min(add.line(), modify.line())
                             + "; write one spec per operation");
         }
         if (add == null && modify == null) {
@@ -360,71 +333,58 @@ public final class JobSpecParser {
                 "database",
                 db,
                 "a map with url and optionally user, password-env, password-file, demo-rows");
-        String url = requiredString("database.url", db.url(), URL_FORM);
+        String urlForm = "embedded or a jdbc:postgresql://host:port/db URL";
+        Value urlValue = required("database.url", db.url(), urlForm);
+        String url = string(urlValue, urlForm);
         boolean embedded = DatabaseSpec.EMBEDDED.equals(url);
         // The value is not echoed: a mistyped URL may carry credentials.
         if (!embedded && !url.startsWith(JDBC_PREFIX)) {
             throw error(
-                    "database.url",
-                    "must be embedded or a URL starting with "
-                            + JDBC_PREFIX
-                            + ", like "
-                            + JDBC_PREFIX
-                            + "localhost:5432/mydb");
+                    urlValue,
+                    "must be embedded or a URL starting with jdbc:postgresql://, like"
+                            + " jdbc:postgresql://localhost:5432/mydb");
         }
         if (!embedded && URL_USER_INFO.matcher(url).find()) {
             // The driver would take user:password@host for a host name, and name it in errors.
             throw error(
-                    "database.url",
+                    urlValue,
                     "holds a user:password@ part, which the PostgreSQL JDBC driver does not"
                             + " support; give the user as user: and the password with"
                             + " password-env (the name of an environment variable) or"
                             + " password-file");
         }
-        String user;
-        if (db.user() != null) {
-            user = string("database.user", db.user(), "a user name");
-        } else {
-            String pgUser = env.get("PGUSER");
-            user = pgUser == null || pgUser.isEmpty() ? null : pgUser;
-        }
-        String password = password(db);
+        String user = db.user() == null ? env.get("PGUSER") : string(db.user(), "a user name");
         long demoRows = 0;
-        if (db.demoRows() != null) {
-            if (!embedded) {
-                throw error(
-                        "database.demo-rows",
-                        "only applies to url: embedded, which seeds demo.orders; remove it for a"
-                                + " jdbc:postgresql:// URL");
-            }
-            demoRows = integer("database.demo-rows", db.demoRows(), 0, Long.MAX_VALUE);
+        if (db.demoRows() != null && !embedded) {
+            throw error(
+                    db.demoRows(),
+                    "only applies to url: embedded, which seeds demo.orders; remove it for a"
+                            + " jdbc:postgresql:// URL");
         }
-        return new DatabaseSpec(url, user, password, demoRows);
+        if (db.demoRows() != null) {
+            demoRows = integer(db.demoRows(), 0, Long.MAX_VALUE, 0);
+        }
+        String password = password(db.passwordEnv(), db.passwordFile());
+        return new DatabaseSpec(url, "".equals(user) ? null : user, password, demoRows);
     }
 
-    private String password(Database db) {
-        String envField = "database.password-env";
-        String fileField = "database.password-file";
-        if (db.passwordEnv() != null && db.passwordFile() != null) {
-            boolean envSecond = line(envField) > line(fileField);
+    private String password(Value fromEnv, Value fromFile) {
+        if (fromEnv != null && fromFile != null) {
+            Value first = line(fromEnv) < line(fromFile) ? fromEnv : fromFile;
             throw error(
-                    envSecond ? envField : fileField,
+                    first == fromEnv ? fromFile : fromEnv,
                     "give either password-env or password-file, not both ("
-                            + (envSecond ? "password-file" : "password-env")
+                            + first.key()
                             + " is at line "
-                            + line(envSecond ? fileField : envField)
+                            + line(first)
                             + ")");
         }
-        if (db.passwordEnv() != null) {
-            String var =
-                    string(
-                            envField,
-                            db.passwordEnv(),
-                            "the name of an environment variable, like PGPASSWORD");
+        if (fromEnv != null) {
+            String var = string(fromEnv, "the name of an environment variable, like PGPASSWORD");
             String value = env.get(var);
             if (value == null || value.isEmpty()) {
                 throw error(
-                        envField,
+                        fromEnv,
                         "environment variable "
                                 + var
                                 + (value == null ? " is not set" : " is empty")
@@ -432,80 +392,66 @@ public final class JobSpecParser {
             }
             return value;
         }
-        if (db.passwordFile() == null) {
+        if (fromFile == null) {
             return null;
         }
-        String pathText =
-                string(fileField, db.passwordFile(), "the path of a file holding the password");
+        String pathText = string(fromFile, "the path of a file holding the password");
         Path path;
+        String value;
         try {
             path = Path.of(pathText);
         } catch (InvalidPathException e) {
-            throw error(fileField, "not a valid path: " + quote(pathText));
+            throw error(fromFile, "not a valid path: " + quote(pathText));
         }
-        if (!path.isAbsolute() && baseDir != null) {
-            path = baseDir.resolve(path);
-        }
-        String value;
+        path = path.isAbsolute() || baseDir == null ? path : baseDir.resolve(path);
         try {
             value = Files.readString(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
             // Only the path and the kind of failure: never the content.
-            throw new JobSpecException(
-                    fileName,
-                    line(fileField),
-                    fileField,
-                    "cannot read password file " + path + " (" + describe(e) + ")",
-                    e);
+            String problem = "cannot read password file " + path + " (" + describe(e) + ")";
+            throw new JobSpecException(fileName, line(fromFile), fromFile.field(), problem, e);
         }
-        if (value.endsWith("\r\n")) {
-            value = value.substring(0, value.length() - 2);
-        } else if (value.endsWith("\n")) {
-            value = value.substring(0, value.length() - 1);
-        }
+        value = value.endsWith("\n") ? value.substring(0, value.length() - 1) : value;
+        value = value.endsWith("\r") ? value.substring(0, value.length() - 1) : value;
         if (value.isEmpty()) {
-            throw error(fileField, "password file " + path + " is empty; put the password in it");
+            throw error(fromFile, "password file " + path + " is empty; put the password in it");
         }
         return value;
     }
 
     private AddIndexSpec addIndex(AddIndex a) {
+        Value nameValue = required("add-index.name", a.name(), "an index name");
         String name =
                 identifier(
-                                "add-index.name",
-                                line("add-index.name"),
-                                requiredString("add-index.name", a.name(), "an index name"),
+                                nameValue,
+                                string(nameValue, "an index name"),
                                 1,
                                 "a name without a dot (the index table goes into the table's"
                                         + " schema)")
                         .get(0);
-
-        String field = "add-index.columns";
-        Value list = required(field, a.columns(), "a non-empty list of column names, like [email]");
+        Value list =
+                required(
+                        "add-index.columns",
+                        a.columns(),
+                        "a non-empty list of column names, like [email]");
         if (list.token() != JsonToken.START_ARRAY) {
-            throw typeError(field, list, "a list of column names, like [email]");
+            throw typeError(list, "a list of column names, like [email]");
         }
         if (list.items().isEmpty()) {
-            throw error(field, "is empty; give at least one column, like [email]");
+            throw error(list, "is empty; give at least one column, like [email]");
         }
         List<String> columns = new ArrayList<>();
         for (Value item : list.items()) {
-            String what = "item " + (columns.size() + 1);
+            String what = "item " + (columns.size() + 1) + ": ";
             if (!item.scalar() || item.text().isBlank()) {
-                throw new JobSpecException(
-                        fileName,
-                        item.line(),
-                        field,
-                        what + ": expected a column name, got " + item.shown());
+                throw error(item, what + "expected a column name, got " + item.shown());
             }
-            String column = identifier(field, item.line(), item.text(), 1, "a column name").get(0);
+            String column = identifier(item, item.text(), 1, "a column name").get(0);
             if (columns.contains(column)) {
-                throw new JobSpecException(
-                        fileName,
-                        item.line(),
-                        field,
+                throw error(
+                        item,
                         what
-                                + ": column "
+                                + "column "
                                 + quote(column)
                                 + " is already listed as item "
                                 + (columns.indexOf(column) + 1)
@@ -513,106 +459,86 @@ public final class JobSpecParser {
             }
             columns.add(column);
         }
-        boolean unique = a.unique() != null && bool("add-index.unique", a.unique());
-        return new AddIndexSpec(name, columns, unique);
+        return new AddIndexSpec(name, columns, bool(a.unique(), false));
     }
 
     private ModifyColumnSpec modifyColumn(ModifyColumn m) {
+        Value columnValue = required("modify-column.column", m.column(), "a column name");
         String column =
-                identifier(
-                                MC + "column",
-                                line(MC + "column"),
-                                requiredString(MC + "column", m.column(), "a column name"),
-                                1,
-                                "a column name")
+                identifier(columnValue, string(columnValue, "a column name"), 1, "a column name")
                         .get(0);
-
-        String type = requiredString(MC + "type", m.type(), TYPE_FORM).strip();
+        String typeForm = "a PostgreSQL type, like bigint or numeric(12,2)";
+        Value typeValue = required("modify-column.type", m.type(), typeForm);
+        String type = string(typeValue, typeForm).strip();
         if (type.indexOf(';') >= 0) {
             throw error(
-                    MC + "type",
+                    typeValue,
                     "must not contain ';', got "
                             + quote(type)
                             + "; give only the type, like numeric(12,2)");
         }
         if (m.using() != null && m.converter() != null) {
             throw error(
-                    MC + "converter",
+                    m.converter(),
                     "give either using (line "
-                            + line(MC + "using")
+                            + line(m.using())
                             + ") or converter (line "
-                            + line(MC + "converter")
+                            + line(m.converter())
                             + "), not both: using converts in SQL, converter in Java");
         }
-        String using = null;
-        if (m.using() != null) {
-            using = string(MC + "using", m.using(), USING_FORM).strip();
-            String problem = SingleExpression.problem(using);
-            if (problem != null) {
-                throw error(
-                        MC + "using",
-                        problem + ", got " + quote(using) + "; expected " + USING_FORM);
-            }
+        String using = m.using() == null ? null : string(m.using(), USING_FORM).strip();
+        String problem = using == null ? null : SingleExpression.problem(using);
+        if (problem != null) {
+            throw error(m.using(), problem + ", got " + quote(using) + "; expected " + USING_FORM);
         }
         String converters = String.join(", ", CONVERTERS);
-        String converter = null;
-        if (m.converter() != null) {
-            converter = string(MC + "converter", m.converter(), "a converter: " + converters);
-            if (!CONVERTERS.contains(converter)) {
-                throw error(
-                        MC + "converter",
-                        "unknown converter "
-                                + quote(converter)
-                                + "; the converters are "
-                                + converters
-                                + " (or give using: with an SQL expression instead)");
-            }
+        String converter =
+                m.converter() == null ? null : string(m.converter(), "a converter: " + converters);
+        if (converter != null && !CONVERTERS.contains(converter)) {
+            throw error(
+                    m.converter(),
+                    "unknown converter "
+                            + quote(converter)
+                            + "; the converters are "
+                            + converters
+                            + " (or give using: with an SQL expression instead)");
         }
-
         Map<String, String> options = new LinkedHashMap<>();
-        String field = MC + "converter-options";
-        if (m.converterOptions() != null) {
-            if (converter == null) {
-                throw error(
-                        field,
-                        "only applies with converter"
-                                + (using == null
-                                        ? ""
-                                        : " (the using expression at line "
-                                                + line(MC + "using")
-                                                + " takes none)")
-                                + "; name a converter ("
-                                + converters
-                                + ") or remove converter-options");
-            }
-            if (m.converterOptions().token() != JsonToken.START_OBJECT) {
-                throw typeError(field, m.converterOptions(), OPTIONS_FORM);
-            }
-            for (Map.Entry<String, Value> option : m.converterOptions().entries().entrySet()) {
-                String name = option.getKey();
-                if (name.isBlank()) {
-                    throw new JobSpecException(
-                            fileName,
-                            line(field + "." + name),
-                            field,
-                            "empty option name; expected " + OPTIONS_FORM);
-                }
-                options.put(
-                        name,
-                        string(
-                                field + "." + name,
-                                option.getValue(),
-                                "a value for converter option " + name));
-            }
+        Value optionsValue = m.converterOptions();
+        if (optionsValue != null && converter == null) {
+            throw error(
+                    optionsValue,
+                    "only applies with converter"
+                            + (using == null
+                                    ? ""
+                                    : " (the using expression at line "
+                                            + line(m.using())
+                                            + " takes none)")
+                            + "; name a converter ("
+                            + converters
+                            + ") or remove converter-options");
         }
-
+        if (optionsValue != null && optionsValue.token() != JsonToken.START_OBJECT) {
+            throw typeError(optionsValue, OPTIONS_FORM);
+        }
+        for (Value option : optionsValue == null ? List.<Value>of() : optionsValue.items()) {
+            if (option.key().isBlank()) {
+                throw new JobSpecException(
+                        fileName,
+                        line(option),
+                        optionsValue.field(),
+                        "empty option name; expected " + OPTIONS_FORM);
+            }
+            options.put(
+                    option.key(), string(option, "a value for converter option " + option.key()));
+        }
         Cutover cutover = Cutover.AUTO;
         if (m.cutover() != null) {
-            String value = string(MC + "cutover", m.cutover(), "auto or manual");
+            String value = string(m.cutover(), "auto or manual");
             cutover = Cutover.fromKey(value);
             if (cutover == null) {
                 throw error(
-                        MC + "cutover",
+                        m.cutover(),
                         "must be auto (cut over once verified) or manual (wait for"
                                 + " scripts/backfill cutover), got "
                                 + quote(value));
@@ -623,45 +549,26 @@ public final class JobSpecParser {
 
     private TuningSpec tuning(Tuning t) {
         return new TuningSpec(
-                t.parallelism() == null
-                        ? TuningSpec.DEFAULT_PARALLELISM
-                        : (int) integer("tuning.parallelism", t.parallelism(), 1, MAX_PARALLELISM),
-                t.batchSize() == null
-                        ? TuningSpec.DEFAULT_BATCH_SIZE
-                        : (int) integer("tuning.batch-size", t.batchSize(), 1, MAX_BATCH_SIZE),
-                t.splitRows() == null
-                        ? TuningSpec.DEFAULT_SPLIT_ROWS
-                        : integer("tuning.split-rows", t.splitRows(), 1, Long.MAX_VALUE),
-                t.checkpointInterval() == null
-                        ? TuningSpec.DEFAULT_CHECKPOINT_INTERVAL
-                        : duration(
-                                "tuning.checkpoint-interval",
-                                t.checkpointInterval(),
-                                MIN_CHECKPOINT_INTERVAL,
-                                null),
-                t.lockTimeout() == null
-                        ? TuningSpec.DEFAULT_LOCK_TIMEOUT
-                        : duration(
-                                "tuning.lock-timeout",
-                                t.lockTimeout(),
-                                Duration.ofMillis(1),
-                                MAX_LOCK_TIMEOUT),
-                t.maxRowsPerSecond() == null
-                        ? 0
-                        : integer(
-                                "tuning.max-rows-per-second",
-                                t.maxRowsPerSecond(),
-                                0,
-                                Long.MAX_VALUE),
+                (int) integer(t.parallelism(), 1, 1024, TuningSpec.DEFAULT_PARALLELISM),
+                (int) integer(t.batchSize(), 1, 100_000, TuningSpec.DEFAULT_BATCH_SIZE),
+                integer(t.splitRows(), 1, Long.MAX_VALUE, TuningSpec.DEFAULT_SPLIT_ROWS),
+                duration(
+                        t.checkpointInterval(),
+                        MIN_CHECKPOINT_INTERVAL,
+                        null,
+                        TuningSpec.DEFAULT_CHECKPOINT_INTERVAL),
+                duration(
+                        t.lockTimeout(),
+                        Duration.ofMillis(1),
+                        MAX_LOCK_TIMEOUT,
+                        TuningSpec.DEFAULT_LOCK_TIMEOUT),
+                integer(t.maxRowsPerSecond(), 0, Long.MAX_VALUE, 0),
                 throttle(t.throttle()),
-                t.synchronousCommit() == null
-                        ? TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT
-                        : bool("tuning.synchronous-commit", t.synchronousCommit()));
+                bool(t.synchronousCommit(), TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT));
     }
 
     /** {@code tuning.throttle}: off, on, or a map of settings (the throttle is then on). */
     private ThrottleSettings throttle(Object bound) {
-        String field = "tuning.throttle.";
         if (bound instanceof Value v) {
             String word = v.scalar() ? v.text().trim().toLowerCase(Locale.ROOT) : "";
             if (v.token() == JsonToken.VALUE_FALSE || word.equals("off") || word.equals("false")) {
@@ -670,10 +577,9 @@ public final class JobSpecParser {
             if (v.token() == JsonToken.VALUE_TRUE || word.equals("on") || word.equals("true")) {
                 return ThrottleSettings.defaults();
             }
-            if (!v.scalar()) {
-                throw typeError("tuning.throttle", v, THROTTLE_FORM);
-            }
-            throw error("tuning.throttle", "must be " + THROTTLE_FORM + ", got " + v.shown());
+            throw v.scalar()
+                    ? error(v, "must be " + THROTTLE_FORM + ", got " + v.shown())
+                    : typeError(v, THROTTLE_FORM);
         }
         if (!(bound instanceof Throttle t)) {
             return ThrottleSettings.defaults();
@@ -682,39 +588,33 @@ public final class JobSpecParser {
                 true,
                 t.maxLatencyRatio() == null
                         ? ThrottleSettings.DEFAULT_MAX_LATENCY_RATIO
-                        : ratio(field + "max-latency-ratio", t.maxLatencyRatio()),
-                t.maxReplicaLag() == null
-                        ? ThrottleSettings.DEFAULT_MAX_REPLICA_LAG
-                        : duration(
-                                field + "max-replica-lag",
-                                t.maxReplicaLag(),
-                                Duration.ofMillis(1),
-                                null),
-                t.maxActiveSessions() == null
-                        ? ThrottleSettings.DEFAULT_MAX_ACTIVE_SESSIONS
-                        : (int)
-                                integer(
-                                        field + "max-active-sessions",
-                                        t.maxActiveSessions(),
-                                        0,
-                                        MAX_ACTIVE_SESSIONS),
-                t.minRowsPerSecond() == null
-                        ? ThrottleSettings.DEFAULT_MIN_ROWS_PER_SECOND
-                        : integer(
-                                field + "min-rows-per-second",
-                                t.minRowsPerSecond(),
-                                1,
-                                Long.MAX_VALUE));
+                        : ratio(t.maxLatencyRatio()),
+                duration(
+                        t.maxReplicaLag(),
+                        Duration.ofMillis(1),
+                        null,
+                        ThrottleSettings.DEFAULT_MAX_REPLICA_LAG),
+                (int)
+                        integer(
+                                t.maxActiveSessions(),
+                                0,
+                                100_000,
+                                ThrottleSettings.DEFAULT_MAX_ACTIVE_SESSIONS),
+                integer(
+                        t.minRowsPerSecond(),
+                        1,
+                        Long.MAX_VALUE,
+                        ThrottleSettings.DEFAULT_MIN_ROWS_PER_SECOND));
     }
 
-    /** A latency ratio: a number over 1, at most {@link #MAX_LATENCY_RATIO}, like 2 or 1.5. */
-    private double ratio(String field, Value v) {
+    /** A latency ratio: a number over 1 and at most 1000, like 2 or 1.5. */
+    private double ratio(Value v) {
         if (!v.scalar() || !DECIMAL_TEXT.matcher(v.text().trim()).matches()) {
-            throw typeError(field, v, RATIO_FORM);
+            throw typeError(v, RATIO_FORM);
         }
         double value = Double.parseDouble(v.text().trim());
-        if (!(value > 1) || value > MAX_LATENCY_RATIO) {
-            throw error(field, "must be " + RATIO_FORM + ", got " + v.text().trim());
+        if (!(value > 1) || value > 1000) {
+            throw error(v, "must be " + RATIO_FORM + ", got " + v.text().trim());
         }
         return value;
     }
@@ -749,12 +649,9 @@ public final class JobSpecParser {
     /** A key that must be given: "missing" at its section's line, or "is empty" at its own. */
     private <T> T required(String field, T bound, String expected) {
         if (!keys.containsKey(field)) {
-            int dot = field.lastIndexOf('.');
+            String section = field.contains(".") ? field.substring(0, field.indexOf('.')) : "";
             throw new JobSpecException(
-                    fileName,
-                    line(dot < 0 ? "" : field.substring(0, dot)),
-                    field,
-                    "missing; expected " + expected);
+                    fileName, line(section), field, "missing; expected " + expected);
         }
         if (bound == null) {
             throw error(field, "is empty; expected " + expected);
@@ -762,30 +659,31 @@ public final class JobSpecParser {
         return bound;
     }
 
-    private String requiredString(String field, Value value, String expected) {
-        return string(field, required(field, value, expected), expected);
-    }
-
-    /** A section that is given (an operation) must be a map; an empty one is refused. */
-    private <T extends Record> T section(String field, T bound, Class<T> type) {
+    /** The operation's section, given (or there would be no operation): empty is refused. */
+    private <T extends Record> T section(String field, T bound) {
         if (bound == null) {
-            throw error(field, "expected " + mapForm(type) + ", got nothing");
+            String form = mapForm(field.equals("add-index") ? AddIndex.class : ModifyColumn.class);
+            throw error(field, "expected " + form + ", got nothing");
         }
         return bound;
     }
 
     /** A non-empty string; numbers and booleans are taken as written (a column may be "on"). */
-    private String string(String field, Value v, String expected) {
+    private String string(Value v, String expected) {
         if (!v.scalar()) {
-            throw typeError(field, v, expected);
+            throw typeError(v, expected);
         }
         if (v.text().isBlank()) {
-            throw error(field, "is empty; expected " + expected);
+            throw error(v, "is empty; expected " + expected);
         }
         return v.text();
     }
 
-    private long integer(String field, Value v, long min, long max) {
+    /** A whole number from {@code min} to {@code max}, or {@code absent} when not given. */
+    private long integer(Value v, long min, long max, long absent) {
+        if (v == null) {
+            return absent;
+        }
         String range =
                 max == Long.MAX_VALUE
                         ? "a whole number of at least " + min
@@ -796,50 +694,57 @@ public final class JobSpecParser {
             value = new BigInteger(v.text().trim());
         }
         if (value == null) {
-            throw typeError(field, v, range);
+            throw typeError(v, range);
         }
         if (value.compareTo(BigInteger.valueOf(min)) < 0
                 || value.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw error(field, "must be " + range + ", got " + value);
+            throw error(v, "must be " + range + ", got " + value);
         }
         return value.longValue();
     }
 
-    private boolean bool(String field, Value v) {
-        String word =
-                v.token() == JsonToken.VALUE_STRING ? v.text().trim().toLowerCase(Locale.ROOT) : "";
-        if (v.token() == JsonToken.VALUE_TRUE || word.equals("true")) {
+    private boolean bool(Value v, boolean absent) {
+        if (v == null) {
+            return absent;
+        }
+        String word = v.token() == JsonToken.VALUE_STRING ? v.text().trim() : "";
+        if (v.token() == JsonToken.VALUE_TRUE || word.equalsIgnoreCase("true")) {
             return true;
         }
-        if (v.token() == JsonToken.VALUE_FALSE || word.equals("false")) {
+        if (v.token() == JsonToken.VALUE_FALSE || word.equalsIgnoreCase("false")) {
             return false;
         }
-        throw typeError(field, v, "true or false");
+        throw typeError(v, "true or false");
     }
 
-    /** A duration in today's forms ({@link #DURATION_FORMS}), read by Flink's {@link TimeUtils}. */
-    private Duration duration(String field, Value v, Duration min, Duration max) {
+    /** A whole number followed by ms, s, m or h, read by Flink's {@link TimeUtils}. */
+    private Duration duration(Value v, Duration min, Duration max, Duration absent) {
+        if (v == null) {
+            return absent;
+        }
         String written = v.scalar() ? v.text().trim() : "";
         if (!DURATION.matcher(written).matches()) {
-            throw typeError(field, v, "a duration: " + DURATION_FORMS);
+            throw typeError(
+                    v,
+                    "a duration: a whole number followed by ms, s, m or h, like 500ms, 5s, 2m or"
+                            + " 1h");
         }
         Duration d = TimeUtils.parseDuration(written);
-        if (d.compareTo(min) < 0) {
-            throw error(field, "must be at least " + min.toMillis() + "ms, got " + written);
-        }
-        if (max != null && d.compareTo(max) > 0) {
-            throw error(field, "must be at most " + max.toMillis() + "ms, got " + written);
+        if (d.compareTo(min) < 0 || (max != null && d.compareTo(max) > 0)) {
+            boolean low = d.compareTo(min) < 0;
+            long limit = (low ? min : max).toMillis();
+            throw error(
+                    v, "must be at " + (low ? "least " : "most ") + limit + "ms, got " + written);
         }
         return d;
     }
 
-    /** A name or qualified name ({@link Identifiers#parse}), its error given the field's line. */
-    private List<String> identifier(
-            String field, int line, String raw, int maxParts, String expected) {
+    /** A name or qualified name, read by {@link Identifiers#parse}. */
+    private List<String> identifier(Value v, String raw, int maxParts, String expected) {
         try {
             return Identifiers.parse(raw, maxParts, expected);
         } catch (IllegalArgumentException e) {
-            throw new JobSpecException(fileName, line, field, e.getMessage());
+            throw error(v, e.getMessage());
         }
     }
 
@@ -852,7 +757,7 @@ public final class JobSpecParser {
 
     /** The first pass: the document's shape, and the line of every key. */
     private void readLines() {
-        String expectedRoot =
+        String expected =
                 "a YAML map with the keys reorg, database, table, add-index or modify-column,"
                         + " and tuning";
         keys.put("", new Key(1, "a map"));
@@ -861,22 +766,16 @@ public final class JobSpecParser {
             int rootLine = first == null ? 1 : line(p);
             String root = first == null ? "nothing" : walk(p, "");
             if (first == null || first == JsonToken.VALUE_NULL) {
-                throw new JobSpecException(
-                        fileName, 1, TOP_LEVEL, "the spec is empty; expected " + expectedRoot);
+                throw error(TOP_LEVEL, "the spec is empty; expected " + expected);
             }
             if (first != JsonToken.START_OBJECT) {
-                throw new JobSpecException(
-                        fileName,
-                        rootLine,
-                        TOP_LEVEL,
-                        "expected " + expectedRoot + ", got " + root);
+                String problem = "expected " + expected + ", got " + root;
+                throw new JobSpecException(fileName, rootLine, TOP_LEVEL, problem);
             }
             if (p.nextToken() != null) {
-                throw new JobSpecException(
-                        fileName,
-                        line(p),
-                        TOP_LEVEL,
-                        "a second YAML document (after ---); a spec file holds one document");
+                String problem =
+                        "a second YAML document (after ---); a spec file holds one document";
+                throw new JobSpecException(fileName, line(p), TOP_LEVEL, problem);
             }
         } catch (IOException e) {
             throw syntaxError(e);
@@ -886,78 +785,73 @@ public final class JobSpecParser {
     /** Walks the value at the current token, recording its keys; returns how it reads. */
     private String walk(JsonParser p, String path) throws IOException {
         JsonToken token = p.currentToken();
-        int line = line(p);
         String field = path.isEmpty() ? TOP_LEVEL : path;
         if (token == null) {
-            throw new JobSpecException(fileName, line, YAML, "the YAML ends unexpectedly");
+            throw new JobSpecException(fileName, line(p), YAML, "the YAML ends unexpectedly");
         }
         if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
-            throw new JobSpecException(
-                    fileName,
-                    line,
-                    field,
-                    "YAML aliases (*" + p.getText() + ") are not supported; write the value out");
+            String problem =
+                    "YAML aliases (*" + p.getText() + ") are not supported; write the value out";
+            throw new JobSpecException(fileName, line(p), field, problem);
         }
-        switch (token) {
-            case START_OBJECT:
-                Map<String, Integer> seen = new HashMap<>();
-                while ((token = p.nextToken()) != JsonToken.END_OBJECT) {
-                    if (token != JsonToken.FIELD_NAME) {
-                        throw new JobSpecException(fileName, line(p), field, "expected a key");
-                    }
-                    String key = path.isEmpty() ? p.currentName() : path + "." + p.currentName();
-                    Integer earlier = seen.putIfAbsent(p.currentName(), line(p));
-                    if (earlier != null) {
-                        throw new JobSpecException(
-                                fileName,
-                                line(p),
-                                key,
-                                "duplicate key; it is already given at line "
-                                        + earlier
-                                        + "; give each key once");
-                    }
-                    int keyLine = line(p);
-                    p.nextToken();
-                    keys.putIfAbsent(key, new Key(keyLine, walk(p, key)));
+        if (token == JsonToken.START_OBJECT) {
+            Map<String, Integer> seen = new HashMap<>();
+            for (JsonToken t; (t = p.nextToken()) != JsonToken.END_OBJECT; ) {
+                if (t != JsonToken.FIELD_NAME) {
+                    throw new JobSpecException(fileName, line(p), field, "expected a key");
                 }
-                return "a map";
-            case START_ARRAY:
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    walk(p, path);
+                String key = path.isEmpty() ? p.currentName() : path + "." + p.currentName();
+                int line = line(p);
+                Integer earlier = seen.putIfAbsent(p.currentName(), line);
+                if (earlier != null) {
+                    String problem =
+                            "duplicate key; it is already given at line "
+                                    + earlier
+                                    + "; give each key once";
+                    throw new JobSpecException(fileName, line, key, problem);
                 }
-                return "a list";
-            case VALUE_STRING:
-                return quote(p.getText());
-            case VALUE_NULL:
-                return "nothing";
-            case VALUE_NUMBER_INT:
-            case VALUE_NUMBER_FLOAT:
-            case VALUE_TRUE:
-            case VALUE_FALSE:
-                return p.getText();
-            default:
-                throw new JobSpecException(
-                        fileName, line, field, "unsupported YAML value (" + token + ")");
+                p.nextToken();
+                keys.putIfAbsent(key, new Key(line, walk(p, key)));
+            }
         }
+        while (token == JsonToken.START_ARRAY && p.nextToken() != JsonToken.END_ARRAY) {
+            walk(p, path);
+        }
+        if (token.isStructStart() || token.isScalarValue()) {
+            return Value.shown(token, p.getText());
+        }
+        String problem = "unsupported YAML value (" + token + ")";
+        throw new JobSpecException(fileName, line(p), field, problem);
     }
 
-    /** The second pass: databind; an unknown key or a section that is no map is reported here. */
+    /** The second pass: databind; an unknown key, or a section that is no map, fails here. */
     private Top bind() {
         try {
             return MAPPER.readValue(text, Top.class);
         } catch (UnrecognizedPropertyException e) {
             String field = path(e);
             String section = field.contains(".") ? field.substring(0, field.lastIndexOf('.')) : "";
-            throw error(field, unknownKey(section, e.getPropertyName(), e.getReferringClass()));
-        } catch (MismatchedInputException e) {
-            String field = path(e);
-            Key key = keys.get(field);
+            List<String> allowed = mapKeys(e.getReferringClass());
+            String key = e.getPropertyName();
+            String normalized = key.toLowerCase(Locale.ROOT).replace('_', '-');
+            String hint =
+                    allowed.contains(normalized)
+                            ? "; did you mean " + normalized + "?"
+                            : key.equalsIgnoreCase("password")
+                                    ? "; never put a password in the spec: use password-env (the"
+                                            + " name of an environment variable) or password-file"
+                                    : "";
             throw error(
                     field,
-                    "expected "
-                            + mapForm(e.getTargetType())
-                            + ", got "
-                            + (key == null ? "nothing" : key.shown()));
+                    "unknown key; the keys allowed "
+                            + (section.isEmpty() ? "at the top level" : "in " + section)
+                            + " are "
+                            + String.join(", ", allowed)
+                            + hint);
+        } catch (MismatchedInputException e) {
+            String field = path(e);
+            String got = keys.containsKey(field) ? keys.get(field).shown() : "nothing";
+            throw error(field, "expected " + mapForm(e.getTargetType()) + ", got " + got);
         } catch (JsonProcessingException e) {
             throw syntaxError(e); // not expected: the first pass read the same text
         }
@@ -969,30 +863,17 @@ public final class JobSpecParser {
                 .collect(Collectors.joining("."));
     }
 
-    /** The keys of a bound record, in the order they are declared. */
-    private static String mapForm(Class<?> type) {
-        List<String> names =
-                type != null && type.isRecord()
-                        ? Arrays.stream(type.getRecordComponents())
-                                .map(c -> KEBAB.translate(c.getName()))
-                                .toList()
-                        : List.of();
-        return "a map with the keys " + String.join(", ", names);
+    /** The keys of a bound record, in the order it declares them. */
+    private static List<String> mapKeys(Class<?> type) {
+        return type == null || !type.isRecord()
+                ? List.of()
+                : Arrays.stream(type.getRecordComponents())
+                        .map(c -> KEBAB.translate(c.getName()))
+                        .toList();
     }
 
-    private static String unknownKey(String section, String key, Class<?> type) {
-        String allowed = mapForm(type).substring("a map with the keys ".length());
-        String where = section.isEmpty() ? "at the top level" : "in " + section;
-        String hint = "";
-        String normalized = key.toLowerCase(Locale.ROOT).replace('_', '-');
-        if (Arrays.asList(allowed.split(", ")).contains(normalized)) {
-            hint = "; did you mean " + normalized + "?";
-        } else if (key.equalsIgnoreCase("password")) {
-            hint =
-                    "; never put a password in the spec: use password-env (the name of an"
-                            + " environment variable) or password-file";
-        }
-        return "unknown key; the keys allowed " + where + " are " + allowed + hint;
+    private static String mapForm(Class<?> type) {
+        return "a map with the keys " + String.join(", ", mapKeys(type));
     }
 
     private JobSpecException syntaxError(IOException e) {
@@ -1024,13 +905,13 @@ public final class JobSpecParser {
                 fileName, line, YAML, "not valid YAML: " + problem, leaks ? null : e);
     }
 
+    // ---------------------------------------------------------------------------------------
+    // Lines and errors
+    // ---------------------------------------------------------------------------------------
+
     private static int line(JsonParser p) {
         return p.currentTokenLocation().getLineNr();
     }
-
-    // ---------------------------------------------------------------------------------------
-    // Errors
-    // ---------------------------------------------------------------------------------------
 
     /** The line of a key, by its dotted path; 1 for the top level. */
     private int line(String field) {
@@ -1038,12 +919,21 @@ public final class JobSpecParser {
         return key == null ? 1 : key.line();
     }
 
+    /** The line of a value's key; a list item's own line. */
+    private int line(Value v) {
+        return v.key() == null ? v.line() : line(v.field());
+    }
+
     private JobSpecException error(String field, String problem) {
         return new JobSpecException(fileName, line(field), field, problem);
     }
 
-    private JobSpecException typeError(String field, Value v, String expected) {
-        return error(field, "expected " + expected + ", got " + v.shown());
+    private JobSpecException error(Value v, String problem) {
+        return new JobSpecException(fileName, line(v), v.field(), problem);
+    }
+
+    private JobSpecException typeError(Value v, String expected) {
+        return error(v, "expected " + expected + ", got " + v.shown());
     }
 
     private static String describe(IOException e) {
@@ -1052,8 +942,7 @@ public final class JobSpecParser {
     }
 
     private static String quote(String s) {
-        String shown = s.length() > 80 ? s.substring(0, 77) + "..." : s;
-        return "\"" + shown + "\"";
+        return "\"" + (s.length() > 80 ? s.substring(0, 77) + "..." : s) + "\"";
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1061,20 +950,21 @@ public final class JobSpecParser {
     // ---------------------------------------------------------------------------------------
 
     /**
-     * One value of the spec as written: its token and text (a column named {@code on} stays {@code
-     * on}, {@code 1_000} keeps its underscore in messages), its line, and a list's items or a map's
-     * entries.
+     * One value of the spec as written: its field (the dotted path of its key; a list item has its
+     * list's, and a null key), its token and text (a column named {@code on} stays {@code on}), its
+     * own line, and a list's items or a map's entries (each with its key).
      */
     @JsonDeserialize(using = ValueReader.class)
     record Value(
+            String field,
+            String key,
             JsonToken token,
             String text,
             BigInteger number,
             int line,
-            List<Value> items,
-            Map<String, Value> entries) {
+            List<Value> items) {
 
-        static Value read(JsonParser p) throws IOException {
+        static Value read(JsonParser p, String field, String key) throws IOException {
             JsonToken token = p.currentToken();
             String text = p.getText();
             int line = JobSpecParser.line(p);
@@ -1087,19 +977,15 @@ public final class JobSpecParser {
                 }
             }
             List<Value> items = new ArrayList<>();
-            Map<String, Value> entries = new LinkedHashMap<>();
-            if (token == JsonToken.START_ARRAY) {
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    items.add(read(p));
-                }
-            } else if (token == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    p.nextToken();
-                    entries.put(key, read(p));
-                }
+            while (token == JsonToken.START_ARRAY && p.nextToken() != JsonToken.END_ARRAY) {
+                items.add(read(p, field, null));
             }
-            return new Value(token, text, number, line, items, entries);
+            while (token == JsonToken.START_OBJECT && p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                items.add(read(p, field + "." + name, name));
+            }
+            return new Value(field, key, token, text, number, line, items);
         }
 
         /** A scalar that is not null: a string, number or boolean. */
@@ -1109,6 +995,10 @@ public final class JobSpecParser {
 
         /** How an error shows the value: {@code "text"}, {@code 12}, {@code a list}. */
         String shown() {
+            return shown(token, text);
+        }
+
+        static String shown(JsonToken token, String text) {
             switch (token) {
                 case START_OBJECT:
                     return "a map";
@@ -1124,7 +1014,7 @@ public final class JobSpecParser {
         }
     }
 
-    /** Binds any value of the spec as a {@link Value}. */
+    /** Binds a value of the spec as a {@link Value} of the field its parser is at. */
     static final class ValueReader extends StdDeserializer<Value> {
         private static final long serialVersionUID = 1L;
 
@@ -1134,13 +1024,17 @@ public final class JobSpecParser {
 
         @Override
         public Value deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            return Value.read(p);
+            JsonStreamContext c = p.getParsingContext();
+            c = p.currentToken().isStructStart() ? c.getParent() : c;
+            List<String> path = new ArrayList<>();
+            for (; c != null && !c.inRoot(); c = c.getParent()) {
+                path.add(0, c.getCurrentName());
+            }
+            return Value.read(p, String.join(".", path), path.get(path.size() - 1));
         }
     }
 
-    /**
-     * Binds {@code tuning.throttle}: a map as {@link Throttle}, anything else as a {@link Value}.
-     */
+    /** Binds {@code tuning.throttle}: a map as {@link Throttle}, anything else as a value. */
     static final class ThrottleReader extends StdDeserializer<Object> {
         private static final long serialVersionUID = 1L;
 
@@ -1152,7 +1046,7 @@ public final class JobSpecParser {
         public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             return p.isExpectedStartObjectToken()
                     ? ctxt.readValue(p, Throttle.class)
-                    : Value.read(p);
+                    : ctxt.readValue(p, Value.class);
         }
     }
 }
