@@ -38,11 +38,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -90,6 +92,18 @@ public final class JobSpecParser {
     private static final ObjectMapper MAPPER =
             YAMLMapper.builder().propertyNamingStrategy(KEBAB).build();
 
+    /** The tokens a spec's value may be: no embedded objects ({@code !!binary}). */
+    private static final Set<JsonToken> VALUE_TOKENS =
+            EnumSet.of(
+                    JsonToken.START_OBJECT,
+                    JsonToken.START_ARRAY,
+                    JsonToken.VALUE_STRING,
+                    JsonToken.VALUE_NUMBER_INT,
+                    JsonToken.VALUE_NUMBER_FLOAT,
+                    JsonToken.VALUE_TRUE,
+                    JsonToken.VALUE_FALSE,
+                    JsonToken.VALUE_NULL);
+
     private static final Pattern REORG_ID = Pattern.compile("[A-Za-z0-9._-]{1,63}");
     private static final int MAX_REORG_ID_LENGTH = 63;
 
@@ -121,7 +135,7 @@ public final class JobSpecParser {
     private final String fileName;
     private final Map<String, String> env;
     private final Path baseDir; // null: the working directory
-    private final Map<String, Key> keys = new HashMap<>(); // the line map, by dotted path
+    private final Map<String, Value> keys = new HashMap<>(); // the line map: by dotted path
 
     private JobSpecParser(String text, String fileName, Map<String, String> env, Path baseDir) {
         this.text = text;
@@ -305,17 +319,18 @@ public final class JobSpecParser {
 
     /** Which operation the spec gives: exactly one of add-index and modify-column. */
     private JobSpec.Operation operation() {
-        Key add = keys.get("add-index");
-        Key modify = keys.get("modify-column");
+        Value add = keys.get("add-index");
+        Value modify = keys.get("modify-column");
         if (add != null && modify != null) {
             boolean addSecond = add.line() > modify.line();
+            String problem =
+                    "a spec has exactly one operation, but %s is also given at line %d;"
+                            + " write one spec per operation";
             throw error(
                     addSecond ? "add-index" : "modify-column",
-                    "a spec has exactly one operation, but "
-                            + (addSecond ? "modify-column" : "add-index")
-                            + " is also given at line "
-                            + Math.min(add.line(), modify.line())
-                            + "; write one spec per operation");
+                    problem.formatted(
+                            addSecond ? "modify-column" : "add-index",
+                            Math.min(add.line(), modify.line())));
         }
         if (add == null && modify == null) {
             throw error(
@@ -354,41 +369,32 @@ public final class JobSpecParser {
                             + " password-file");
         }
         String user = db.user() == null ? env.get("PGUSER") : string(db.user(), "a user name");
-        long demoRows = 0;
+        String password = password(db.passwordEnv(), db.passwordFile());
         if (db.demoRows() != null && !embedded) {
             throw error(
                     db.demoRows(),
                     "only applies to url: embedded, which seeds demo.orders; remove it for a"
                             + " jdbc:postgresql:// URL");
         }
-        if (db.demoRows() != null) {
-            demoRows = integer(db.demoRows(), 0, Long.MAX_VALUE, 0);
-        }
-        String password = password(db.passwordEnv(), db.passwordFile());
+        long demoRows = integer(db.demoRows(), 0, Long.MAX_VALUE, 0);
         return new DatabaseSpec(url, "".equals(user) ? null : user, password, demoRows);
     }
 
     private String password(Value fromEnv, Value fromFile) {
         if (fromEnv != null && fromFile != null) {
-            Value first = line(fromEnv) < line(fromFile) ? fromEnv : fromFile;
+            Value first = fromEnv.line() < fromFile.line() ? fromEnv : fromFile;
+            String problem =
+                    "give either password-env or password-file, not both (%s is at line %d)";
             throw error(
                     first == fromEnv ? fromFile : fromEnv,
-                    "give either password-env or password-file, not both ("
-                            + first.key()
-                            + " is at line "
-                            + line(first)
-                            + ")");
+                    problem.formatted(first.key(), first.line()));
         }
         if (fromEnv != null) {
             String var = string(fromEnv, "the name of an environment variable, like PGPASSWORD");
             String value = env.get(var);
             if (value == null || value.isEmpty()) {
-                throw error(
-                        fromEnv,
-                        "environment variable "
-                                + var
-                                + (value == null ? " is not set" : " is empty")
-                                + "; set it to the password");
+                String problem = "environment variable %s is %s; set it to the password";
+                throw error(fromEnv, problem.formatted(var, value == null ? "not set" : "empty"));
             }
             return value;
         }
@@ -409,10 +415,10 @@ public final class JobSpecParser {
         } catch (IOException e) {
             // Only the path and the kind of failure: never the content.
             String problem = "cannot read password file " + path + " (" + describe(e) + ")";
-            throw new JobSpecException(fileName, line(fromFile), fromFile.field(), problem, e);
+            throw new JobSpecException(fileName, fromFile.line(), fromFile.field(), problem, e);
         }
-        value = value.endsWith("\n") ? value.substring(0, value.length() - 1) : value;
-        value = value.endsWith("\r") ? value.substring(0, value.length() - 1) : value;
+        int newline = value.endsWith("\r\n") ? 2 : value.endsWith("\n") ? 1 : 0;
+        value = value.substring(0, value.length() - newline);
         if (value.isEmpty()) {
             throw error(fromFile, "password file " + path + " is empty; put the password in it");
         }
@@ -448,14 +454,9 @@ public final class JobSpecParser {
             }
             String column = identifier(item, item.text(), 1, "a column name").get(0);
             if (columns.contains(column)) {
+                String problem = "column %s is already listed as item %d; list each column once";
                 throw error(
-                        item,
-                        what
-                                + "column "
-                                + quote(column)
-                                + " is already listed as item "
-                                + (columns.indexOf(column) + 1)
-                                + "; list each column once");
+                        item, what + problem.formatted(quote(column), columns.indexOf(column) + 1));
             }
             columns.add(column);
         }
@@ -478,45 +479,37 @@ public final class JobSpecParser {
                             + "; give only the type, like numeric(12,2)");
         }
         if (m.using() != null && m.converter() != null) {
-            throw error(
-                    m.converter(),
-                    "give either using (line "
-                            + line(m.using())
-                            + ") or converter (line "
-                            + line(m.converter())
-                            + "), not both: using converts in SQL, converter in Java");
+            String problem =
+                    "give either using (line %d) or converter (line %d), not both: using"
+                            + " converts in SQL, converter in Java";
+            throw error(m.converter(), problem.formatted(m.using().line(), m.converter().line()));
         }
         String using = m.using() == null ? null : string(m.using(), USING_FORM).strip();
-        String problem = using == null ? null : SingleExpression.problem(using);
-        if (problem != null) {
-            throw error(m.using(), problem + ", got " + quote(using) + "; expected " + USING_FORM);
+        String notOne = using == null ? null : SingleExpression.problem(using);
+        if (notOne != null) {
+            throw error(m.using(), notOne + ", got " + quote(using) + "; expected " + USING_FORM);
         }
         String converters = String.join(", ", CONVERTERS);
         String converter =
                 m.converter() == null ? null : string(m.converter(), "a converter: " + converters);
         if (converter != null && !CONVERTERS.contains(converter)) {
-            throw error(
-                    m.converter(),
-                    "unknown converter "
-                            + quote(converter)
-                            + "; the converters are "
-                            + converters
-                            + " (or give using: with an SQL expression instead)");
+            String problem =
+                    "unknown converter %s; the converters are %s (or give using: with an"
+                            + " SQL expression instead)";
+            throw error(m.converter(), problem.formatted(quote(converter), converters));
         }
         Map<String, String> options = new LinkedHashMap<>();
         Value optionsValue = m.converterOptions();
         if (optionsValue != null && converter == null) {
-            throw error(
-                    optionsValue,
-                    "only applies with converter"
-                            + (using == null
-                                    ? ""
-                                    : " (the using expression at line "
-                                            + line(m.using())
-                                            + " takes none)")
-                            + "; name a converter ("
-                            + converters
-                            + ") or remove converter-options");
+            String takesNone =
+                    using == null
+                            ? ""
+                            : " (the using expression at line %d takes none)"
+                                    .formatted(m.using().line());
+            String problem =
+                    "only applies with converter%s; name a converter (%s) or remove"
+                            + " converter-options";
+            throw error(optionsValue, problem.formatted(takesNone, converters));
         }
         if (optionsValue != null && optionsValue.token() != JsonToken.START_OBJECT) {
             throw typeError(optionsValue, OPTIONS_FORM);
@@ -525,7 +518,7 @@ public final class JobSpecParser {
             if (option.key().isBlank()) {
                 throw new JobSpecException(
                         fileName,
-                        line(option),
+                        option.line(),
                         optionsValue.field(),
                         "empty option name; expected " + OPTIONS_FORM);
             }
@@ -627,17 +620,14 @@ public final class JobSpecParser {
                 (tableName + "-" + operation.key() + "-" + target)
                         .replaceAll("[^A-Za-z0-9._-]", "_");
         if (id.length() > MAX_REORG_ID_LENGTH) {
+            String problem =
+                    "missing, and the default id %s is %d characters, over the limit of"
+                            + " %d; set reorg: to a shorter id of letters, digits, '.', '_' or '-'";
             throw new JobSpecException(
                     fileName,
                     1,
                     "reorg",
-                    "missing, and the default id "
-                            + quote(id)
-                            + " is "
-                            + id.length()
-                            + " characters, over the limit of "
-                            + MAX_REORG_ID_LENGTH
-                            + "; set reorg: to a shorter id of letters, digits, '.', '_' or '-'");
+                    problem.formatted(quote(id), id.length(), MAX_REORG_ID_LENGTH));
         }
         return id;
     }
@@ -752,25 +742,19 @@ public final class JobSpecParser {
     // Reading: the line map (first pass), then binding (second pass)
     // ---------------------------------------------------------------------------------------
 
-    /** A key of the spec: its line, and how its value reads in an error. */
-    private record Key(int line, String shown) {}
-
-    /** The first pass: the document's shape, and the line of every key. */
+    /** The first pass: the document's shape, and every keyed value by its dotted path. */
     private void readLines() {
         String expected =
                 "a YAML map with the keys reorg, database, table, add-index or modify-column,"
                         + " and tuning";
-        keys.put("", new Key(1, "a map"));
         try (JsonParser p = MAPPER.getFactory().createParser(text)) {
-            JsonToken first = p.nextToken();
-            int rootLine = first == null ? 1 : line(p);
-            String root = first == null ? "nothing" : walk(p, "");
-            if (first == null || first == JsonToken.VALUE_NULL) {
+            Value root = p.nextToken() == null ? null : read(p, "", null, line(p));
+            if (root == null || root.token() == JsonToken.VALUE_NULL) {
                 throw error(TOP_LEVEL, "the spec is empty; expected " + expected);
             }
-            if (first != JsonToken.START_OBJECT) {
-                String problem = "expected " + expected + ", got " + root;
-                throw new JobSpecException(fileName, rootLine, TOP_LEVEL, problem);
+            if (root.token() != JsonToken.START_OBJECT) {
+                String problem = "expected " + expected + ", got " + root.shown();
+                throw new JobSpecException(fileName, root.line(), TOP_LEVEL, problem);
             }
             if (p.nextToken() != null) {
                 String problem =
@@ -782,52 +766,62 @@ public final class JobSpecParser {
         }
     }
 
-    /** Walks the value at the current token, recording its keys; returns how it reads. */
-    private String walk(JsonParser p, String path) throws IOException {
+    /**
+     * Reads the value at the current token as written, with the line errors name ({@code line}: its
+     * key's, or a list item's own), refusing what a spec cannot hold.
+     */
+    private Value read(JsonParser p, String field, String key, int line) throws IOException {
         JsonToken token = p.currentToken();
-        String field = path.isEmpty() ? TOP_LEVEL : path;
+        String where = field.isEmpty() ? TOP_LEVEL : field;
         if (token == null) {
             throw new JobSpecException(fileName, line(p), YAML, "the YAML ends unexpectedly");
         }
         if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
             String problem =
                     "YAML aliases (*" + p.getText() + ") are not supported; write the value out";
-            throw new JobSpecException(fileName, line(p), field, problem);
+            throw new JobSpecException(fileName, line(p), where, problem);
         }
-        if (token == JsonToken.START_OBJECT) {
-            Map<String, Integer> seen = new HashMap<>();
-            for (JsonToken t; (t = p.nextToken()) != JsonToken.END_OBJECT; ) {
-                if (t != JsonToken.FIELD_NAME) {
-                    throw new JobSpecException(fileName, line(p), field, "expected a key");
-                }
-                String key = path.isEmpty() ? p.currentName() : path + "." + p.currentName();
-                int line = line(p);
-                Integer earlier = seen.putIfAbsent(p.currentName(), line);
-                if (earlier != null) {
-                    String problem =
-                            "duplicate key; it is already given at line "
-                                    + earlier
-                                    + "; give each key once";
-                    throw new JobSpecException(fileName, line, key, problem);
-                }
-                p.nextToken();
-                keys.putIfAbsent(key, new Key(line, walk(p, key)));
-            }
+        if (!VALUE_TOKENS.contains(token)) {
+            String problem = "unsupported YAML value (" + token + ")";
+            throw new JobSpecException(fileName, line(p), where, problem);
         }
+        String text = p.getText();
+        BigInteger number = null;
+        try {
+            number = token == JsonToken.VALUE_NUMBER_INT ? p.getBigIntegerValue() : null;
+        } catch (IOException | NumberFormatException e) {
+            number = null; // reported as "expected a whole number, got ..." if used
+        }
+        List<Value> items = new ArrayList<>();
         while (token == JsonToken.START_ARRAY && p.nextToken() != JsonToken.END_ARRAY) {
-            walk(p, path);
+            items.add(read(p, field, null, line(p)));
         }
-        if (token.isStructStart() || token.isScalarValue()) {
-            return Value.shown(token, p.getText());
+        Map<String, Integer> seen = new HashMap<>();
+        while (token == JsonToken.START_OBJECT && p.nextToken() != JsonToken.END_OBJECT) {
+            if (p.currentToken() != JsonToken.FIELD_NAME) {
+                throw new JobSpecException(fileName, line(p), where, "expected a key");
+            }
+            String name = p.currentName();
+            String child = field.isEmpty() ? name : field + "." + name;
+            Integer earlier = seen.putIfAbsent(name, line(p));
+            if (earlier != null) {
+                String problem =
+                        "duplicate key; it is already given at line %d; give each key once";
+                throw new JobSpecException(fileName, line(p), child, problem.formatted(earlier));
+            }
+            int keyLine = line(p);
+            p.nextToken();
+            Value value = read(p, child, name, keyLine);
+            items.add(value);
+            keys.putIfAbsent(child, value);
         }
-        String problem = "unsupported YAML value (" + token + ")";
-        throw new JobSpecException(fileName, line(p), field, problem);
+        return new Value(field, key, line, token, text, number, items);
     }
 
     /** The second pass: databind; an unknown key, or a section that is no map, fails here. */
     private Top bind() {
         try {
-            return MAPPER.readValue(text, Top.class);
+            return MAPPER.readerFor(Top.class).withAttribute(Value.class, keys).readValue(text);
         } catch (UnrecognizedPropertyException e) {
             String field = path(e);
             String section = field.contains(".") ? field.substring(0, field.lastIndexOf('.')) : "";
@@ -841,13 +835,9 @@ public final class JobSpecParser {
                                     ? "; never put a password in the spec: use password-env (the"
                                             + " name of an environment variable) or password-file"
                                     : "";
-            throw error(
-                    field,
-                    "unknown key; the keys allowed "
-                            + (section.isEmpty() ? "at the top level" : "in " + section)
-                            + " are "
-                            + String.join(", ", allowed)
-                            + hint);
+            String where = section.isEmpty() ? "at the top level" : "in " + section;
+            String problem = "unknown key; the keys allowed %s are %s%s";
+            throw error(field, problem.formatted(where, String.join(", ", allowed), hint));
         } catch (MismatchedInputException e) {
             String field = path(e);
             String got = keys.containsKey(field) ? keys.get(field).shown() : "nothing";
@@ -915,13 +905,7 @@ public final class JobSpecParser {
 
     /** The line of a key, by its dotted path; 1 for the top level. */
     private int line(String field) {
-        Key key = keys.get(field);
-        return key == null ? 1 : key.line();
-    }
-
-    /** The line of a value's key; a list item's own line. */
-    private int line(Value v) {
-        return v.key() == null ? v.line() : line(v.field());
+        return keys.containsKey(field) ? keys.get(field).line() : 1;
     }
 
     private JobSpecException error(String field, String problem) {
@@ -929,7 +913,7 @@ public final class JobSpecParser {
     }
 
     private JobSpecException error(Value v, String problem) {
-        return new JobSpecException(fileName, line(v), v.field(), problem);
+        return new JobSpecException(fileName, v.line(), v.field(), problem);
     }
 
     private JobSpecException typeError(Value v, String expected) {
@@ -951,42 +935,18 @@ public final class JobSpecParser {
 
     /**
      * One value of the spec as written: its field (the dotted path of its key; a list item has its
-     * list's, and a null key), its token and text (a column named {@code on} stays {@code on}), its
-     * own line, and a list's items or a map's entries (each with its key).
+     * list's, and no key), the line errors name, its token and text (a column named {@code on}
+     * stays {@code on}), and a list's items or a map's entries (each with its key).
      */
     @JsonDeserialize(using = ValueReader.class)
     record Value(
             String field,
             String key,
+            int line,
             JsonToken token,
             String text,
             BigInteger number,
-            int line,
             List<Value> items) {
-
-        static Value read(JsonParser p, String field, String key) throws IOException {
-            JsonToken token = p.currentToken();
-            String text = p.getText();
-            int line = JobSpecParser.line(p);
-            BigInteger number = null;
-            if (token == JsonToken.VALUE_NUMBER_INT) {
-                try {
-                    number = p.getBigIntegerValue();
-                } catch (IOException | NumberFormatException e) {
-                    number = null; // reported as "expected a whole number, got ..." if used
-                }
-            }
-            List<Value> items = new ArrayList<>();
-            while (token == JsonToken.START_ARRAY && p.nextToken() != JsonToken.END_ARRAY) {
-                items.add(read(p, field, null));
-            }
-            while (token == JsonToken.START_OBJECT && p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                p.nextToken();
-                items.add(read(p, field + "." + name, name));
-            }
-            return new Value(field, key, token, text, number, line, items);
-        }
 
         /** A scalar that is not null: a string, number or boolean. */
         boolean scalar() {
@@ -999,22 +959,17 @@ public final class JobSpecParser {
         }
 
         static String shown(JsonToken token, String text) {
-            switch (token) {
-                case START_OBJECT:
-                    return "a map";
-                case START_ARRAY:
-                    return "a list";
-                case VALUE_NULL:
-                    return "nothing";
-                case VALUE_STRING:
-                    return quote(text);
-                default:
-                    return text;
-            }
+            return switch (token) {
+                case START_OBJECT -> "a map";
+                case START_ARRAY -> "a list";
+                case VALUE_NULL -> "nothing";
+                case VALUE_STRING -> quote(text);
+                default -> text;
+            };
         }
     }
 
-    /** Binds a value of the spec as a {@link Value} of the field its parser is at. */
+    /** Binds a value of the spec: the {@link Value} the first pass read for its field. */
     static final class ValueReader extends StdDeserializer<Value> {
         private static final long serialVersionUID = 1L;
 
@@ -1023,6 +978,7 @@ public final class JobSpecParser {
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public Value deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             JsonStreamContext c = p.getParsingContext();
             c = p.currentToken().isStructStart() ? c.getParent() : c;
@@ -1030,7 +986,9 @@ public final class JobSpecParser {
             for (; c != null && !c.inRoot(); c = c.getParent()) {
                 path.add(0, c.getCurrentName());
             }
-            return Value.read(p, String.join(".", path), path.get(path.size() - 1));
+            p.skipChildren();
+            return ((Map<String, Value>) ctxt.getAttribute(Value.class))
+                    .get(String.join(".", path));
         }
     }
 
