@@ -823,8 +823,8 @@ public final class JobSpecParser {
         try {
             return MAPPER.readerFor(Top.class).withAttribute(Value.class, keys).readValue(text);
         } catch (UnrecognizedPropertyException e) {
-            String field = path(e);
-            String section = field.contains(".") ? field.substring(0, field.lastIndexOf('.')) : "";
+            String field = path(e.getPath());
+            String section = path(e.getPath().subList(0, e.getPath().size() - 1));
             List<String> allowed = mapKeys(e.getReferringClass());
             String key = e.getPropertyName();
             String normalized = key.toLowerCase(Locale.ROOT).replace('_', '-');
@@ -839,7 +839,7 @@ public final class JobSpecParser {
             String problem = "unknown key; the keys allowed %s are %s%s";
             throw error(field, problem.formatted(where, String.join(", ", allowed), hint));
         } catch (MismatchedInputException e) {
-            String field = path(e);
+            String field = path(e.getPath());
             String got = keys.containsKey(field) ? keys.get(field).shown() : "nothing";
             throw error(field, "expected " + mapForm(e.getTargetType()) + ", got " + got);
         } catch (JsonProcessingException e) {
@@ -847,8 +847,8 @@ public final class JobSpecParser {
         }
     }
 
-    private static String path(JsonMappingException e) {
-        return e.getPath().stream()
+    private static String path(List<JsonMappingException.Reference> references) {
+        return references.stream()
                 .map(JsonMappingException.Reference::getFieldName)
                 .collect(Collectors.joining("."));
     }
