@@ -65,11 +65,13 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>It reads the text twice. A first pass over Jackson's YAML tokens checks the document's shape
- * (one map, no duplicate keys, no aliases) and keeps a small line map: the line of every key, by
- * its dotted path, and how its value reads in an error. Then Jackson databind binds the text into
- * the records below (kebab-case keys; an unknown key fails, and its exception's path names the
- * field), each scalar as a {@link Value} that keeps its text as written and its field. The password
- * comes from {@code password-env} or {@code password-file}; secret parameters of the URL ({@code
+ * (one map, no duplicate keys, no aliases) and reads every value as written into a {@link Value}
+ * with the line its errors name (its key's): the small line map, by dotted path. Then Jackson
+ * databind binds the text into the records below (kebab-case keys; an unknown key, or a section
+ * that is not a map, fails there, and the exception's path names the field), each scalar bound to
+ * the value the first pass read for it. Converter names come from {@link Converters}, durations are
+ * read by Flink's {@link TimeUtils}, names by {@link Identifiers#parse}. The password comes from
+ * {@code password-env} or {@code password-file}; secret parameters of the URL ({@code
  * sslpassword=...}) are accepted, and {@link JobSpec#rawSpec()} (the text as given) holds them
  * {@link Secrets#redact redacted}: a spec whose URL secret cannot be masked in the text is refused.
  *
