@@ -1,5 +1,6 @@
 package dev.backfill.job;
 
+import dev.backfill.db.Identifiers;
 import dev.backfill.db.SingleExpression;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.JobSpec.AddIndexSpec;
@@ -9,11 +10,23 @@ import dev.backfill.model.JobSpec.ModifyColumnSpec.Cutover;
 import dev.backfill.model.JobSpec.TuningSpec;
 import dev.backfill.model.Secrets;
 import dev.backfill.model.ThrottleSettings;
+import dev.backfill.op.convert.Converters;
+
+import org.apache.flink.util.TimeUtils;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
 import java.io.IOException;
@@ -24,14 +37,16 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
+import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads a job spec YAML file (see the README's spec reference) into a validated {@link JobSpec}.
@@ -45,16 +60,18 @@ import java.util.regex.Pattern;
  * spec.reorgId();             // "demo-orders-email"
  * spec.addIndex().columns();  // [email]
  *
- * JobSpec m = JobSpecParser.parse(Path.of("conf/jobs/demo-modify-column.yaml"));
- * m.modifyColumn().type();    // "bigint"
- *
  * // in tests, with an injected environment instead of System.getenv():
  * JobSpec s = JobSpecParser.parse(yaml, "inline.yaml", Map.of("PGPASSWORD", "secret"));
  * }</pre>
  *
- * <p>It reads the YAML with Jackson's streaming parser into a small tree of maps, lists and scalars
- * that remembers the line of every key and value; data binding would lose the lines. The password
- * comes from {@code password-env} or {@code password-file}; secret parameters of the URL ({@code
+ * <p>It reads the text twice. A first pass over Jackson's YAML tokens checks the document's shape
+ * (one map, no duplicate keys, no aliases) and reads every value as written into a {@link Value}
+ * with the line its errors name (its key's): the small line map, by dotted path. Then Jackson
+ * databind binds the text into the records below (kebab-case keys; an unknown key, or a section
+ * that is not a map, fails there, and the exception's path names the field), each scalar bound to
+ * the value the first pass read for it. Converter names come from {@link Converters}, durations are
+ * read by Flink's {@link TimeUtils}, names by {@link Identifiers#parse}. The password comes from
+ * {@code password-env} or {@code password-file}; secret parameters of the URL ({@code
  * sslpassword=...}) are accepted, and {@link JobSpec#rawSpec()} (the text as given) holds them
  * {@link Secrets#redact redacted}: a spec whose URL secret cannot be masked in the text is refused.
  *
@@ -69,72 +86,46 @@ public final class JobSpecParser {
     /** The field reported for YAML syntax errors, which belong to no field. */
     static final String YAML = "(yaml)";
 
-    private static final YAMLFactory YAML_FACTORY = new YAMLFactory();
+    /** The Java converters a modify-column spec may name: the converter registry's. */
+    static final List<String> CONVERTERS = List.copyOf(Converters.names());
+
+    private static final PropertyNamingStrategies.NamingBase KEBAB =
+            new PropertyNamingStrategies.KebabCaseStrategy();
+    private static final ObjectMapper MAPPER =
+            YAMLMapper.builder().propertyNamingStrategy(KEBAB).build();
+
+    /** The tokens a spec's value may be: no embedded objects ({@code !!binary}). */
+    private static final Set<JsonToken> VALUE_TOKENS =
+            EnumSet.of(
+                    JsonToken.START_OBJECT,
+                    JsonToken.START_ARRAY,
+                    JsonToken.VALUE_STRING,
+                    JsonToken.VALUE_NUMBER_INT,
+                    JsonToken.VALUE_NUMBER_FLOAT,
+                    JsonToken.VALUE_TRUE,
+                    JsonToken.VALUE_FALSE,
+                    JsonToken.VALUE_NULL);
 
     private static final Pattern REORG_ID = Pattern.compile("[A-Za-z0-9._-]{1,63}");
     private static final int MAX_REORG_ID_LENGTH = 63;
 
-    /** PostgreSQL's NAMEDATALEN - 1; longer names are silently truncated by the server. */
-    private static final int MAX_IDENTIFIER_BYTES = 63;
-
-    // Up to 9 digits keeps every value far from Duration's and long's limits.
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
-    private static final String DURATION_FORMS =
-            "a whole number followed by ms, s, m or h, like 500ms, 5s, 2m or 1h";
-
+    // Only these forms: TimeUtils alone would also take "5 sec", or "30" as milliseconds. Up to 9
+    // digits keeps every value far from Duration's and long's limits.
+    private static final Pattern DURATION = Pattern.compile("\\d{1,9}(ms|s|m|h)");
     private static final Pattern INTEGER_TEXT = Pattern.compile("[+-]?\\d{1,30}");
+    private static final Pattern DECIMAL_TEXT = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
 
     /** An {@code @} in the URL's authority: {@code jdbc:postgresql://user:password@host/db}. */
     private static final Pattern URL_USER_INFO = Pattern.compile("^jdbc:postgresql://[^/?]*@");
 
     private static final String JDBC_PREFIX = "jdbc:postgresql://";
-
-    private static final String ADD_INDEX = "add-index";
-    private static final String MODIFY_COLUMN = "modify-column";
-
-    private static final List<String> TOP_KEYS =
-            List.of("reorg", "database", "table", ADD_INDEX, MODIFY_COLUMN, "tuning", "verify");
-    private static final List<String> DATABASE_KEYS =
-            List.of("url", "user", "password-env", "password-file", "demo-rows");
-    private static final List<String> ADD_INDEX_KEYS = List.of("name", "columns", "unique");
-    private static final List<String> MODIFY_COLUMN_KEYS =
-            List.of("column", "type", "using", "converter", "converter-options", "cutover");
-
-    /** The Java converters a modify-column spec may name (issue #4 ships these). */
-    static final List<String> CONVERTERS = List.of("integer", "numeric", "timestamptz", "jsonb");
-
-    private static final String ADD_INDEX_FORM =
-            "add-index (a map with name, columns and optionally unique)";
-    private static final String MODIFY_COLUMN_FORM =
-            "modify-column (a map with column, type and optionally using or converter,"
-                    + " converter-options, cutover)";
-    private static final String TYPE_FORM = "a PostgreSQL type, like bigint or numeric(12,2)";
+    private static final String TABLE_FORM = "a table name like schema.table or table";
     private static final String USING_FORM =
             "an SQL expression over the row's columns, like amount::numeric / 100";
-    private static final List<String> TUNING_KEYS =
-            List.of(
-                    "parallelism",
-                    "batch-size",
-                    "split-rows",
-                    "checkpoint-interval",
-                    "lock-timeout",
-                    "max-rows-per-second",
-                    "throttle",
-                    "synchronous-commit");
-    private static final List<String> THROTTLE_KEYS =
-            List.of(
-                    "max-latency-ratio",
-                    "max-replica-lag",
-                    "max-active-sessions",
-                    "min-rows-per-second");
-    private static final String THROTTLE_FORM =
-            "off, on, or a map with the keys " + String.join(", ", THROTTLE_KEYS);
-    private static final double MAX_LATENCY_RATIO = 1000;
-    private static final int MAX_ACTIVE_SESSIONS = 100_000;
-    private static final Pattern DECIMAL_TEXT = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
-
-    private static final int MAX_PARALLELISM = 1024;
-    private static final int MAX_BATCH_SIZE = 100_000;
+    private static final String OPTIONS_FORM =
+            "a map of option names to values, like {format: yyyy-MM-dd}";
+    private static final String THROTTLE_FORM = "off, on, or " + mapForm(Throttle.class);
+    private static final String RATIO_FORM = "a number over 1 and at most 1000, like 2 or 1.5";
 
     /** Flink rejects checkpoint intervals below 10 ms; say so here, with the line. */
     private static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(10);
@@ -146,6 +137,7 @@ public final class JobSpecParser {
     private final String fileName;
     private final Map<String, String> env;
     private final Path baseDir; // null: the working directory
+    private final Map<String, Value> keys = new HashMap<>(); // the line map: by dotted path
 
     private JobSpecParser(String text, String fileName, Map<String, String> env, Path baseDir) {
         this.text = text;
@@ -191,63 +183,89 @@ public final class JobSpecParser {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Validation: the tree -> JobSpec
+    // The bound records: every key of the spec, in the order error messages list them
+    // ---------------------------------------------------------------------------------------
+
+    record Top(
+            Value reorg,
+            Database database,
+            Value table,
+            AddIndex addIndex,
+            ModifyColumn modifyColumn,
+            Tuning tuning,
+            Value verify) {}
+
+    record Database(Value url, Value user, Value passwordEnv, Value passwordFile, Value demoRows) {}
+
+    record AddIndex(Value name, Value columns, Value unique) {}
+
+    record ModifyColumn(
+            Value column,
+            Value type,
+            Value using,
+            Value converter,
+            Value converterOptions,
+            Value cutover) {}
+
+    record Tuning(
+            Value parallelism,
+            Value batchSize,
+            Value splitRows,
+            Value checkpointInterval,
+            Value lockTimeout,
+            Value maxRowsPerSecond,
+            @JsonDeserialize(using = ThrottleReader.class) Object throttle,
+            Value synchronousCommit) {}
+
+    record Throttle(
+            Value maxLatencyRatio,
+            Value maxReplicaLag,
+            Value maxActiveSessions,
+            Value minRowsPerSecond) {}
+
+    // ---------------------------------------------------------------------------------------
+    // Validation: the records -> JobSpec
     // ---------------------------------------------------------------------------------------
 
     private JobSpec parseSpec() {
-        MapNode root = readTree();
-        Section top = new Section("", 1, root, TOP_KEYS);
-
+        readLines();
+        Top top = bind();
         String reorgId = null;
-        Entry reorg = top.optional("reorg");
-        if (reorg != null) {
-            reorgId = string(reorg, "an id of 1 to 63 letters, digits, '.', '_' or '-'");
+        if (top.reorg() != null) {
+            reorgId = string(top.reorg(), "an id of 1 to 63 letters, digits, '.', '_' or '-'");
             if (!REORG_ID.matcher(reorgId).matches()) {
                 throw error(
-                        reorg.keyLine(),
-                        reorg.field(),
+                        top.reorg(),
                         "must be 1 to 63 characters from A-Z, a-z, 0-9, '.', '_' and '-', got "
                                 + quote(reorgId));
             }
         }
+        DatabaseSpec database = database(top.database());
+        Value tableValue = required("table", top.table(), TABLE_FORM);
+        List<String> table =
+                identifier(tableValue, string(tableValue, TABLE_FORM), 2, "schema.table or table");
+        String schema = table.size() == 2 ? table.get(0) : null;
+        String tableName = table.get(table.size() - 1);
 
-        DatabaseSpec database = database(top);
-
-        Entry tableEntry = top.required("table", "a table name like schema.table or table");
-        List<String> tableParts =
-                identifier(
-                        tableEntry.keyLine(),
-                        tableEntry.field(),
-                        string(tableEntry, "a table name like schema.table or table"),
-                        2,
-                        "schema.table or table");
-        String schema = tableParts.size() == 2 ? tableParts.get(0) : null;
-        String table = tableParts.get(tableParts.size() - 1);
-
-        JobSpec.Operation operation = operation(top);
-        AddIndexSpec addIndex = null;
-        ModifyColumnSpec modifyColumn = null;
-        String target; // what the default reorg id names: the index or the column
-        if (operation == JobSpec.Operation.ADD_INDEX) {
-            addIndex = addIndex(top);
-            target = addIndex.name();
-        } else {
-            modifyColumn = modifyColumn(top);
-            target = modifyColumn.column();
-        }
-        TuningSpec tuning = tuning(top);
-        JobSpec.Verify verify = verify(top);
-
+        JobSpec.Operation operation = operation();
+        boolean add = operation == JobSpec.Operation.ADD_INDEX;
+        AddIndexSpec addIndex = add ? addIndex(section("add-index", top.addIndex())) : null;
+        ModifyColumnSpec modifyColumn =
+                add ? null : modifyColumn(section("modify-column", top.modifyColumn()));
+        Tuning noTuning = new Tuning(null, null, null, null, null, null, null, null);
+        TuningSpec tuning = tuning(top.tuning() == null ? noTuning : top.tuning());
+        JobSpec.Verify verify = verify(top.verify());
         if (reorgId == null) {
-            reorgId = defaultReorgId(schema, table, operation, target);
+            String target = add ? addIndex.name() : modifyColumn.column();
+            reorgId = defaultReorgId(schema, tableName, operation, target);
         }
         return new JobSpec(
                         fileName,
                         reorgId,
-                        storedText(top, database),
+                        storedText(database),
                         database,
                         schema,
-                        table,
+                        tableName,
                         operation,
                         addIndex,
                         modifyColumn,
@@ -256,21 +274,19 @@ public final class JobSpecParser {
     }
 
     /** {@code verify}: strict or repair (the default). */
-    private JobSpec.Verify verify(Section top) {
-        Entry entry = top.optional("verify");
-        if (entry == null) {
+    private JobSpec.Verify verify(Value value) {
+        if (value == null) {
             return JobSpec.Verify.REPAIR;
         }
-        String value = string(entry, "strict or repair");
-        JobSpec.Verify verify = JobSpec.Verify.fromKey(value);
+        String text = string(value, "strict or repair");
+        JobSpec.Verify verify = JobSpec.Verify.fromKey(text);
         if (verify == null) {
             throw error(
-                    entry.keyLine(),
-                    entry.field(),
+                    value,
                     "must be repair (the default: repair what verification finds, count it in"
                             + " backfill.reorgs.rows_repaired, verify again) or strict (fail the"
                             + " reorg instead, naming the first differing keys), got "
-                            + quote(value));
+                            + quote(text));
         }
         return verify;
     }
@@ -281,29 +297,20 @@ public final class JobSpecParser {
      * URL still holds a secret there (written with YAML escapes, or a value with a space or quote
      * in it), so that no secret is ever stored.
      */
-    private String storedText(Section top, DatabaseSpec database) {
+    private String storedText(DatabaseSpec database) {
         String stored = Secrets.redact(text);
         if (database.isEmbedded() || !Secrets.holdsSecret(database.url())) {
             return stored;
         }
-        String storedUrl = null;
+        String storedUrl;
         try {
-            MapNode root = new JobSpecParser(stored, fileName, env, baseDir).readTree();
-            Entry db = root.entries().get("database");
-            if (db != null
-                    && db.value() instanceof MapNode m
-                    && m.entries().get("url") != null
-                    && m.entries().get("url").value() instanceof ScalarNode s) {
-                storedUrl = s.text();
-            }
-        } catch (JobSpecException e) {
+            storedUrl = MAPPER.readTree(stored).path("database").path("url").textValue();
+        } catch (IOException e) {
             storedUrl = null;
         }
         if (storedUrl == null || Secrets.holdsSecret(storedUrl)) {
-            Entry url = top.section(top.entry("database"), DATABASE_KEYS).entry("url");
             throw error(
-                    url.keyLine(),
-                    url.field(),
+                    "database.url",
                     "holds a secret (a password parameter) that cannot be masked in the stored"
                             + " spec; write it plainly, like ?sslpassword=..., without quotes,"
                             + " spaces or escapes in the value, or give the password with"
@@ -313,336 +320,220 @@ public final class JobSpecParser {
     }
 
     /** Which operation the spec gives: exactly one of add-index and modify-column. */
-    private JobSpec.Operation operation(Section top) {
-        Entry add = top.entry(ADD_INDEX);
-        Entry modify = top.entry(MODIFY_COLUMN);
+    private JobSpec.Operation operation() {
+        Value add = keys.get("add-index");
+        Value modify = keys.get("modify-column");
         if (add != null && modify != null) {
-            Entry second = add.keyLine() > modify.keyLine() ? add : modify;
-            Entry first = second == add ? modify : add;
+            boolean addSecond = add.line() > modify.line();
+            String problem =
+                    "a spec has exactly one operation, but %s is also given at line %d;"
+                            + " write one spec per operation";
             throw error(
-                    second.keyLine(),
-                    second.field(),
-                    "a spec has exactly one operation, but "
-                            + first.key()
-                            + " is also given at line "
-                            + first.keyLine()
-                            + "; write one spec per operation");
+                    addSecond ? "add-index" : "modify-column",
+                    problem.formatted(
+                            addSecond ? "modify-column" : "add-index",
+                            Math.min(add.line(), modify.line())));
         }
         if (add == null && modify == null) {
             throw error(
-                    top.line(),
                     TOP_LEVEL,
-                    "no operation; a spec needs exactly one operation: "
-                            + ADD_INDEX_FORM
-                            + " or "
-                            + MODIFY_COLUMN_FORM);
+                    "no operation; a spec needs exactly one operation: add-index (a map with name,"
+                            + " columns and optionally unique) or modify-column (a map with"
+                            + " column, type and optionally using or converter,"
+                            + " converter-options, cutover)");
         }
         return add != null ? JobSpec.Operation.ADD_INDEX : JobSpec.Operation.MODIFY_COLUMN;
     }
 
-    private DatabaseSpec database(Section top) {
-        Section db =
-                top.section(
-                        top.required(
-                                "database",
-                                "a map with url and optionally user, password-env, password-file,"
-                                        + " demo-rows"),
-                        DATABASE_KEYS);
-
-        Entry urlEntry = db.required("url", "embedded or a jdbc:postgresql://host:port/db URL");
-        String url = string(urlEntry, "embedded or a jdbc:postgresql://host:port/db URL");
+    private DatabaseSpec database(Database db) {
+        required(
+                "database",
+                db,
+                "a map with url and optionally user, password-env, password-file, demo-rows");
+        String urlForm = "embedded or a jdbc:postgresql://host:port/db URL";
+        Value urlValue = required("database.url", db.url(), urlForm);
+        String url = string(urlValue, urlForm);
         boolean embedded = DatabaseSpec.EMBEDDED.equals(url);
         // The value is not echoed: a mistyped URL may carry credentials.
         if (!embedded && !url.startsWith(JDBC_PREFIX)) {
             throw error(
-                    urlEntry.keyLine(),
-                    urlEntry.field(),
-                    "must be embedded or a URL starting with "
-                            + JDBC_PREFIX
-                            + ", like "
-                            + JDBC_PREFIX
-                            + "localhost:5432/mydb");
+                    urlValue,
+                    "must be embedded or a URL starting with jdbc:postgresql://, like"
+                            + " jdbc:postgresql://localhost:5432/mydb");
         }
         if (!embedded && URL_USER_INFO.matcher(url).find()) {
             // The driver would take user:password@host for a host name, and name it in errors.
             throw error(
-                    urlEntry.keyLine(),
-                    urlEntry.field(),
+                    urlValue,
                     "holds a user:password@ part, which the PostgreSQL JDBC driver does not"
                             + " support; give the user as user: and the password with"
                             + " password-env (the name of an environment variable) or"
                             + " password-file");
         }
-
-        String user;
-        Entry userEntry = db.optional("user");
-        if (userEntry != null) {
-            user = string(userEntry, "a user name");
-        } else {
-            String pgUser = env.get("PGUSER");
-            user = pgUser == null || pgUser.isEmpty() ? null : pgUser;
+        String user = db.user() == null ? env.get("PGUSER") : string(db.user(), "a user name");
+        String password = password(db.passwordEnv(), db.passwordFile());
+        if (db.demoRows() != null && !embedded) {
+            throw error(
+                    db.demoRows(),
+                    "only applies to url: embedded, which seeds demo.orders; remove it for a"
+                            + " jdbc:postgresql:// URL");
         }
-
-        String password = password(db);
-
-        long demoRows = 0;
-        Entry demoEntry = db.optional("demo-rows");
-        if (demoEntry != null) {
-            if (!embedded) {
-                throw error(
-                        demoEntry.keyLine(),
-                        demoEntry.field(),
-                        "only applies to url: embedded, which seeds demo.orders; remove it for a"
-                                + " jdbc:postgresql:// URL");
-            }
-            demoRows = integer(demoEntry, 0, Long.MAX_VALUE);
-        }
-        return new DatabaseSpec(url, user, password, demoRows);
+        long demoRows = integer(db.demoRows(), 0, Long.MAX_VALUE, 0);
+        return new DatabaseSpec(url, "".equals(user) ? null : user, password, demoRows);
     }
 
-    private String password(Section db) {
-        Entry fromEnv = db.optional("password-env");
-        Entry fromFile = db.optional("password-file");
+    private String password(Value fromEnv, Value fromFile) {
         if (fromEnv != null && fromFile != null) {
-            Entry second = fromEnv.keyLine() > fromFile.keyLine() ? fromEnv : fromFile;
-            Entry first = second == fromEnv ? fromFile : fromEnv;
+            Value first = fromEnv.line() < fromFile.line() ? fromEnv : fromFile;
+            String problem =
+                    "give either password-env or password-file, not both (%s is at line %d)";
             throw error(
-                    second.keyLine(),
-                    second.field(),
-                    "give either password-env or password-file, not both ("
-                            + first.key()
-                            + " is at line "
-                            + first.keyLine()
-                            + ")");
+                    first == fromEnv ? fromFile : fromEnv,
+                    problem.formatted(first.key(), first.line()));
         }
         if (fromEnv != null) {
             String var = string(fromEnv, "the name of an environment variable, like PGPASSWORD");
             String value = env.get(var);
-            if (value == null) {
-                throw error(
-                        fromEnv.keyLine(),
-                        fromEnv.field(),
-                        "environment variable " + var + " is not set; set it to the password");
-            }
-            if (value.isEmpty()) {
-                throw error(
-                        fromEnv.keyLine(),
-                        fromEnv.field(),
-                        "environment variable " + var + " is empty; set it to the password");
+            if (value == null || value.isEmpty()) {
+                String problem = "environment variable %s is %s; set it to the password";
+                throw error(fromEnv, problem.formatted(var, value == null ? "not set" : "empty"));
             }
             return value;
         }
-        if (fromFile != null) {
-            String pathText = string(fromFile, "the path of a file holding the password");
-            Path path;
-            try {
-                path = Path.of(pathText);
-            } catch (InvalidPathException e) {
-                throw error(
-                        fromFile.keyLine(),
-                        fromFile.field(),
-                        "not a valid path: " + quote(pathText));
-            }
-            if (!path.isAbsolute() && baseDir != null) {
-                path = baseDir.resolve(path);
-            }
-            String value;
-            try {
-                value = Files.readString(path, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                // Only the path and the kind of failure: never the content.
-                throw new JobSpecException(
-                        fileName,
-                        fromFile.keyLine(),
-                        fromFile.field(),
-                        "cannot read password file " + path + " (" + describe(e) + ")",
-                        e);
-            }
-            if (value.endsWith("\r\n")) {
-                value = value.substring(0, value.length() - 2);
-            } else if (value.endsWith("\n")) {
-                value = value.substring(0, value.length() - 1);
-            }
-            if (value.isEmpty()) {
-                throw error(
-                        fromFile.keyLine(),
-                        fromFile.field(),
-                        "password file " + path + " is empty; put the password in it");
-            }
-            return value;
+        if (fromFile == null) {
+            return null;
         }
-        return null;
+        String pathText = string(fromFile, "the path of a file holding the password");
+        Path path;
+        String value;
+        try {
+            path = Path.of(pathText);
+        } catch (InvalidPathException e) {
+            throw error(fromFile, "not a valid path: " + quote(pathText));
+        }
+        path = path.isAbsolute() || baseDir == null ? path : baseDir.resolve(path);
+        try {
+            value = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            // Only the path and the kind of failure: never the content.
+            String problem = "cannot read password file " + path + " (" + describe(e) + ")";
+            throw new JobSpecException(fileName, fromFile.line(), fromFile.field(), problem, e);
+        }
+        int newline = value.endsWith("\r\n") ? 2 : value.endsWith("\n") ? 1 : 0;
+        value = value.substring(0, value.length() - newline);
+        if (value.isEmpty()) {
+            throw error(fromFile, "password file " + path + " is empty; put the password in it");
+        }
+        return value;
     }
 
-    private AddIndexSpec addIndex(Section top) {
-        Entry add = top.entry(ADD_INDEX);
-        Section s = top.section(add, ADD_INDEX_KEYS);
-        Entry nameEntry = s.required("name", "an index name");
+    private AddIndexSpec addIndex(AddIndex a) {
+        Value nameValue = required("add-index.name", a.name(), "an index name");
         String name =
                 identifier(
-                                nameEntry.keyLine(),
-                                nameEntry.field(),
-                                string(nameEntry, "an index name"),
+                                nameValue,
+                                string(nameValue, "an index name"),
                                 1,
                                 "a name without a dot (the index table goes into the table's"
                                         + " schema)")
                         .get(0);
-
-        Entry columnsEntry =
-                s.required("columns", "a non-empty list of column names, like [email]");
-        if (!(columnsEntry.value() instanceof ListNode list)) {
-            throw typeError(columnsEntry, "a list of column names, like [email]");
+        Value list =
+                required(
+                        "add-index.columns",
+                        a.columns(),
+                        "a non-empty list of column names, like [email]");
+        if (list.token() != JsonToken.START_ARRAY) {
+            throw typeError(list, "a list of column names, like [email]");
         }
         if (list.items().isEmpty()) {
-            throw error(
-                    columnsEntry.keyLine(),
-                    columnsEntry.field(),
-                    "is empty; give at least one column, like [email]");
+            throw error(list, "is empty; give at least one column, like [email]");
         }
         List<String> columns = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
-        for (int i = 0; i < list.items().size(); i++) {
-            Node item = list.items().get(i);
-            String what = "item " + (i + 1);
-            if (!(item instanceof ScalarNode scalar)
-                    || scalar.isNull()
-                    || scalar.text().isBlank()) {
-                throw error(
-                        item.line(),
-                        columnsEntry.field(),
-                        what + ": expected a column name, got " + describe(item));
+        for (Value item : list.items()) {
+            String what = "item " + (columns.size() + 1) + ": ";
+            if (!item.scalar() || item.text().isBlank()) {
+                throw error(item, what + "expected a column name, got " + item.shown());
             }
-            String column =
-                    identifier(item.line(), columnsEntry.field(), scalar.text(), 1, "a column name")
-                            .get(0);
-            Integer earlier = seen.putIfAbsent(column, i + 1);
-            if (earlier != null) {
+            String column = identifier(item, item.text(), 1, "a column name").get(0);
+            if (columns.contains(column)) {
+                String problem = "column %s is already listed as item %d; list each column once";
                 throw error(
-                        item.line(),
-                        columnsEntry.field(),
-                        what
-                                + ": column "
-                                + quote(column)
-                                + " is already listed as item "
-                                + earlier
-                                + "; list each column once");
+                        item, what + problem.formatted(quote(column), columns.indexOf(column) + 1));
             }
             columns.add(column);
         }
-
-        boolean unique = false;
-        Entry uniqueEntry = s.optional("unique");
-        if (uniqueEntry != null) {
-            unique = bool(uniqueEntry);
-        }
-        return new AddIndexSpec(name, columns, unique);
+        return new AddIndexSpec(name, columns, bool(a.unique(), false));
     }
 
-    private ModifyColumnSpec modifyColumn(Section top) {
-        Section s = top.section(top.entry(MODIFY_COLUMN), MODIFY_COLUMN_KEYS);
-
-        Entry columnEntry = s.required("column", "a column name");
+    private ModifyColumnSpec modifyColumn(ModifyColumn m) {
+        Value columnValue = required("modify-column.column", m.column(), "a column name");
         String column =
-                identifier(
-                                columnEntry.keyLine(),
-                                columnEntry.field(),
-                                string(columnEntry, "a column name"),
-                                1,
-                                "a column name")
+                identifier(columnValue, string(columnValue, "a column name"), 1, "a column name")
                         .get(0);
-
-        Entry typeEntry = s.required("type", TYPE_FORM);
-        String type = string(typeEntry, TYPE_FORM).strip();
+        String typeForm = "a PostgreSQL type, like bigint or numeric(12,2)";
+        Value typeValue = required("modify-column.type", m.type(), typeForm);
+        String type = string(typeValue, typeForm).strip();
         if (type.indexOf(';') >= 0) {
             throw error(
-                    typeEntry.keyLine(),
-                    typeEntry.field(),
+                    typeValue,
                     "must not contain ';', got "
                             + quote(type)
                             + "; give only the type, like numeric(12,2)");
         }
-
-        Entry usingEntry = s.optional("using");
-        Entry converterEntry = s.optional("converter");
-        if (usingEntry != null && converterEntry != null) {
-            throw error(
-                    converterEntry.keyLine(),
-                    converterEntry.field(),
-                    "give either using (line "
-                            + usingEntry.keyLine()
-                            + ") or converter (line "
-                            + converterEntry.keyLine()
-                            + "), not both: using converts in SQL, converter in Java");
+        if (m.using() != null && m.converter() != null) {
+            String problem =
+                    "give either using (line %d) or converter (line %d), not both: using"
+                            + " converts in SQL, converter in Java";
+            throw error(m.converter(), problem.formatted(m.using().line(), m.converter().line()));
         }
-        String using = null;
-        if (usingEntry != null) {
-            using = string(usingEntry, USING_FORM).strip();
-            String problem = SingleExpression.problem(using);
-            if (problem != null) {
-                throw error(
-                        usingEntry.keyLine(),
-                        usingEntry.field(),
-                        problem + ", got " + quote(using) + "; expected " + USING_FORM);
-            }
+        String using = m.using() == null ? null : string(m.using(), USING_FORM).strip();
+        String notOne = using == null ? null : SingleExpression.problem(using);
+        if (notOne != null) {
+            throw error(m.using(), notOne + ", got " + quote(using) + "; expected " + USING_FORM);
         }
-        String converter = null;
-        if (converterEntry != null) {
-            converter = string(converterEntry, "a converter: " + String.join(", ", CONVERTERS));
-            if (!CONVERTERS.contains(converter)) {
-                throw error(
-                        converterEntry.keyLine(),
-                        converterEntry.field(),
-                        "unknown converter "
-                                + quote(converter)
-                                + "; the converters are "
-                                + String.join(", ", CONVERTERS)
-                                + " (or give using: with an SQL expression instead)");
-            }
+        String converters = String.join(", ", CONVERTERS);
+        String converter =
+                m.converter() == null ? null : string(m.converter(), "a converter: " + converters);
+        if (converter != null && !CONVERTERS.contains(converter)) {
+            String problem =
+                    "unknown converter %s; the converters are %s (or give using: with an"
+                            + " SQL expression instead)";
+            throw error(m.converter(), problem.formatted(quote(converter), converters));
         }
-
         Map<String, String> options = new LinkedHashMap<>();
-        Entry optionsEntry = s.optional("converter-options");
-        if (optionsEntry != null) {
-            if (converter == null) {
-                throw error(
-                        optionsEntry.keyLine(),
-                        optionsEntry.field(),
-                        "only applies with converter"
-                                + (usingEntry == null
-                                        ? ""
-                                        : " (the using expression at line "
-                                                + usingEntry.keyLine()
-                                                + " takes none)")
-                                + "; name a converter ("
-                                + String.join(", ", CONVERTERS)
-                                + ") or remove converter-options");
-            }
-            String expected = "a map of option names to values, like {format: yyyy-MM-dd}";
-            if (!(optionsEntry.value() instanceof MapNode map)) {
-                throw typeError(optionsEntry, expected);
-            }
-            for (Entry option : map.entries().values()) {
-                if (option.key().isBlank()) {
-                    throw error(
-                            option.keyLine(),
-                            optionsEntry.field(),
-                            "empty option name; expected " + expected);
-                }
-                options.put(
-                        option.key(),
-                        string(option, "a value for converter option " + option.key()));
-            }
+        Value optionsValue = m.converterOptions();
+        if (optionsValue != null && converter == null) {
+            String takesNone =
+                    using == null
+                            ? ""
+                            : " (the using expression at line %d takes none)"
+                                    .formatted(m.using().line());
+            String problem =
+                    "only applies with converter%s; name a converter (%s) or remove"
+                            + " converter-options";
+            throw error(optionsValue, problem.formatted(takesNone, converters));
         }
-
+        if (optionsValue != null && optionsValue.token() != JsonToken.START_OBJECT) {
+            throw typeError(optionsValue, OPTIONS_FORM);
+        }
+        for (Value option : optionsValue == null ? List.<Value>of() : optionsValue.items()) {
+            if (option.key().isBlank()) {
+                throw new JobSpecException(
+                        fileName,
+                        option.line(),
+                        optionsValue.field(),
+                        "empty option name; expected " + OPTIONS_FORM);
+            }
+            options.put(
+                    option.key(), string(option, "a value for converter option " + option.key()));
+        }
         Cutover cutover = Cutover.AUTO;
-        Entry cutoverEntry = s.optional("cutover");
-        if (cutoverEntry != null) {
-            String value = string(cutoverEntry, "auto or manual");
+        if (m.cutover() != null) {
+            String value = string(m.cutover(), "auto or manual");
             cutover = Cutover.fromKey(value);
             if (cutover == null) {
                 throw error(
-                        cutoverEntry.keyLine(),
-                        cutoverEntry.field(),
+                        m.cutover(),
                         "must be auto (cut over once verified) or manual (wait for"
                                 + " scripts/backfill cutover), got "
                                 + quote(value));
@@ -651,126 +542,76 @@ public final class JobSpecParser {
         return new ModifyColumnSpec(column, type, using, converter, options, cutover);
     }
 
-    private TuningSpec tuning(Section top) {
-        Entry tuningEntry = top.optional("tuning");
-        if (tuningEntry == null) {
-            return TuningSpec.defaults();
-        }
-        Section s = top.section(tuningEntry, TUNING_KEYS);
-
-        int parallelism = TuningSpec.DEFAULT_PARALLELISM;
-        Entry e = s.optional("parallelism");
-        if (e != null) {
-            parallelism = (int) integer(e, 1, MAX_PARALLELISM);
-        }
-        int batchSize = TuningSpec.DEFAULT_BATCH_SIZE;
-        e = s.optional("batch-size");
-        if (e != null) {
-            batchSize = (int) integer(e, 1, MAX_BATCH_SIZE);
-        }
-        long splitRows = TuningSpec.DEFAULT_SPLIT_ROWS;
-        e = s.optional("split-rows");
-        if (e != null) {
-            splitRows = integer(e, 1, Long.MAX_VALUE);
-        }
-        Duration checkpointInterval = TuningSpec.DEFAULT_CHECKPOINT_INTERVAL;
-        e = s.optional("checkpoint-interval");
-        if (e != null) {
-            checkpointInterval = duration(e, MIN_CHECKPOINT_INTERVAL, null);
-        }
-        Duration lockTimeout = TuningSpec.DEFAULT_LOCK_TIMEOUT;
-        e = s.optional("lock-timeout");
-        if (e != null) {
-            lockTimeout = duration(e, Duration.ofMillis(1), MAX_LOCK_TIMEOUT);
-        }
-        long maxRowsPerSecond = 0;
-        e = s.optional("max-rows-per-second");
-        if (e != null) {
-            maxRowsPerSecond = integer(e, 0, Long.MAX_VALUE);
-        }
-        ThrottleSettings throttle = ThrottleSettings.defaults();
-        e = s.optional("throttle");
-        if (e != null) {
-            throttle = throttle(s, e);
-        }
-        boolean synchronousCommit = TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT;
-        e = s.optional("synchronous-commit");
-        if (e != null) {
-            synchronousCommit = bool(e);
-        }
+    private TuningSpec tuning(Tuning t) {
         return new TuningSpec(
-                parallelism,
-                batchSize,
-                splitRows,
-                checkpointInterval,
-                lockTimeout,
-                maxRowsPerSecond,
-                throttle,
-                synchronousCommit);
+                (int) integer(t.parallelism(), 1, 1024, TuningSpec.DEFAULT_PARALLELISM),
+                (int) integer(t.batchSize(), 1, 100_000, TuningSpec.DEFAULT_BATCH_SIZE),
+                integer(t.splitRows(), 1, Long.MAX_VALUE, TuningSpec.DEFAULT_SPLIT_ROWS),
+                duration(
+                        t.checkpointInterval(),
+                        MIN_CHECKPOINT_INTERVAL,
+                        null,
+                        TuningSpec.DEFAULT_CHECKPOINT_INTERVAL),
+                duration(
+                        t.lockTimeout(),
+                        Duration.ofMillis(1),
+                        MAX_LOCK_TIMEOUT,
+                        TuningSpec.DEFAULT_LOCK_TIMEOUT),
+                integer(t.maxRowsPerSecond(), 0, Long.MAX_VALUE, 0),
+                throttle(t.throttle()),
+                bool(t.synchronousCommit(), TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT));
     }
 
     /** {@code tuning.throttle}: off, on, or a map of settings (the throttle is then on). */
-    private ThrottleSettings throttle(Section tuning, Entry e) {
-        if (e.value() instanceof ScalarNode sc) {
-            String v = sc.text() == null ? "" : sc.text().trim().toLowerCase(Locale.ROOT);
-            if (sc.token() == JsonToken.VALUE_FALSE || v.equals("off") || v.equals("false")) {
+    private ThrottleSettings throttle(Object bound) {
+        if (bound instanceof Value v) {
+            String word = v.scalar() ? v.text().trim().toLowerCase(Locale.ROOT) : "";
+            if (v.token() == JsonToken.VALUE_FALSE || word.equals("off") || word.equals("false")) {
                 return ThrottleSettings.off();
             }
-            if (sc.token() == JsonToken.VALUE_TRUE || v.equals("on") || v.equals("true")) {
+            if (v.token() == JsonToken.VALUE_TRUE || word.equals("on") || word.equals("true")) {
                 return ThrottleSettings.defaults();
             }
-            throw error(
-                    e.keyLine(),
-                    e.field(),
-                    "must be " + THROTTLE_FORM + ", got " + describe(e.value()));
+            throw v.scalar()
+                    ? error(v, "must be " + THROTTLE_FORM + ", got " + v.shown())
+                    : typeError(v, THROTTLE_FORM);
         }
-        if (!(e.value() instanceof MapNode)) {
-            throw typeError(e, THROTTLE_FORM);
+        if (!(bound instanceof Throttle t)) {
+            return ThrottleSettings.defaults();
         }
-        Section t = tuning.section(e, THROTTLE_KEYS);
-        double ratio = ThrottleSettings.DEFAULT_MAX_LATENCY_RATIO;
-        Entry x = t.optional("max-latency-ratio");
-        if (x != null) {
-            ratio = ratio(x);
-        }
-        Duration lag = ThrottleSettings.DEFAULT_MAX_REPLICA_LAG;
-        x = t.optional("max-replica-lag");
-        if (x != null) {
-            lag = duration(x, Duration.ofMillis(1), null);
-        }
-        int active = ThrottleSettings.DEFAULT_MAX_ACTIVE_SESSIONS;
-        x = t.optional("max-active-sessions");
-        if (x != null) {
-            active = (int) integer(x, 0, MAX_ACTIVE_SESSIONS);
-        }
-        long min = ThrottleSettings.DEFAULT_MIN_ROWS_PER_SECOND;
-        x = t.optional("min-rows-per-second");
-        if (x != null) {
-            min = integer(x, 1, Long.MAX_VALUE);
-        }
-        return new ThrottleSettings(true, ratio, lag, active, min);
+        return new ThrottleSettings(
+                true,
+                t.maxLatencyRatio() == null
+                        ? ThrottleSettings.DEFAULT_MAX_LATENCY_RATIO
+                        : ratio(t.maxLatencyRatio()),
+                duration(
+                        t.maxReplicaLag(),
+                        Duration.ofMillis(1),
+                        null,
+                        ThrottleSettings.DEFAULT_MAX_REPLICA_LAG),
+                (int)
+                        integer(
+                                t.maxActiveSessions(),
+                                0,
+                                100_000,
+                                ThrottleSettings.DEFAULT_MAX_ACTIVE_SESSIONS),
+                integer(
+                        t.minRowsPerSecond(),
+                        1,
+                        Long.MAX_VALUE,
+                        ThrottleSettings.DEFAULT_MIN_ROWS_PER_SECOND));
     }
 
-    /** A latency ratio: a number over 1, at most {@link #MAX_LATENCY_RATIO}, like 2 or 1.5. */
-    private double ratio(Entry e) {
-        String expected = "a number over 1 and at most 1000, like 2 or 1.5";
-        Double value = null;
-        if (e.value() instanceof ScalarNode sc
-                && !sc.isNull()
-                && DECIMAL_TEXT.matcher(sc.text().trim()).matches()) {
-            value = Double.parseDouble(sc.text().trim());
+    /** A latency ratio: a number over 1 and at most 1000, like 2 or 1.5. */
+    private double ratio(Value v) {
+        if (!v.scalar() || !DECIMAL_TEXT.matcher(v.text().trim()).matches()) {
+            throw typeError(v, RATIO_FORM);
         }
-        if (value == null) {
-            throw typeError(e, expected);
-        }
-        if (!(value > 1) || value > MAX_LATENCY_RATIO) {
-            throw error(e.keyLine(), e.field(), "must be " + expected + ", got " + scalarText(e));
+        double value = Double.parseDouble(v.text().trim());
+        if (!(value > 1) || value > 1000) {
+            throw error(v, "must be " + RATIO_FORM + ", got " + v.text().trim());
         }
         return value;
-    }
-
-    private static String scalarText(Entry e) {
-        return ((ScalarNode) e.value()).text().trim();
     }
 
     /** {@code <table>-<operation>-<index name or column>}, e.g. {@code demo.orders-add-index-x}. */
@@ -781,341 +622,250 @@ public final class JobSpecParser {
                 (tableName + "-" + operation.key() + "-" + target)
                         .replaceAll("[^A-Za-z0-9._-]", "_");
         if (id.length() > MAX_REORG_ID_LENGTH) {
-            throw error(
+            String problem =
+                    "missing, and the default id %s is %d characters, over the limit of"
+                            + " %d; set reorg: to a shorter id of letters, digits, '.', '_' or '-'";
+            throw new JobSpecException(
+                    fileName,
                     1,
                     "reorg",
-                    "missing, and the default id "
-                            + quote(id)
-                            + " is "
-                            + id.length()
-                            + " characters, over the limit of "
-                            + MAX_REORG_ID_LENGTH
-                            + "; set reorg: to a shorter id of letters, digits, '.', '_' or '-'");
+                    problem.formatted(quote(id), id.length(), MAX_REORG_ID_LENGTH));
         }
         return id;
     }
 
     // ---------------------------------------------------------------------------------------
-    // Scalar conversions
+    // Presence and scalar conversions
     // ---------------------------------------------------------------------------------------
 
-    /** A non-empty string; numbers and booleans are taken as written (a column may be "on"). */
-    private String string(Entry e, String expected) {
-        if (!(e.value() instanceof ScalarNode s) || s.isNull()) {
-            throw typeError(e, expected);
+    /** A key that must be given: "missing" at its section's line, or "is empty" at its own. */
+    private <T> T required(String field, T bound, String expected) {
+        if (!keys.containsKey(field)) {
+            String section = field.contains(".") ? field.substring(0, field.indexOf('.')) : "";
+            throw new JobSpecException(
+                    fileName, line(section), field, "missing; expected " + expected);
         }
-        if (s.text().isBlank()) {
-            throw error(e.keyLine(), e.field(), "is empty; expected " + expected);
+        if (bound == null) {
+            throw error(field, "is empty; expected " + expected);
         }
-        return s.text();
+        return bound;
     }
 
-    private long integer(Entry e, long min, long max) {
+    /** The operation's section, given (or there would be no operation): empty is refused. */
+    private <T extends Record> T section(String field, T bound) {
+        if (bound == null) {
+            String form = mapForm(field.equals("add-index") ? AddIndex.class : ModifyColumn.class);
+            throw error(field, "expected " + form + ", got nothing");
+        }
+        return bound;
+    }
+
+    /** A non-empty string; numbers and booleans are taken as written (a column may be "on"). */
+    private String string(Value v, String expected) {
+        if (!v.scalar()) {
+            throw typeError(v, expected);
+        }
+        if (v.text().isBlank()) {
+            throw error(v, "is empty; expected " + expected);
+        }
+        return v.text();
+    }
+
+    /** A whole number from {@code min} to {@code max}, or {@code absent} when not given. */
+    private long integer(Value v, long min, long max, long absent) {
+        if (v == null) {
+            return absent;
+        }
         String range =
                 max == Long.MAX_VALUE
                         ? "a whole number of at least " + min
                         : "a whole number from " + min + " to " + max;
-        BigInteger value = null;
-        if (e.value() instanceof ScalarNode s) {
-            if (s.token() == JsonToken.VALUE_NUMBER_INT) {
-                value = s.intValue();
-            } else if (s.token() == JsonToken.VALUE_STRING
-                    && INTEGER_TEXT.matcher(s.text().trim()).matches()) {
-                value = new BigInteger(s.text().trim());
-            }
+        BigInteger value = v.number();
+        if (v.token() == JsonToken.VALUE_STRING
+                && INTEGER_TEXT.matcher(v.text().trim()).matches()) {
+            value = new BigInteger(v.text().trim());
         }
         if (value == null) {
-            throw typeError(e, range);
+            throw typeError(v, range);
         }
         if (value.compareTo(BigInteger.valueOf(min)) < 0
                 || value.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw error(e.keyLine(), e.field(), "must be " + range + ", got " + value);
+            throw error(v, "must be " + range + ", got " + value);
         }
         return value.longValue();
     }
 
-    private boolean bool(Entry e) {
-        if (e.value() instanceof ScalarNode s) {
-            if (s.token() == JsonToken.VALUE_TRUE) {
-                return true;
-            }
-            if (s.token() == JsonToken.VALUE_FALSE) {
-                return false;
-            }
-            if (s.token() == JsonToken.VALUE_STRING) {
-                String v = s.text().trim().toLowerCase(Locale.ROOT);
-                if (v.equals("true") || v.equals("false")) {
-                    return v.equals("true");
-                }
-            }
+    private boolean bool(Value v, boolean absent) {
+        if (v == null) {
+            return absent;
         }
-        throw typeError(e, "true or false");
+        String word = v.token() == JsonToken.VALUE_STRING ? v.text().trim() : "";
+        if (v.token() == JsonToken.VALUE_TRUE || word.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (v.token() == JsonToken.VALUE_FALSE || word.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw typeError(v, "true or false");
     }
 
-    private Duration duration(Entry e, Duration min, Duration max) {
-        Matcher m = null;
-        if (e.value() instanceof ScalarNode s && !s.isNull()) {
-            m = DURATION.matcher(s.text().trim());
+    /** A whole number followed by ms, s, m or h, read by Flink's {@link TimeUtils}. */
+    private Duration duration(Value v, Duration min, Duration max, Duration absent) {
+        if (v == null) {
+            return absent;
         }
-        if (m == null || !m.matches()) {
-            throw typeError(e, "a duration: " + DURATION_FORMS);
+        String written = v.scalar() ? v.text().trim() : "";
+        if (!DURATION.matcher(written).matches()) {
+            throw typeError(
+                    v,
+                    "a duration: a whole number followed by ms, s, m or h, like 500ms, 5s, 2m or"
+                            + " 1h");
         }
-        long amount = Long.parseLong(m.group(1));
-        Duration d;
-        switch (m.group(2)) {
-            case "ms":
-                d = Duration.ofMillis(amount);
-                break;
-            case "s":
-                d = Duration.ofSeconds(amount);
-                break;
-            case "m":
-                d = Duration.ofMinutes(amount);
-                break;
-            default:
-                d = Duration.ofHours(amount);
-                break;
-        }
-        if (d.compareTo(min) < 0) {
+        Duration d = TimeUtils.parseDuration(written);
+        if (d.compareTo(min) < 0 || (max != null && d.compareTo(max) > 0)) {
+            boolean low = d.compareTo(min) < 0;
+            long limit = (low ? min : max).toMillis();
             throw error(
-                    e.keyLine(),
-                    e.field(),
-                    "must be at least " + min.toMillis() + "ms, got " + m.group());
-        }
-        if (max != null && d.compareTo(max) > 0) {
-            throw error(
-                    e.keyLine(),
-                    e.field(),
-                    "must be at most " + max.toMillis() + "ms, got " + m.group());
+                    v, "must be at " + (low ? "least " : "most ") + limit + "ms, got " + written);
         }
         return d;
     }
 
-    /**
-     * Splits a possibly qualified name into its parts: {@code demo.orders}, {@code orders}, {@code
-     * "My Schema"."My Table"}. A quoted part loses its quotes and {@code ""} stands for one quote,
-     * as in SQL. The parts are kept as written; nothing is case-folded here.
-     */
-    private List<String> identifier(
-            int line, String field, String raw, int maxParts, String expected) {
-        List<String> parts = new ArrayList<>();
-        int n = raw.length();
-        int i = 0;
-        while (true) {
-            String part;
-            if (i < n && raw.charAt(i) == '"') {
-                StringBuilder sb = new StringBuilder();
-                int open = i++;
-                boolean closed = false;
-                while (i < n) {
-                    char c = raw.charAt(i);
-                    if (c == '"') {
-                        if (i + 1 < n && raw.charAt(i + 1) == '"') {
-                            sb.append('"');
-                            i += 2;
-                            continue;
-                        }
-                        i++;
-                        closed = true;
-                        break;
-                    }
-                    sb.append(c);
-                    i++;
-                }
-                if (!closed) {
-                    throw error(
-                            line,
-                            field,
-                            "the quote at position "
-                                    + (open + 1)
-                                    + " of "
-                                    + quote(raw)
-                                    + " is not closed; expected "
-                                    + expected);
-                }
-                if (i < n && raw.charAt(i) != '.') {
-                    throw error(
-                            line,
-                            field,
-                            "unexpected text after the closing quote in "
-                                    + quote(raw)
-                                    + "; expected "
-                                    + expected);
-                }
-                part = sb.toString();
-                if (part.isEmpty()) {
-                    throw error(
-                            line,
-                            field,
-                            "empty quoted name in " + quote(raw) + "; expected " + expected);
-                }
-            } else {
-                int dot = raw.indexOf('.', i);
-                int end = dot < 0 ? n : dot;
-                part = raw.substring(i, end);
-                i = end;
-                if (part.isBlank()) {
-                    throw error(
-                            line,
-                            field,
-                            "empty name part in " + quote(raw) + "; expected " + expected);
-                }
-                if (part.indexOf('"') >= 0) {
-                    throw error(
-                            line,
-                            field,
-                            "stray quote in "
-                                    + quote(raw)
-                                    + "; quote a whole name part, like \"My Table\", and write a"
-                                    + " quote inside it as \"\"");
-                }
-                if (!part.equals(part.strip())) {
-                    throw error(
-                            line,
-                            field,
-                            "space around a name in "
-                                    + quote(raw)
-                                    + "; remove it, or quote the name if the space belongs to it");
-                }
-            }
-            if (part.getBytes(StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
-                throw error(
-                        line,
-                        field,
-                        "name "
-                                + quote(part)
-                                + " is longer than PostgreSQL's limit of "
-                                + MAX_IDENTIFIER_BYTES
-                                + " bytes");
-            }
-            parts.add(part);
-            if (i >= n) {
-                break;
-            }
-            i++; // the dot
-            if (i >= n) {
-                throw error(line, field, quote(raw) + " ends with a dot; expected " + expected);
-            }
+    /** A name or qualified name, read by {@link Identifiers#parse}. */
+    private List<String> identifier(Value v, String raw, int maxParts, String expected) {
+        try {
+            return Identifiers.parse(raw, maxParts, expected);
+        } catch (IllegalArgumentException e) {
+            throw error(v, e.getMessage());
         }
-        if (parts.size() > maxParts) {
-            throw error(
-                    line,
-                    field,
-                    "expected "
-                            + expected
-                            + ", got "
-                            + quote(raw)
-                            + " with "
-                            + parts.size()
-                            + " dot-separated parts; quote a name that contains a dot, like"
-                            + " \"a.b\"");
-        }
-        return parts;
     }
 
     // ---------------------------------------------------------------------------------------
-    // Reading: YAML text -> a tree with lines
+    // Reading: the line map (first pass), then binding (second pass)
     // ---------------------------------------------------------------------------------------
 
-    private MapNode readTree() {
-        String expectedRoot =
+    /** The first pass: the document's shape, and every keyed value by its dotted path. */
+    private void readLines() {
+        String expected =
                 "a YAML map with the keys reorg, database, table, add-index or modify-column,"
                         + " and tuning";
-        try (JsonParser p = YAML_FACTORY.createParser(text)) {
-            JsonToken first = p.nextToken();
-            if (first == null) {
-                throw error(1, TOP_LEVEL, "the spec is empty; expected " + expectedRoot);
+        try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+            Value root = p.nextToken() == null ? null : read(p, "", null, line(p));
+            if (root == null || root.token() == JsonToken.VALUE_NULL) {
+                throw error(TOP_LEVEL, "the spec is empty; expected " + expected);
             }
-            Node root = readValue(p, first, "");
-            if (root instanceof ScalarNode s && s.isNull()) {
-                throw error(1, TOP_LEVEL, "the spec is empty; expected " + expectedRoot);
-            }
-            if (!(root instanceof MapNode map)) {
-                throw error(
-                        root.line(),
-                        TOP_LEVEL,
-                        "expected " + expectedRoot + ", got " + describe(root));
+            if (root.token() != JsonToken.START_OBJECT) {
+                String problem = "expected " + expected + ", got " + root.shown();
+                throw new JobSpecException(fileName, root.line(), TOP_LEVEL, problem);
             }
             if (p.nextToken() != null) {
-                throw error(
-                        line(p),
-                        TOP_LEVEL,
-                        "a second YAML document (after ---); a spec file holds one document");
+                String problem =
+                        "a second YAML document (after ---); a spec file holds one document";
+                throw new JobSpecException(fileName, line(p), TOP_LEVEL, problem);
             }
-            return map;
         } catch (IOException e) {
             throw syntaxError(e);
         }
     }
 
-    private Node readValue(JsonParser p, JsonToken token, String path) throws IOException {
-        int line = line(p);
-        String field = path.isEmpty() ? TOP_LEVEL : path;
+    /**
+     * Reads the value at the current token as written, with the line errors name ({@code line}: its
+     * key's, or a list item's own), refusing what a spec cannot hold.
+     */
+    private Value read(JsonParser p, String field, String key, int line) throws IOException {
+        JsonToken token = p.currentToken();
+        String where = field.isEmpty() ? TOP_LEVEL : field;
         if (token == null) {
-            throw error(line, YAML, "the YAML ends unexpectedly");
+            throw new JobSpecException(fileName, line(p), YAML, "the YAML ends unexpectedly");
         }
         if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
-            throw error(
-                    line,
-                    field,
-                    "YAML aliases (*" + p.getText() + ") are not supported; write the value out");
+            String problem =
+                    "YAML aliases (*" + p.getText() + ") are not supported; write the value out";
+            throw new JobSpecException(fileName, line(p), where, problem);
         }
-        switch (token) {
-            case START_OBJECT:
-                return readMap(p, path, line);
-            case START_ARRAY:
-                return readList(p, path, line);
-            case VALUE_NUMBER_INT:
-                BigInteger value;
-                try {
-                    value = p.getBigIntegerValue();
-                } catch (IOException | NumberFormatException e) {
-                    value = null; // reported as "expected a whole number, got ..." if used
-                }
-                return new ScalarNode(line, token, p.getText(), value);
-            case VALUE_STRING:
-            case VALUE_NUMBER_FLOAT:
-            case VALUE_TRUE:
-            case VALUE_FALSE:
-            case VALUE_NULL:
-                return new ScalarNode(line, token, p.getText(), null);
-            default:
-                throw error(line, field, "unsupported YAML value (" + token + ")");
+        if (!VALUE_TOKENS.contains(token)) {
+            String problem = "unsupported YAML value (" + token + ")";
+            throw new JobSpecException(fileName, line(p), where, problem);
         }
-    }
-
-    private MapNode readMap(JsonParser p, String path, int line) throws IOException {
-        Map<String, Entry> entries = new LinkedHashMap<>();
-        JsonToken token;
-        while ((token = p.nextToken()) != JsonToken.END_OBJECT) {
-            if (token != JsonToken.FIELD_NAME) {
-                throw error(line(p), path.isEmpty() ? TOP_LEVEL : path, "expected a key");
+        String text = p.getText();
+        BigInteger number = null;
+        try {
+            number = token == JsonToken.VALUE_NUMBER_INT ? p.getBigIntegerValue() : null;
+        } catch (IOException | NumberFormatException e) {
+            number = null; // reported as "expected a whole number, got ..." if used
+        }
+        List<Value> items = new ArrayList<>();
+        while (token == JsonToken.START_ARRAY && p.nextToken() != JsonToken.END_ARRAY) {
+            items.add(read(p, field, null, line(p)));
+        }
+        Map<String, Integer> seen = new HashMap<>();
+        while (token == JsonToken.START_OBJECT && p.nextToken() != JsonToken.END_OBJECT) {
+            if (p.currentToken() != JsonToken.FIELD_NAME) {
+                throw new JobSpecException(fileName, line(p), where, "expected a key");
             }
-            String key = p.currentName();
-            int keyLine = line(p);
-            String field = path.isEmpty() ? key : path + "." + key;
-            Entry earlier = entries.get(key);
+            String name = p.currentName();
+            String child = field.isEmpty() ? name : field + "." + name;
+            Integer earlier = seen.putIfAbsent(name, line(p));
             if (earlier != null) {
-                throw error(
-                        keyLine,
-                        field,
-                        "duplicate key; it is already given at line "
-                                + earlier.keyLine()
-                                + "; give each key once");
+                String problem =
+                        "duplicate key; it is already given at line %d; give each key once";
+                throw new JobSpecException(fileName, line(p), child, problem.formatted(earlier));
             }
-            Node value = readValue(p, p.nextToken(), field);
-            entries.put(key, new Entry(key, field, keyLine, value));
+            int keyLine = line(p);
+            p.nextToken();
+            Value value = read(p, child, name, keyLine);
+            items.add(value);
+            keys.putIfAbsent(child, value);
         }
-        return new MapNode(line, Collections.unmodifiableMap(entries));
+        return new Value(field, key, line, token, text, number, items);
     }
 
-    private ListNode readList(JsonParser p, String path, int line) throws IOException {
-        List<Node> items = new ArrayList<>();
-        JsonToken token;
-        while ((token = p.nextToken()) != JsonToken.END_ARRAY) {
-            items.add(readValue(p, token, path));
+    /** The second pass: databind; an unknown key, or a section that is no map, fails here. */
+    private Top bind() {
+        try {
+            return MAPPER.readerFor(Top.class).withAttribute(Value.class, keys).readValue(text);
+        } catch (UnrecognizedPropertyException e) {
+            String field = path(e.getPath());
+            String section = path(e.getPath().subList(0, e.getPath().size() - 1));
+            List<String> allowed = mapKeys(e.getReferringClass());
+            String key = e.getPropertyName();
+            String normalized = key.toLowerCase(Locale.ROOT).replace('_', '-');
+            String hint =
+                    allowed.contains(normalized)
+                            ? "; did you mean " + normalized + "?"
+                            : key.equalsIgnoreCase("password")
+                                    ? "; never put a password in the spec: use password-env (the"
+                                            + " name of an environment variable) or password-file"
+                                    : "";
+            String where = section.isEmpty() ? "at the top level" : "in " + section;
+            String problem = "unknown key; the keys allowed %s are %s%s";
+            throw error(field, problem.formatted(where, String.join(", ", allowed), hint));
+        } catch (MismatchedInputException e) {
+            String field = path(e.getPath());
+            String got = keys.containsKey(field) ? keys.get(field).shown() : "nothing";
+            throw error(field, "expected " + mapForm(e.getTargetType()) + ", got " + got);
+        } catch (JsonProcessingException e) {
+            throw syntaxError(e); // not expected: the first pass read the same text
         }
-        return new ListNode(line, List.copyOf(items));
+    }
+
+    private static String path(List<JsonMappingException.Reference> references) {
+        return references.stream()
+                .map(JsonMappingException.Reference::getFieldName)
+                .collect(Collectors.joining("."));
+    }
+
+    /** The keys of a bound record, in the order it declares them. */
+    private static List<String> mapKeys(Class<?> type) {
+        return type == null || !type.isRecord()
+                ? List.of()
+                : Arrays.stream(type.getRecordComponents())
+                        .map(c -> KEBAB.translate(c.getName()))
+                        .toList();
+    }
+
+    private static String mapForm(Class<?> type) {
+        return "a map with the keys " + String.join(", ", mapKeys(type));
     }
 
     private JobSpecException syntaxError(IOException e) {
@@ -1147,35 +897,29 @@ public final class JobSpecParser {
                 fileName, line, YAML, "not valid YAML: " + problem, leaks ? null : e);
     }
 
+    // ---------------------------------------------------------------------------------------
+    // Lines and errors
+    // ---------------------------------------------------------------------------------------
+
     private static int line(JsonParser p) {
         return p.currentTokenLocation().getLineNr();
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Errors
-    // ---------------------------------------------------------------------------------------
-
-    private JobSpecException error(int line, String field, String problem) {
-        return new JobSpecException(fileName, line, field, problem);
+    /** The line of a key, by its dotted path; 1 for the top level. */
+    private int line(String field) {
+        return keys.containsKey(field) ? keys.get(field).line() : 1;
     }
 
-    private JobSpecException typeError(Entry e, String expected) {
-        return error(
-                e.keyLine(), e.field(), "expected " + expected + ", got " + describe(e.value()));
+    private JobSpecException error(String field, String problem) {
+        return new JobSpecException(fileName, line(field), field, problem);
     }
 
-    private static String describe(Node node) {
-        if (node instanceof MapNode) {
-            return "a map";
-        }
-        if (node instanceof ListNode) {
-            return "a list";
-        }
-        ScalarNode s = (ScalarNode) node;
-        if (s.isNull()) {
-            return "nothing";
-        }
-        return s.token() == JsonToken.VALUE_STRING ? quote(s.text()) : s.text();
+    private JobSpecException error(Value v, String problem) {
+        return new JobSpecException(fileName, v.line(), v.field(), problem);
+    }
+
+    private JobSpecException typeError(Value v, String expected) {
+        return error(v, "expected " + expected + ", got " + v.shown());
     }
 
     private static String describe(IOException e) {
@@ -1184,105 +928,85 @@ public final class JobSpecParser {
     }
 
     private static String quote(String s) {
-        String shown = s.length() > 80 ? s.substring(0, 77) + "..." : s;
-        return "\"" + shown + "\"";
+        return "\"" + (s.length() > 80 ? s.substring(0, 77) + "..." : s) + "\"";
     }
 
     // ---------------------------------------------------------------------------------------
-    // The tree
+    // The bound value
     // ---------------------------------------------------------------------------------------
 
-    private interface Node {
-        /** The 1-based line where the node starts. */
-        int line();
-    }
+    /**
+     * One value of the spec as written: its field (the dotted path of its key; a list item has its
+     * list's, and no key), the line errors name, its token and text (a column named {@code on}
+     * stays {@code on}), and a list's items or a map's entries (each with its key).
+     */
+    @JsonDeserialize(using = ValueReader.class)
+    record Value(
+            String field,
+            String key,
+            int line,
+            JsonToken token,
+            String text,
+            BigInteger number,
+            List<Value> items) {
 
-    private record MapNode(int line, Map<String, Entry> entries) implements Node {}
+        /** A scalar that is not null: a string, number or boolean. */
+        boolean scalar() {
+            return token.isScalarValue() && token != JsonToken.VALUE_NULL;
+        }
 
-    private record ListNode(int line, List<Node> items) implements Node {}
+        /** How an error shows the value: {@code "text"}, {@code 12}, {@code a list}. */
+        String shown() {
+            return shown(token, text);
+        }
 
-    private record ScalarNode(int line, JsonToken token, String text, BigInteger intValue)
-            implements Node {
-        boolean isNull() {
-            return token == JsonToken.VALUE_NULL;
+        static String shown(JsonToken token, String text) {
+            return switch (token) {
+                case START_OBJECT -> "a map";
+                case START_ARRAY -> "a list";
+                case VALUE_NULL -> "nothing";
+                case VALUE_STRING -> quote(text);
+                default -> text;
+            };
         }
     }
 
-    /** A key and its value; {@code field} is the dotted path, e.g. {@code tuning.batch-size}. */
-    private record Entry(String key, String field, int keyLine, Node value) {}
+    /** Binds a value of the spec: the {@link Value} the first pass read for its field. */
+    static final class ValueReader extends StdDeserializer<Value> {
+        private static final long serialVersionUID = 1L;
 
-    /** A map being validated: checks its keys, finds entries, reports missing ones. */
-    private final class Section {
-        private final String path; // "" at the top level
-        private final int line; // reported for missing keys
-        private final MapNode map;
+        ValueReader() {
+            super(Value.class);
+        }
 
-        Section(String path, int line, MapNode map, List<String> allowed) {
-            this.path = path;
-            this.line = line;
-            this.map = map;
-            for (Entry e : map.entries().values()) {
-                if (!allowed.contains(e.key())) {
-                    throw error(e.keyLine(), e.field(), unknownKey(e.key(), allowed));
-                }
+        @Override
+        @SuppressWarnings("unchecked")
+        public Value deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            JsonStreamContext c = p.getParsingContext();
+            c = p.currentToken().isStructStart() ? c.getParent() : c;
+            List<String> path = new ArrayList<>();
+            for (; c != null && !c.inRoot(); c = c.getParent()) {
+                path.add(0, c.getCurrentName());
             }
+            p.skipChildren();
+            return ((Map<String, Value>) ctxt.getAttribute(Value.class))
+                    .get(String.join(".", path));
+        }
+    }
+
+    /** Binds {@code tuning.throttle}: a map as {@link Throttle}, anything else as a value. */
+    static final class ThrottleReader extends StdDeserializer<Object> {
+        private static final long serialVersionUID = 1L;
+
+        ThrottleReader() {
+            super(Object.class);
         }
 
-        int line() {
-            return line;
-        }
-
-        /** A nested section; its value must be a map. */
-        Section section(Entry e, List<String> allowed) {
-            if (!(e.value() instanceof MapNode child)) {
-                throw typeError(e, "a map with the keys " + String.join(", ", allowed));
-            }
-            return new Section(e.field(), e.keyLine(), child, allowed);
-        }
-
-        /** The entry for {@code key}, or null when absent; a null value counts as given. */
-        Entry entry(String key) {
-            return map.entries().get(key);
-        }
-
-        /** The entry for {@code key}, or null when absent or empty ({@code key:} or {@code ~}). */
-        Entry optional(String key) {
-            Entry e = map.entries().get(key);
-            return e == null || (e.value() instanceof ScalarNode s && s.isNull()) ? null : e;
-        }
-
-        Entry required(String key, String expected) {
-            Entry e = map.entries().get(key);
-            if (e == null) {
-                throw error(line, field(key), "missing; expected " + expected);
-            }
-            if (e.value() instanceof ScalarNode s && s.isNull()) {
-                throw error(e.keyLine(), e.field(), "is empty; expected " + expected);
-            }
-            return e;
-        }
-
-        private String field(String key) {
-            return path.isEmpty() ? key : path + "." + key;
-        }
-
-        private String unknownKey(String key, List<String> allowed) {
-            List<String> shown = allowed;
-            String where = path.isEmpty() ? "at the top level" : "in " + path;
-            String hint = "";
-            String normalized = key.toLowerCase(Locale.ROOT).replace('_', '-');
-            if (shown.contains(normalized)) {
-                hint = "; did you mean " + normalized + "?";
-            } else if (key.equalsIgnoreCase("password")) {
-                hint =
-                        "; never put a password in the spec: use password-env (the name of an"
-                                + " environment variable) or password-file";
-            }
-            return "unknown key; the keys allowed "
-                    + where
-                    + " are "
-                    + String.join(", ", shown)
-                    + hint;
+        @Override
+        public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            return p.isExpectedStartObjectToken()
+                    ? ctxt.readValue(p, Throttle.class)
+                    : ctxt.readValue(p, Value.class);
         }
     }
 }
