@@ -3,10 +3,10 @@ package dev.backfill.job;
 import dev.backfill.model.RowBatch;
 import dev.backfill.model.WriteBatch;
 import dev.backfill.source.RowBatchSerializer;
+import dev.backfill.source.VersionedSnapshot;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
@@ -121,48 +121,16 @@ public final class WriteBatchSerializer extends TypeSerializerSingleton<WriteBat
         return new Snapshot();
     }
 
-    /**
-     * The serializer's snapshot: no configuration, only the layout version. A savepoint or a
-     * restored task with another version is reported incompatible rather than read wrongly.
-     */
-    public static final class Snapshot implements TypeSerializerSnapshot<WriteBatch> {
-        private int version = CURRENT_VERSION;
-
-        /** For Flink, which instantiates a snapshot before {@link #readSnapshot}. */
-        public Snapshot() {}
-
-        @Override
-        public int getCurrentVersion() {
-            return CURRENT_VERSION;
-        }
-
-        @Override
-        public void writeSnapshot(DataOutputView out) {}
-
-        @Override
-        public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader)
-                throws IOException {
-            if (readVersion != CURRENT_VERSION) {
-                throw new IOException(
-                        "unknown WriteBatch serializer version "
-                                + readVersion
-                                + ", this build reads version "
-                                + CURRENT_VERSION);
-            }
-            this.version = readVersion;
+    /** The snapshot: no configuration, only the layout version ({@link VersionedSnapshot}). */
+    public static final class Snapshot extends VersionedSnapshot<WriteBatch> {
+        /** For Flink, which instantiates a snapshot before reading it. */
+        public Snapshot() {
+            super("WriteBatch", CURRENT_VERSION);
         }
 
         @Override
         public TypeSerializer<WriteBatch> restoreSerializer() {
             return INSTANCE;
-        }
-
-        @Override
-        public TypeSerializerSchemaCompatibility<WriteBatch> resolveSchemaCompatibility(
-                TypeSerializerSnapshot<WriteBatch> oldSnapshot) {
-            return oldSnapshot instanceof Snapshot && ((Snapshot) oldSnapshot).version == version
-                    ? TypeSerializerSchemaCompatibility.compatibleAsIs()
-                    : TypeSerializerSchemaCompatibility.incompatible();
         }
     }
 }
