@@ -13,6 +13,8 @@ import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,7 @@ import java.util.List;
  * removes the reorg's split rows. Afterwards the table's definition and data are exactly as before
  * the reorg. The reorg's catalog row stays, {@code aborted}, as a record.
  */
+@Internal
 public final class Abort {
     private static final Logger LOG = LoggerFactory.getLogger(Abort.class);
 

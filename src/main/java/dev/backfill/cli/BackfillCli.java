@@ -16,6 +16,7 @@ import dev.backfill.model.Secrets;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.reorg.ReorgSetup;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import javax.sql.DataSource;
@@ -46,6 +47,7 @@ import java.util.Optional;
  *
  * <p>Exit codes: 0 public (now or already), 1 the reorg failed, 2 bad input (spec, table).
  */
+@PublicEvolving
 public final class BackfillCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;

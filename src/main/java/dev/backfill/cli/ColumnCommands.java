@@ -14,6 +14,8 @@ import dev.backfill.op.ReorgPlan;
 import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.Cutover;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,6 +27,7 @@ import java.sql.Statement;
  * reorg with {@code cutover: manual}, waiting in state {@code ready}) and {@code scripts/backfill
  * cleanup --job FILE} (drops {@code _backfill_old_<column>} once the reorg is {@code public}).
  */
+@Internal
 public final class ColumnCommands {
     private ColumnCommands() {}
 

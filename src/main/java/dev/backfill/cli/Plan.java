@@ -16,6 +16,8 @@ import dev.backfill.reorg.Prepare;
 import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.enumerator.KeyRangeSplitter;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,6 +40,7 @@ import java.util.Optional;
  * ({@link Catalog#ensureSchema} is not called), and no split is recorded. Each split boundary is
  * its own short transaction, as in the enumerator, so no snapshot is held across a large table.
  */
+@Internal
 public final class Plan {
     /**
      * The rate the time estimate assumes per reader: a conservative figure below what the demo

@@ -8,6 +8,8 @@ import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,6 +41,7 @@ import java.util.Map;
  * the rate between two refreshes. {@code --watch} refreshes every 2 s until Ctrl-C, or, for one
  * reorg, until it is public, ready (waiting for its cut-over), failed or aborted.
  */
+@Internal
 public final class Status {
     /** How often {@code --watch} refreshes. */
     public static final Duration WATCH_PERIOD = Duration.ofSeconds(2);

@@ -3,6 +3,8 @@ package dev.backfill.db;
 import dev.backfill.model.Key;
 import dev.backfill.model.SplitRange;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,6 +22,7 @@ import java.util.Optional;
  * caller's connection and does not commit, so catalog writes can share the caller's transaction
  * (the sink commits a split's watermark together with its batch).
  */
+@Internal
 public final class Catalog {
     public static final String SCHEMA = "backfill";
     public static final String REORGS = Identifiers.qualified(SCHEMA, "reorgs");

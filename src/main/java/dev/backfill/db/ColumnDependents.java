@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,6 +25,7 @@ import java.util.List;
  * ShadowIndexes}), the column's default and NOT NULL (carried over by the cut-over), and a sequence
  * the column owns.
  */
+@Internal
 public final class ColumnDependents {
     private ColumnDependents() {}
 

@@ -3,6 +3,8 @@ package dev.backfill.db;
 import dev.backfill.model.JobSpec.DatabaseSpec;
 import dev.backfill.model.Secrets;
 
+import org.apache.flink.annotation.Internal;
+
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
@@ -25,6 +27,7 @@ import java.util.stream.Collectors;
  * between PostgreSQL and Flink as text produced by SQL casts under these settings, never through
  * the driver's own decoding (which turns binary after five executions of a statement).
  */
+@Internal
 public final class Connections {
     private Connections() {}
 

@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,7 @@ import java.util.List;
  * lock past it. Younger client transactions (begun during the wait, mostly the application's
  * writers queued behind the step) do not count.
  */
+@Internal
 public final class DdlLockWait {
     private static final Logger LOG = LoggerFactory.getLogger(DdlLockWait.class);
 

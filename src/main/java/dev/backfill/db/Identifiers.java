@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,7 @@ import java.util.stream.Collectors;
  * #quote(String)}, whatever it looks like, so names with capitals, spaces, quotes or keywords are
  * always safe and never interpreted.
  */
+@Internal
 public final class Identifiers {
     /** PostgreSQL's NAMEDATALEN - 1; longer names are silently truncated by the server. */
     public static final int MAX_BYTES = 63;

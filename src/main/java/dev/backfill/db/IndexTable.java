@@ -2,6 +2,8 @@ package dev.backfill.db;
 
 import dev.backfill.db.TableInfo.Column;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,6 +21,7 @@ import java.util.List;
  * <p>Also names the trigger function and triggers that keep it exact, derived from the reorg id so
  * that abort and re-runs find them.
  */
+@Internal
 public final class IndexTable implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -2,6 +2,8 @@ package dev.backfill.db;
 
 import dev.backfill.model.Key;
 
+import org.apache.flink.annotation.Internal;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +20,7 @@ import java.util.List;
  * and reads keys out of result sets. The catalog form is readable with plain SQL ({@code
  * watermark::jsonb}).
  */
+@Internal
 public final class KeyCodec {
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);

@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * connection error (class 08), as {@link SqlErrors#isRetryable} classifies them. Fatal: everything
  * else, for example constraint violations, conversion errors and missing objects.
  */
+@Internal
 public final class Retry {
     private static final Logger LOG = LoggerFactory.getLogger(Retry.class);
 

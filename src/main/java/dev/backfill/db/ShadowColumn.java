@@ -2,6 +2,8 @@ package dev.backfill.db;
 
 import dev.backfill.db.TableInfo.Column;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -30,6 +32,7 @@ import java.util.Objects;
  * type is the server's canonical spelling, {@code format_type} of the spec's type as {@code
  * to_regtype} and {@code to_regtypemod} read it ({@link #resolveType}).
  */
+@Internal
 public final class ShadowColumn implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,6 +29,7 @@ import java.util.StringJoiner;
  * {@code int4_ops} becomes {@code int8_ops} on {@code bigint}). A collation is written out only
  * when it differs from the column's own.
  */
+@Internal
 public final class ShadowIndexes {
     private ShadowIndexes() {}
 

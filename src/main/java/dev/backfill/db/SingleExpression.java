@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * Checks that a piece of SQL text written by the operator (a modify-column's {@code using}
  * expression, or its {@code type}) stays one expression wherever it is put into a statement: it
@@ -20,6 +22,7 @@ package dev.backfill.db;
  * SingleExpression.problem("1); DROP TABLE x; SELECT (1");    // "holds ';' outside quotes..."
  * }</pre>
  */
+@Internal
 public final class SingleExpression {
     private SingleExpression() {}
 

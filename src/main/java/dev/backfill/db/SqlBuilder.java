@@ -2,6 +2,8 @@ package dev.backfill.db;
 
 import dev.backfill.db.TableInfo.Column;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
@@ -24,6 +26,7 @@ import java.util.StringJoiner;
  * <p>Key ranges use row comparisons, {@code (k1, k2) > (?, ?)}, which PostgreSQL answers from the
  * primary key's B-tree for any number and type of key columns.
  */
+@Internal
 public final class SqlBuilder {
     private SqlBuilder() {}
 

@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -15,6 +17,7 @@ import java.sql.SQLException;
  * #isLockTimeout} look through the whole cause chain, since a retry or a DDL lock wait may wrap the
  * server's error. The others ask about the exception itself, as its handler caught it.
  */
+@Internal
 public final class SqlErrors {
     /** unique_violation. */
     static final String UNIQUE_VIOLATION = "23505";

@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,6 +18,7 @@ import java.util.Optional;
  * its key (the primary key) and its physical tables (itself, or its leaf partitions). Read once on
  * the client by {@link #load}, then shipped to the Flink job with the graph.
  */
+@Internal
 public final class TableInfo implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -2,6 +2,8 @@ package dev.backfill.db;
 
 import dev.backfill.model.JobSpec;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,6 +15,7 @@ import java.util.Optional;
  * SqlBuilder#tableSize()}): a modify-column's in-place update leaves a dead tuple per row until
  * VACUUM.
  */
+@Internal
 public record TableSize(long bytes, long deadTuples) {
 
     /**

@@ -2,6 +2,8 @@ package dev.backfill.db;
 
 import dev.backfill.model.Failpoints;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,7 @@ import java.sql.Statement;
  * switch; once the column is gone, there is nothing left to do. An index table prepared before this
  * change has no marker: its batches lock and its finalizer skips all of this.
  */
+@Internal
 public final class Tombstones {
     private static final Logger LOG = LoggerFactory.getLogger(Tombstones.class);
 

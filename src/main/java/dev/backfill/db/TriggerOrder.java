@@ -1,5 +1,7 @@
 package dev.backfill.db;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,6 +18,7 @@ import java.util.List;
  * the trigger, in its transaction, and the cut-over checks again under its lock (a trigger created
  * since prepare); both refuse with the trigger's name.
  */
+@Internal
 public final class TriggerOrder {
     private TriggerOrder() {}
 

@@ -7,6 +7,7 @@ import dev.backfill.op.ReorgPlan;
 import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.Cutover;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -27,6 +28,7 @@ import java.time.Duration;
  * {@code cli/BackfillCli}, the jar's main class; the same steps serve {@code flink run} on a
  * cluster and the in-JVM Flink of {@code scripts/backfill}.
  */
+@Internal
 public final class BackfillJob {
     private BackfillJob() {}
 

@@ -6,6 +6,7 @@ import dev.backfill.sink.BackfillSink;
 import dev.backfill.source.BackfillSource;
 import dev.backfill.source.RowBatchTypeInfo;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -20,6 +21,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * env.execute("backfill " + plan.reorgId());
  * }</pre>
  */
+@PublicEvolving
 public final class BackfillPipeline {
     private BackfillPipeline() {}
 

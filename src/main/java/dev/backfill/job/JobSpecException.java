@@ -2,6 +2,8 @@ package dev.backfill.job;
 
 import dev.backfill.model.Secrets;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * A job spec that cannot be used: a YAML syntax error, an unknown or missing key, a value of the
  * wrong type or out of range, or a password that cannot be resolved.
@@ -18,6 +20,7 @@ import dev.backfill.model.Secrets;
  * dotted path such as {@code add-index.columns}; errors about the file as a whole use {@code (top
  * level)} or, for YAML syntax errors, {@code (yaml)}. The message never holds a password.
  */
+@Internal
 public class JobSpecException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

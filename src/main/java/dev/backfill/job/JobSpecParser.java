@@ -12,6 +12,7 @@ import dev.backfill.model.Secrets;
 import dev.backfill.model.ThrottleSettings;
 import dev.backfill.op.convert.Converters;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.util.TimeUtils;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -78,6 +79,7 @@ import java.util.stream.Collectors;
  * <p>Relative {@code password-file} paths are resolved against the spec file's directory by {@link
  * #parse(Path)}, and against the working directory by {@link #parse(String, String, Map)}.
  */
+@Internal
 public final class JobSpecParser {
 
     /** The field reported for errors about the file as a whole. */

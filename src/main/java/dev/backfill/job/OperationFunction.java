@@ -4,6 +4,7 @@ import dev.backfill.model.RowBatch;
 import dev.backfill.model.WriteBatch;
 import dev.backfill.op.Operation;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
@@ -13,6 +14,7 @@ import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
  * declares its output type ({@link WriteBatchTypeInfo}), so that Flink neither analyses {@link
  * WriteBatch} by reflection nor falls back to Kryo for it.
  */
+@Internal
 public final class OperationFunction
         implements MapFunction<RowBatch, WriteBatch>, ResultTypeQueryable<WriteBatch> {
     private static final long serialVersionUID = 1L;

@@ -2,6 +2,8 @@ package dev.backfill.job;
 
 import dev.backfill.db.Catalog;
 
+import org.apache.flink.annotation.Internal;
+
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.io.PrintStream;
@@ -17,6 +19,7 @@ import java.util.Locale;
  * rows/s over the last interval, ETA, and splits done. Reads only the catalog, so it reports the
  * same numbers whether the job runs in this JVM or on a cluster. Used by {@link BackfillJob}.
  */
+@Internal
 public final class ProgressReporter implements AutoCloseable {
     private final PGSimpleDataSource ds;
     private final String reorgId;

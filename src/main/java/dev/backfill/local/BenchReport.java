@@ -5,6 +5,8 @@ import dev.backfill.db.IndexTable;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,6 +41,7 @@ import java.util.stream.Stream;
  *       ({@link BenchChart}).
  * </ul>
  */
+@Internal
 public final class BenchReport {
     /** The add-index target of issue #10: wall time within 1.5× the offline INSERT … SELECT. */
     static final double ADD_INDEX_TARGET = 1.5;

@@ -3,6 +3,8 @@ package dev.backfill.local;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Identifiers;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,7 @@ import java.util.concurrent.TimeUnit;
  * {@code demo.orders} does not exist yet and the next call drops the half-filled staging table and
  * seeds again. A session advisory lock keeps two seeders of one database apart.
  */
+@Internal
 public final class DemoData {
     private static final Logger LOG = LoggerFactory.getLogger(DemoData.class);
 

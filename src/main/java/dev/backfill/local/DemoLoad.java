@@ -3,6 +3,8 @@ package dev.backfill.local;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Identifiers;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,7 @@ import java.util.concurrent.locks.LockSupport;
  * connection broke. {@link #close()} stops the thread promptly (interrupt, cancel of the statement
  * in flight, join).
  */
+@Internal
 public final class DemoLoad implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DemoLoad.class);
 

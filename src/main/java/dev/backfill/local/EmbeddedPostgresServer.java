@@ -2,6 +2,8 @@ package dev.backfill.local;
 
 import dev.backfill.db.SqlErrors;
 
+import org.apache.flink.annotation.Internal;
+
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
@@ -79,6 +81,7 @@ import java.util.stream.Stream;
  *
  * <p>No JVM shutdown hook is registered: the caller decides when to {@link #close()}.
  */
+@Internal
 public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 

@@ -3,6 +3,7 @@ package dev.backfill.local;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.JobSpec.DatabaseSpec;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -21,6 +22,7 @@ import java.time.Duration;
  * left running), and the configuration of an in-JVM Flink with the web UI ({@code --local}, as
  * {@code scripts/backfill} runs it). Used by {@code cli/BackfillCli}, which prints what happens.
  */
+@Internal
 public final class LocalRun {
     /**
      * Held for the life of the JVM: the server's data-directory lock (which tells other clients

@@ -1,9 +1,12 @@
 package dev.backfill.metrics;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * The names of Backfill's Flink metrics, in one place for the operators and the tests. Where each
  * one lives is described in the README (section "Metrics").
  */
+@Internal
 public final class BackfillMetrics {
     private BackfillMetrics() {}
 

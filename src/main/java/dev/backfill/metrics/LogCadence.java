@@ -1,10 +1,13 @@
 package dev.backfill.metrics;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * When to write a progress line: each time a running total crosses the next multiple of {@code
  * every} (the seed's backfill workers logged every so many rows). A batch that jumps several
  * multiples at once gives one line, not several. Not thread-safe: one per task thread.
  */
+@Internal
 public final class LogCadence {
     /** The sink writers' cadence: one INFO line per subtask every 30,000 rows. */
     public static final long WRITER_ROWS = 30_000;

@@ -1,5 +1,7 @@
 package dev.backfill.metrics;
 
+import org.apache.flink.annotation.Internal;
+
 import java.time.Duration;
 
 /**
@@ -12,6 +14,7 @@ import java.time.Duration;
  * <p>Times are {@link System#nanoTime()} values, passed in so that the arithmetic is testable.
  * Thread-safe: the task or worker thread adds, the metric reporter reads.
  */
+@Internal
 public final class RateWindow {
     private final long bucketNanos;
     private final long[] rows;

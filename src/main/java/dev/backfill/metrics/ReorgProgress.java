@@ -1,5 +1,7 @@
 package dev.backfill.metrics;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.Serializable;
 import java.util.Locale;
 
@@ -20,6 +22,7 @@ import java.util.Locale;
  *       Exact once the table is fully split.
  * </ul>
  */
+@Internal
 public final class ReorgProgress implements Serializable {
     private static final long serialVersionUID = 1L;
 

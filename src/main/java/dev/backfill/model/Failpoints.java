@@ -1,5 +1,7 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Works in one JVM, so in MiniCluster tests, not on a real cluster.
  */
+@Internal
 public final class Failpoints {
     /** Before a reader's page query. */
     public static final String READER_FETCH = "reader.fetch";

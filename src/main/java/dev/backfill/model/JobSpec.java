@@ -1,5 +1,7 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Collections;
@@ -15,6 +17,7 @@ import java.util.Objects;
  * <p>The password is held only as {@link DatabaseSpec#password()}; {@link #toString()} never shows
  * it.
  */
+@PublicEvolving
 public final class JobSpec implements Serializable {
     private static final long serialVersionUID = 1L;
 

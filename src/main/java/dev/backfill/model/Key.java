@@ -1,5 +1,7 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +17,7 @@ import java.util.List;
  * predicate is evaluated by PostgreSQL with the column's own type and collation, so the text form
  * is exact. Keys are never null inside: key columns are NOT NULL.
  */
+@PublicEvolving
 public final class Key implements Serializable {
     private static final long serialVersionUID = 1L;
 

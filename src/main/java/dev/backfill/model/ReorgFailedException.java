@@ -1,5 +1,6 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.runtime.throwable.ThrowableAnnotation;
 import org.apache.flink.runtime.throwable.ThrowableType;
 
@@ -9,6 +10,7 @@ import org.apache.flink.runtime.throwable.ThrowableType;
  * Flink does not restart the job for it.
  */
 @ThrowableAnnotation(ThrowableType.NonRecoverableError)
+@Internal
 public final class ReorgFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,7 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -14,6 +16,7 @@ import java.util.Objects;
  * stands for its key range {@code (after, to]}: {@link #after()} is {@code from}, or the split's
  * start for a split's first page.
  */
+@Internal
 public final class RowBatch {
     private final String splitId;
     private final String physicalTable;

@@ -1,5 +1,7 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -21,6 +23,7 @@ import java.util.regex.Pattern;
  * // "jdbc:postgresql://h/db?password=***&ssl=true"
  * }</pre>
  */
+@Internal
 public final class Secrets {
     /** What a secret value is replaced with. */
     public static final String MASK = "***";

@@ -1,5 +1,7 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.Objects;
 
 /**
@@ -17,6 +19,7 @@ import java.util.Objects;
  * @param end the inclusive upper bound
  * @param watermark the last committed key, or null
  */
+@Internal
 public record SplitRange(String physicalTable, int index, Key start, Key end, Key watermark) {
 
     public SplitRange {

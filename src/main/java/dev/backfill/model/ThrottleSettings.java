@@ -1,5 +1,7 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.Internal;
+
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -9,6 +11,7 @@ import java.time.Duration;
  * idle baseline, the replicas' replay lag it tolerates, how many other active sessions it tolerates
  * (0: not watched), and the global rate it never goes below.
  */
+@Internal
 public final class ThrottleSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,7 @@
 package dev.backfill.model;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -9,6 +11,7 @@ import java.util.Objects;
  * it was read with (the compare-and-set expectation) and the values to write (the index entry's
  * indexed columns, or a converted value). Built by an operation ({@code op.Operation}).
  */
+@Internal
 public final class WriteBatch {
     private final RowBatch source;
     private final List<String[]> output;

@@ -3,6 +3,8 @@ package dev.backfill.op;
 import dev.backfill.model.RowBatch;
 import dev.backfill.model.WriteBatch;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +14,7 @@ import java.util.List;
  * sink's compare-and-set on them guarantees the entry is never older than the row. Like TiDB's
  * addIndexWorker building index KVs from the handle and the row.
  */
+@Internal
 public final class AddIndex implements Operation {
     private static final long serialVersionUID = 1L;
 

@@ -6,6 +6,8 @@ import dev.backfill.op.convert.ConversionException;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.convert.Converters;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +27,7 @@ import java.util.List;
  * Either way the sink writes with a compare-and-set against the value read, so a row changed since
  * (whose shadow the write-only trigger already set) is never overwritten.
  */
+@Internal
 public final class ModifyColumn implements Operation {
     private static final long serialVersionUID = 1L;
 

@@ -3,6 +3,8 @@ package dev.backfill.op;
 import dev.backfill.model.RowBatch;
 import dev.backfill.model.WriteBatch;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.util.List;
 
@@ -11,6 +13,7 @@ import java.util.List;
  * into what the sink writes, or fails naming the row's key. Runs in the operation transform between
  * the source and the sink.
  */
+@PublicEvolving
 public interface Operation extends Serializable {
     /** For logs and the Flink graph, e.g. {@code add-index orders_email}. */
     String describe();

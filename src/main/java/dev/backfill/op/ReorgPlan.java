@@ -9,6 +9,8 @@ import dev.backfill.op.addindex.AddIndexSteps;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.modifycolumn.ModifyColumnSteps;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.io.Serializable;
@@ -20,6 +22,7 @@ import java.io.Serializable;
  * Built by {@code reorg.ReorgSetup}, shipped inside the job graph to the source, the sink and the
  * finalizer.
  */
+@PublicEvolving
 public final class ReorgPlan implements Serializable {
     private static final long serialVersionUID = 2L;
 

@@ -1,5 +1,7 @@
 package dev.backfill.op;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 
@@ -10,6 +12,7 @@ import java.sql.SQLException;
  * today; the sink, the finalizer, abort and the CLI's plan next) calls these instead of asking
  * which operation it runs.
  */
+@PublicEvolving
 public interface ReorgSteps {
 
     /** The per-row work that runs in the Flink job between the source and the sink. */

@@ -1,5 +1,7 @@
 package dev.backfill.op;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * How a reorg's batches travel from the reader to the database: the one place that decides, for
  * every operation, whether the sink writes the rows the reader shipped or one statement over the
@@ -27,6 +29,7 @@ package dev.backfill.op;
  * Either way Flink owns the splits, parallelism, checkpoints, metrics (rows counted are the page's
  * keys), resume and the rate limiter.
  */
+@Internal
 public enum WritePath {
     /** The reader ships keys and values; the sink writes per row with a compare-and-set. */
     ROWS,

@@ -7,6 +7,8 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.TableInfo;
 import dev.backfill.op.ReorgPlan;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,7 @@ import java.util.HexFormat;
  * and blocks new ones while it waits; {@code lock_timeout} bounds that wait so the application is
  * never stalled for long, and the retry tries again a little later.
  */
+@Internal
 public final class Prepare {
     private static final Logger LOG = LoggerFactory.getLogger(Prepare.class);
 

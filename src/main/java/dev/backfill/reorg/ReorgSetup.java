@@ -17,6 +17,8 @@ import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.convert.Converters;
 
+import org.apache.flink.annotation.Internal;
+
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
@@ -30,6 +32,7 @@ import java.util.Optional;
  * against the live schema (failing before any DDL on a bad table, column or key), and either
  * prepare a new reorg or find the one to resume. Used by {@code job.BackfillJob} and the tests.
  */
+@Internal
 public final class ReorgSetup {
     /** What the client found. */
     public enum Status {

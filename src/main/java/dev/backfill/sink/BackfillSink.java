@@ -3,6 +3,7 @@ package dev.backfill.sink;
 import dev.backfill.model.WriteBatch;
 import dev.backfill.op.ReorgPlan;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
@@ -28,6 +29,7 @@ import java.util.Collection;
  * stream.sinkTo(new BackfillSink(plan)).name("backfill-sink");
  * }</pre>
  */
+@PublicEvolving
 public final class BackfillSink
         implements Sink<WriteBatch>,
                 SupportsCommitter<BatchReport>,

@@ -18,6 +18,7 @@ import dev.backfill.model.WriteBatch;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.WritePath;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -57,6 +58,7 @@ import java.util.List;
  * {@code batchCommitMillis} and the gauge {@code rowsPerSecond} with the progress logs, in {@link
  * WriterProgress}.
  */
+@Internal
 public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch, BatchReport> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSinkWriter.class);
 

@@ -1,5 +1,7 @@
 package dev.backfill.sink;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.Objects;
 
 /**
@@ -7,6 +9,7 @@ import java.util.Objects;
  * committed in PostgreSQL by the time this exists (one transaction per batch, watermark included);
  * the report only travels to the finalizer, which runs once every writer has ended.
  */
+@Internal
 public final class BatchReport {
     private final int subtask;
     private final long batches;

@@ -1,5 +1,6 @@
 package dev.backfill.sink;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -13,6 +14,7 @@ import java.io.IOException;
  * <p>Version 1 layout: the subtask (int), the batch count (long), the rows written (long). Unknown
  * versions and trailing bytes are rejected, so that a miscounted report cannot pass for a good one.
  */
+@Internal
 public final class BatchReportSerializer implements SimpleVersionedSerializer<BatchReport> {
 
     /** Stateless, so one instance serves every sink. */

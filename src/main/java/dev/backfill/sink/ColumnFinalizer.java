@@ -19,6 +19,8 @@ import dev.backfill.model.ReorgFailedException;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.throttle.RowRateLimiter;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,7 @@ import java.util.function.LongConsumer;
  * idempotent, so a restarted job (or a lost connection) runs the sequence again from the start.
  * Called by {@link FinalizerOperator} inside the Flink job.
  */
+@Internal
 public final class ColumnFinalizer {
     private static final Logger LOG = LoggerFactory.getLogger(ColumnFinalizer.class);
 

@@ -15,6 +15,8 @@ import dev.backfill.db.TriggerOrder;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +43,7 @@ import java.util.List;
  * names); carry the comment, the column privileges and a serial's sequence over; mark the reorg
  * {@code public}.
  */
+@Internal
 public final class Cutover {
     private static final Logger LOG = LoggerFactory.getLogger(Cutover.class);
 

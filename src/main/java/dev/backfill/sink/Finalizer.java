@@ -15,6 +15,8 @@ import dev.backfill.model.ThrottleSettings;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.throttle.RowRateLimiter;
 
+import org.apache.flink.annotation.Internal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,7 @@ import java.util.function.LongConsumer;
  * transaction, logged at WARN as a bug to report, and told to the {@code rowsRepaired} metric. With
  * {@code verify: strict} the first difference fails the reorg instead, and nothing is repaired.
  */
+@Internal
 public final class Finalizer {
     private static final Logger LOG = LoggerFactory.getLogger(Finalizer.class);
     private static final Duration WAIT_POLL = Duration.ofMillis(200);

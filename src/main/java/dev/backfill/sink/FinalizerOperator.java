@@ -3,6 +3,7 @@ package dev.backfill.sink;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.op.ReorgPlan;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -16,6 +17,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * Because it is part of the job graph it runs on the cluster, so a detached {@code flink run -d}
  * still reaches {@code public}.
  */
+@Internal
 public final class FinalizerOperator extends AbstractStreamOperator<Void>
         implements OneInputStreamOperator<CommittableMessage<BatchReport>, Void>, BoundedOneInput {
     private static final long serialVersionUID = 1L;

@@ -12,6 +12,8 @@ import dev.backfill.db.TableInfo.Column;
 import dev.backfill.model.Key;
 import dev.backfill.throttle.RowRateLimiter;
 
+import org.apache.flink.annotation.Internal;
+
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * triggers keep a row and its entry in step within every snapshot, so each range is consistent on
  * its own. Called by the finalizer.
  */
+@Internal
 public final class Verifier {
     private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
 

@@ -9,6 +9,7 @@ import dev.backfill.source.reader.BackfillSourceReader;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.BackfillSplitSerializer;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.connector.source.SourceReader;
@@ -26,6 +27,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * env.fromSource(new BackfillSource(plan), WatermarkStrategy.noWatermarks(), "backfill-source")
  * }</pre>
  */
+@PublicEvolving
 public final class BackfillSource implements Source<RowBatch, BackfillSplit, BackfillEnumState> {
     private static final long serialVersionUID = 1L;
 

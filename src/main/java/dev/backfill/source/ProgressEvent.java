@@ -2,6 +2,7 @@ package dev.backfill.source;
 
 import dev.backfill.metrics.ReorgProgress;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.source.SourceEvent;
 
 /**
@@ -9,6 +10,7 @@ import org.apache.flink.api.connector.source.SourceEvent;
  * 2 s), so that every source subtask shows the same {@code progressPercent}, {@code etaSeconds} and
  * {@code splitsRemaining} in the task metrics without reading the database itself.
  */
+@Internal
 public final class ProgressEvent implements SourceEvent {
     private static final long serialVersionUID = 1L;
 

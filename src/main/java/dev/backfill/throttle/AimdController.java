@@ -2,6 +2,8 @@ package dev.backfill.throttle;
 
 import dev.backfill.model.ThrottleSettings;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * The adaptive throttle's decision, one reader's rate, from one {@link Signals} reading a tick
  * (AIMD: additive increase, multiplicative decrease). Pure: no clock, no database.
@@ -22,6 +24,7 @@ import dev.backfill.model.ThrottleSettings;
  * load, and slowing down for it would only make the backfill slower). A first slow signal seen
  * before the reader has read anything (no observed rate) is reported but caps nothing yet.
  */
+@Internal
 public final class AimdController {
     /** The factor of a decrease. */
     public static final double DECREASE = 0.5;

@@ -1,5 +1,7 @@
 package dev.backfill.throttle;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * The probe's idle latency, measured before a reader's first page: the {@link ProbeWindow#tail}
  * (90th percentile) of {@link #SAMPLES} probes spread over {@link #SPREAD_MILLIS} ms, the same
@@ -7,6 +9,7 @@ package dev.backfill.throttle;
  * max-latency-ratio} times the baseline, but never less than the baseline plus {@link
  * #MIN_SLACK_MILLIS} (sub-millisecond jitter is not the application suffering).
  */
+@Internal
 public final class Baseline {
     /** Probes taken for the baseline. */
     public static final int SAMPLES = 20;

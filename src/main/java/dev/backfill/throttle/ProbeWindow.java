@@ -1,5 +1,7 @@
 package dev.backfill.throttle;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -14,6 +16,7 @@ import java.util.Deque;
  * spread over the span and their 90th percentile see them, while one stray slow probe (a probe that
  * met an autovacuum's fsync, say) is still ignored in a window of ten.
  */
+@Internal
 public final class ProbeWindow {
     private final long span;
     private final Deque<long[]> samples = new ArrayDeque<>(); // {nanos, micros}

@@ -1,9 +1,12 @@
 package dev.backfill.throttle;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * Why the adaptive throttle caps the rate, as shown by the {@code throttleReason} metric and in
  * {@code backfill.reorgs.throttle_reason}. {@link #code()} is stable (a numeric gauge).
  */
+@Internal
 public enum Reason {
     /** Not capped: every signal is within its limit. */
     NONE(0, "none"),

@@ -1,5 +1,7 @@
 package dev.backfill.throttle;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * Keeps one reader under its share of {@code max-rows-per-second}: the global rate divided by the
  * number of readers, and under the adaptive throttle's cap for this reader ({@link
@@ -7,6 +9,7 @@ package dev.backfill.throttle;
  * the rows read so far fit the rate since the limiter started (with at most one second of credit
  * saved up). Zero means unlimited.
  */
+@Internal
 public final class RowRateLimiter {
     private double rowsPerSecond;
     private double capRowsPerSecond; // max-rows-per-second's share; 0: none

@@ -1,5 +1,7 @@
 package dev.backfill.throttle;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * One reading of the database, taken by a {@link Throttle} tick.
  *
@@ -13,6 +15,7 @@ package dev.backfill.throttle;
  *     ReaderThrottle}): without them a slow probe is only the backfill's own load, which slows
  *     nobody, and latency is not a reason to throttle
  */
+@Internal
 public record Signals(
         double latencyMillis,
         int activeOthers,

@@ -3,6 +3,8 @@ package dev.backfill.throttle;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.model.Failpoints;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,6 +18,7 @@ import java.time.Duration;
  * query over {@code pg_stat_activity} and {@code pg_stat_replication} (see {@link
  * SqlBuilder#throttleActivity}).
  */
+@Internal
 public final class ThrottleProbe {
     private ThrottleProbe() {}
 

@@ -9,6 +9,8 @@ import dev.backfill.op.Operation;
 import dev.backfill.op.ReorgSteps;
 import dev.backfill.op.WritePath;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -18,6 +20,7 @@ import java.sql.Statement;
  * triggers that keep it exact, and on a partitioned table the guards that keep a global index exact
  * under partition DDL.
  */
+@Internal
 public final class AddIndexSteps implements ReorgSteps {
     private final IndexTable index;
 

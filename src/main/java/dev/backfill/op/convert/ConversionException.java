@@ -1,5 +1,7 @@
 package dev.backfill.op.convert;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * A value that a {@link Converter} cannot convert strictly: overflow, truncation, a bad format, or
  * a NULL into a NOT NULL column ({@link #notNull()}).
@@ -8,6 +10,7 @@ package dev.backfill.op.convert;
  * reorg with {@link Converters#message(String, String, ConversionException)}. The exception itself
  * does not know the column or the row; its message is {@code value '<v>' <reason>}.
  */
+@Internal
 public class ConversionException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

@@ -1,5 +1,7 @@
 package dev.backfill.op.convert;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 
 /**
@@ -14,6 +16,7 @@ import java.io.Serializable;
  * called by the modify-column operation for every row it backfills. Instances are immutable, hold
  * only serializable state, and may be shipped inside a Flink operator.
  */
+@PublicEvolving
 public interface Converter extends Serializable {
 
     /** The registry name, e.g. {@code integer}; see {@link Converters#names()}. */

@@ -2,6 +2,8 @@ package dev.backfill.op.convert;
 
 import dev.backfill.db.Identifiers;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +36,7 @@ import java.util.TreeSet;
  * <p>See {@link IntegerConverter}, {@link NumericConverter}, {@link TimestamptzConverter} and
  * {@link JsonbConverter} for the exact semantics.
  */
+@Internal
 public final class Converters {
 
     /** The known converter names, in the order error messages list them. */

@@ -12,6 +12,8 @@ import dev.backfill.op.ReorgSteps;
 import dev.backfill.op.WritePath;
 import dev.backfill.op.convert.Converter;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,6 +24,7 @@ import java.sql.Statement;
  * The modify-column steps: the shadow column (no rewrite), the check of the {@code using}
  * expression, and the BEFORE trigger that keeps the shadow equal to it from prepare's commit on.
  */
+@Internal
 public final class ModifyColumnSteps implements ReorgSteps {
     private final String reorgId;
     private final JobSpec.ModifyColumnSpec spec;

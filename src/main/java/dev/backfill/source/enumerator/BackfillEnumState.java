@@ -3,6 +3,8 @@ package dev.backfill.source.enumerator;
 import dev.backfill.model.Key;
 import dev.backfill.source.split.BackfillSplit;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -10,6 +12,7 @@ import java.util.Objects;
  * The enumerator's checkpoint: the splits cut but not yet assigned, and the splitter's position
  * (per physical table, the end key of the last split cut, and whether the table is fully cut).
  */
+@Internal
 public final class BackfillEnumState {
     private final List<BackfillSplit> unassigned;
     private final List<SplitterPosition> positions;

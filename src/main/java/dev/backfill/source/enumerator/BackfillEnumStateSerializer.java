@@ -6,6 +6,7 @@ import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.BackfillSplitSerializer;
 import dev.backfill.source.split.KeySerializer;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -26,6 +27,7 @@ import java.util.List;
  * trailing bytes are rejected: never restore an empty or partial state, which would cut the same
  * key ranges again or skip some.
  */
+@Internal
 public final class BackfillEnumStateSerializer
         implements SimpleVersionedSerializer<BackfillEnumState> {
 

@@ -13,6 +13,7 @@ import dev.backfill.source.ReaderFinishedEvent;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
@@ -47,6 +48,7 @@ import java.util.Set;
  * backfill.progress}, skipping finished splits: this is resume without a savepoint. A restore takes
  * them from the checkpoint. It also refreshes {@code backfill.reorgs.rows_done} every few seconds.
  */
+@Internal
 public final class BackfillSourceEnumerator
         implements SplitEnumerator<BackfillSplit, BackfillEnumState> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSourceEnumerator.class);

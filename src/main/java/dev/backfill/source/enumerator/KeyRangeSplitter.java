@@ -10,6 +10,8 @@ import dev.backfill.model.ReorgFailedException;
 import dev.backfill.source.enumerator.BackfillEnumState.SplitterPosition;
 import dev.backfill.source.split.BackfillSplit;
 
+import org.apache.flink.annotation.Internal;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,6 +33,7 @@ import java.util.List;
  * index that is already recorded (cut by an earlier attempt, before a restore or a restart) is
  * taken from the catalog instead of being cut again, so split ids always mean the same range.
  */
+@Internal
 public final class KeyRangeSplitter {
     private final String reorgId;
     private final TableInfo table;

@@ -3,6 +3,7 @@ package dev.backfill.source.reader;
 import dev.backfill.model.RowBatch;
 import dev.backfill.source.split.BackfillSplitState;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
 
@@ -11,6 +12,7 @@ import org.apache.flink.connector.base.source.reader.RecordEmitter;
  * emit and the state change happen together on the task thread, so a checkpoint never has a
  * watermark ahead of the batches it emitted.
  */
+@Internal
 public final class BackfillRecordEmitter
         implements RecordEmitter<RowBatch, RowBatch, BackfillSplitState> {
     @Override

@@ -10,6 +10,7 @@ import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.source.split.BackfillSplitState;
 import dev.backfill.throttle.RowRateLimiter;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReaderContext;
@@ -35,6 +36,7 @@ import java.util.Map;
  * ({@link ReaderThrottle}) adds {@code throttleRate} (this subtask's cap, rows/s, 0 when uncapped)
  * and {@code throttleReason} ({@link dev.backfill.throttle.Reason#text()}).
  */
+@Internal
 public final class BackfillSourceReader
         extends SingleThreadMultiplexSourceReaderBase<
                 RowBatch, RowBatch, BackfillSplit, BackfillSplitState> {

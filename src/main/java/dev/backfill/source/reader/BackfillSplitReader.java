@@ -17,6 +17,7 @@ import dev.backfill.op.WritePath;
 import dev.backfill.source.split.BackfillSplit;
 import dev.backfill.throttle.RowRateLimiter;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
@@ -56,6 +57,7 @@ import java.util.List;
  * <p>On the {@linkplain WritePath#RANGE range path} (modify-column without a Java converter) a page
  * reads the key columns only; the batch then stands for its key range {@code (after, last key]}.
  */
+@Internal
 public final class BackfillSplitReader implements SplitReader<RowBatch, BackfillSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillSplitReader.class);
     static final Duration KNOBS_PERIOD = Duration.ofSeconds(2);

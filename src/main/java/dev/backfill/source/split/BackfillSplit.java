@@ -3,6 +3,7 @@ package dev.backfill.source.split;
 import dev.backfill.model.Key;
 import dev.backfill.model.SplitRange;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.source.SourceSplit;
 
 import java.io.Serializable;
@@ -19,6 +20,7 @@ import java.util.Objects;
  *
  * <p>Split ids are deterministic: {@code <physical table>:<n>}.
  */
+@Internal
 public final class BackfillSplit implements SourceSplit, Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -2,6 +2,7 @@ package dev.backfill.source.split;
 
 import dev.backfill.model.Key;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
@@ -20,6 +21,7 @@ import java.io.IOException;
  * (nullable), the end key, the watermark (nullable); keys as {@link KeySerializer} writes them.
  * Unknown versions and trailing bytes are rejected: a split read wrongly would skip or repeat rows.
  */
+@Internal
 public final class BackfillSplitSerializer implements SimpleVersionedSerializer<BackfillSplit> {
 
     /** Stateless, so one instance serves every source. */

@@ -2,6 +2,7 @@ package dev.backfill.source.split;
 
 import dev.backfill.model.Key;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -39,6 +40,7 @@ import java.util.List;
  * <p>The nullable form ({@link #writeNullable}, {@link #readNullable}) puts a presence byte before:
  * {@code 0} for null, {@code 1} followed by the key.
  */
+@Internal
 public final class KeySerializer {
 
     /** A {@link Long} value, written with {@code writeLong}. */
