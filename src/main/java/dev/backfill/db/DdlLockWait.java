@@ -140,7 +140,7 @@ public final class DdlLockWait {
      * throws: a failure to look is logged, and the next attempt keeps the short timeout.
      */
     public void afterFailure(Connection c, SQLException failure) {
-        if (!isLockTimeout(failure)) {
+        if (!SqlErrors.isLockTimeout(failure)) {
             return;
         }
         try {
@@ -222,10 +222,5 @@ public final class DdlLockWait {
         if (!c.getAutoCommit()) {
             c.rollback();
         }
-    }
-
-    /** True when {@code e} (or a cause) is lock_not_available. */
-    public static boolean isLockTimeout(SQLException e) {
-        return SqlErrors.isLockTimeout(e);
     }
 }

@@ -57,16 +57,6 @@ public final class Retry {
         return maxAttempts;
     }
 
-    /** True when the error is worth another attempt. */
-    public static boolean isRetryable(SQLException e) {
-        return SqlErrors.isRetryable(e);
-    }
-
-    /** True when the error means the connection is gone and must be replaced. */
-    public static boolean isConnectionError(SQLException e) {
-        return SqlErrors.isConnectionError(e);
-    }
-
     private RetryListener defaultListener = (attempt, cause) -> {};
 
     /**
@@ -92,7 +82,7 @@ public final class Retry {
             try {
                 return work.run();
             } catch (SQLException e) {
-                if (!isRetryable(e)) {
+                if (!SqlErrors.isRetryable(e)) {
                     throw e;
                 }
                 if (attempt >= maxAttempts) {

@@ -36,9 +36,6 @@ import java.util.Objects;
 public final class ShadowColumn implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
-    static final int MAX_IDENTIFIER_BYTES = 63;
-
     static final String NEW_PREFIX = "_backfill_new_";
     static final String OLD_PREFIX = "_backfill_old_";
     static final String FUNCTION_SUFFIX = "_shadow";
@@ -90,7 +87,7 @@ public final class ShadowColumn implements Serializable {
         }
         this.objectPrefix = IndexTable.objectPrefix(Objects.requireNonNull(reorgId, "reorgId"));
         for (String n : new String[] {shadowName(), oldName()}) {
-            if (n.getBytes(StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
+            if (n.getBytes(StandardCharsets.UTF_8).length > Identifiers.MAX_BYTES) {
                 // PostgreSQL would silently truncate it, and two columns could collide.
                 throw new IllegalArgumentException(
                         "column name "
@@ -98,7 +95,7 @@ public final class ShadowColumn implements Serializable {
                                 + " is too long: "
                                 + n
                                 + " exceeds PostgreSQL's "
-                                + MAX_IDENTIFIER_BYTES
+                                + Identifiers.MAX_BYTES
                                 + "-byte identifier limit");
             }
         }

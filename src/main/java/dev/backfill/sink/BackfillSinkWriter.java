@@ -111,7 +111,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                         if (retries[0]++ == 0) {
                             batchesRetried.inc(); // batches, not attempts
                         }
-                        if (Retry.isConnectionError(e)) {
+                        if (SqlErrors.isConnectionError(e)) {
                             resetConnection();
                         }
                     });
@@ -176,7 +176,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
             if (plan.isModifyColumn() && SqlErrors.isConversionError(e)) {
                 throw conversionFailure(batch, e);
             }
-            if (!Retry.isRetryable(e)) {
+            if (!SqlErrors.isRetryable(e)) {
                 throw abortedOr(e);
             }
             throw e;
@@ -500,7 +500,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                         return null;
                     },
                     (attempt, e) -> {
-                        if (Retry.isConnectionError(e)) {
+                        if (SqlErrors.isConnectionError(e)) {
                             resetConnection();
                         }
                     });

@@ -79,7 +79,7 @@ public final class ColumnFinalizer {
                 Retry.defaults()
                         .withListener(
                                 (attempt, e) -> {
-                                    if (Retry.isConnectionError(e)) {
+                                    if (SqlErrors.isConnectionError(e)) {
                                         throw new Finalizer.ConnectionLost(e);
                                     }
                                 });
@@ -173,7 +173,7 @@ public final class ColumnFinalizer {
                 try {
                     Cutover.run(c, plan);
                 } catch (SQLException e) {
-                    if (Retry.isConnectionError(e)) {
+                    if (SqlErrors.isConnectionError(e)) {
                         throw e;
                     }
                     // The lock could not be had within the retries, or the swap itself failed: the

@@ -7,6 +7,7 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.Tombstones;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
@@ -124,7 +125,7 @@ public final class Finalizer {
                 Retry.defaults()
                         .withListener(
                                 (attempt, e) -> {
-                                    if (Retry.isConnectionError(e)) {
+                                    if (SqlErrors.isConnectionError(e)) {
                                         throw new ConnectionLost(e);
                                     }
                                 });

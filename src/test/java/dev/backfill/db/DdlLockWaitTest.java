@@ -35,13 +35,13 @@ class DdlLockWaitTest {
 
     @Test
     void onlyLockNotAvailableCountsAsALockTimeout() {
-        assertThat(DdlLockWait.isLockTimeout(new SQLException("x", "55P03"))).isTrue();
+        assertThat(SqlErrors.isLockTimeout(new SQLException("x", "55P03"))).isTrue();
         assertThat(
-                        DdlLockWait.isLockTimeout(
+                        SqlErrors.isLockTimeout(
                                 new SQLException(
                                         "gave up", "55P03", new SQLException("x", "55P03"))))
                 .isTrue();
-        assertThat(DdlLockWait.isLockTimeout(new SQLException("x", "57014"))).isFalse();
-        assertThat(DdlLockWait.isLockTimeout(new SQLException("x", "40P01"))).isFalse();
+        assertThat(SqlErrors.isLockTimeout(new SQLException("x", "57014"))).isFalse();
+        assertThat(SqlErrors.isLockTimeout(new SQLException("x", "40P01"))).isFalse();
     }
 }

@@ -24,37 +24,37 @@ class RetryTest {
     @ParameterizedTest
     @ValueSource(strings = {"40001", "40P01", "55P03", "57014", "08006", "08001", "57P01"})
     void transientErrorsAreRetryable(String state) {
-        assertThat(Retry.isRetryable(error(state))).isTrue();
+        assertThat(SqlErrors.isRetryable(error(state))).isTrue();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"23505", "22P02", "42P01", "23503", "42601"})
     void otherErrorsAreFatal(String state) {
-        assertThat(Retry.isRetryable(error(state))).isFalse();
+        assertThat(SqlErrors.isRetryable(error(state))).isFalse();
     }
 
     @Test
     void anErrorWithoutStateIsFatal() {
-        assertThat(Retry.isRetryable(new SQLException("no state"))).isFalse();
+        assertThat(SqlErrors.isRetryable(new SQLException("no state"))).isFalse();
     }
 
     @Test
     void aRetryableCauseMakesTheWrapperRetryable() {
         SQLException wrapped = new SQLException("wrapper", null, error("40001"));
-        assertThat(Retry.isRetryable(wrapped)).isTrue();
+        assertThat(SqlErrors.isRetryable(wrapped)).isTrue();
         SQLException deep =
                 new SQLException("outer", "XX000", new RuntimeException("middle", error("08006")));
-        assertThat(Retry.isRetryable(deep)).isTrue();
+        assertThat(SqlErrors.isRetryable(deep)).isTrue();
         SQLException fatalCause = new SQLException("wrapper", null, error("23505"));
-        assertThat(Retry.isRetryable(fatalCause)).isFalse();
+        assertThat(SqlErrors.isRetryable(fatalCause)).isFalse();
     }
 
     @Test
     void connectionErrorsAreRecognised() {
-        assertThat(Retry.isConnectionError(error("08006"))).isTrue();
-        assertThat(Retry.isConnectionError(error("57P01"))).isTrue();
-        assertThat(Retry.isConnectionError(error("40001"))).isFalse();
-        assertThat(Retry.isConnectionError(new SQLException("x"))).isFalse();
+        assertThat(SqlErrors.isConnectionError(error("08006"))).isTrue();
+        assertThat(SqlErrors.isConnectionError(error("57P01"))).isTrue();
+        assertThat(SqlErrors.isConnectionError(error("40001"))).isFalse();
+        assertThat(SqlErrors.isConnectionError(new SQLException("x"))).isFalse();
     }
 
     @Test
