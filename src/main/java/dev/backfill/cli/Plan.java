@@ -6,9 +6,7 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
-import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
-import dev.backfill.db.TriggerOrder;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.op.ReorgPlan;
@@ -20,7 +18,6 @@ import org.apache.flink.annotation.Internal;
 
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,7 +103,7 @@ public final class Plan {
         if (existing.isPresent()) {
             Prepare.checkSameDefinition(existing.get(), plan);
         } else {
-            checkPrepare(c, plan);
+            plan.steps().checkPrepare(c);
         }
         c.commit();
         TableInfo table = plan.table();
@@ -273,37 +270,6 @@ public final class Plan {
         out.println(
                 "plan: nothing was changed; run it with scripts/backfill --job "
                         + (spec.sourceFile() != null ? spec.sourceFile() : "FILE"));
-    }
-
-    /**
-     * What prepare checks in its own transaction before its DDL, checked here read-only: the index
-     * table's name is free (add-index); the shadow column's name is free and the new value converts
-     * (modify-column).
-     */
-    private static void checkPrepare(Connection c, ReorgPlan plan) throws SQLException {
-        Prepare.checkTargetFree(c, plan);
-        if (!plan.isModifyColumn()) {
-            return;
-        }
-        ShadowColumn sc = plan.shadow();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.planCheckUsing(sc))) {
-            ps.executeQuery().close();
-        } catch (SQLException e) {
-            c.rollback();
-            if (SqlErrors.isSyntaxOrDataError(e)) {
-                throw new TableInfo.TableException(
-                        "modify-column: the new value "
-                                + sc.using()
-                                + " cannot be stored as "
-                                + sc.type()
-                                + ": "
-                                + e.getMessage());
-            }
-            throw e;
-        }
-        // Prepare refuses an application BEFORE trigger that would fire after the shadow
-        // trigger; so does the plan, with the same message.
-        TriggerOrder.check(c, sc, "plan of reorg " + plan.reorgId());
     }
 
     /** {splits cut, splits done} of a reorg already in the catalog. */

@@ -39,6 +39,13 @@ public interface ReorgSteps {
     void checkTargetFree(Connection c) throws SQLException;
 
     /**
+     * The checks prepare makes, without its DDL: {@link #checkTargetFree}, and whatever else would
+     * make prepare refuse the reorg. Fails with a {@code TableInfo.TableException} that says why,
+     * in prepare's words. Reads only (a failed check rolls back); used by {@code plan}.
+     */
+    void checkPrepare(Connection c) throws SQLException;
+
+    /**
      * Prepare's DDL, inside prepare's transaction (its {@code lock_timeout} set, its commit and
      * retry the caller's): the target and the triggers that keep it exact from the commit on.
      * Checks {@link #checkTargetFree} first.

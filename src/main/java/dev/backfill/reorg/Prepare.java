@@ -108,14 +108,6 @@ public final class Prepare {
         LOG.info("reorg {}: write-only: {} and its triggers are in place", plan.reorgId(), target);
     }
 
-    /**
-     * Fails when what prepare creates is taken already: the index table's name (add-index), or the
-     * shadow column's name (modify-column). Reads only; also used by {@code plan}.
-     */
-    public static void checkTargetFree(Connection c, ReorgPlan plan) throws SQLException {
-        plan.steps().checkTargetFree(c);
-    }
-
     /** Checks that an existing reorg of the same id builds the same thing. */
     public static void checkSameDefinition(Reorg existing, ReorgPlan plan)
             throws TableInfo.TableException {

@@ -59,6 +59,12 @@ public final class AddIndexSteps implements ReorgSteps {
         }
     }
 
+    /** Only {@link #checkTargetFree}: what else prepare refuses, it finds in its DDL. */
+    @Override
+    public void checkPrepare(Connection c) throws SQLException {
+        checkTargetFree(c);
+    }
+
     @Override
     public void createTarget(Connection c) throws SQLException {
         checkTargetFree(c);

@@ -99,6 +99,39 @@ public final class ModifyColumnSteps implements ReorgSteps {
     }
 
     /**
+     * {@link #checkTargetFree}, the new value's check ({@code using} evaluated and cast without
+     * writing), and the order of the BEFORE triggers ({@link TriggerOrder}).
+     */
+    @Override
+    public void checkPrepare(Connection c) throws SQLException {
+        checkTargetFree(c);
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.planCheckUsing(shadow))) {
+            ps.executeQuery().close();
+        } catch (SQLException e) {
+            c.rollback();
+            throw usingRefused(e);
+        }
+        TriggerOrder.check(c, shadow, "plan of reorg " + reorgId);
+    }
+
+    /**
+     * The refusal of a {@code using} (or cast) that the server rejects as written (class 42 or 22);
+     * any other error as it is.
+     */
+    private SQLException usingRefused(SQLException e) {
+        if (!SqlErrors.isSyntaxOrDataError(e)) {
+            return e;
+        }
+        return new TableInfo.TableException(
+                "modify-column: the new value "
+                        + shadow.using()
+                        + " cannot be stored as "
+                        + shadow.type()
+                        + ": "
+                        + e.getMessage());
+    }
+
+    /**
      * The shadow column, the check of {@code using}, and the shadow trigger; refused when an
      * application BEFORE trigger would fire after it ({@link TriggerOrder}).
      */
@@ -112,16 +145,7 @@ public final class ModifyColumnSteps implements ReorgSteps {
             try (PreparedStatement check = c.prepareStatement(SqlBuilder.checkUsing(sc))) {
                 check.execute();
             } catch (SQLException e) {
-                if (SqlErrors.isSyntaxOrDataError(e)) {
-                    throw new TableInfo.TableException(
-                            "modify-column: the new value "
-                                    + sc.using()
-                                    + " cannot be stored as "
-                                    + sc.type()
-                                    + ": "
-                                    + e.getMessage());
-                }
-                throw e;
+                throw usingRefused(e);
             }
             for (String sql : SqlBuilder.createShadowTrigger(sc, converter != null)) {
                 st.execute(sql);
