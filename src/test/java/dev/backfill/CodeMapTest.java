@@ -28,14 +28,14 @@ class CodeMapTest {
                     Map.entry("model", 1),
                     Map.entry("db", 2),
                     Map.entry("metrics", 2),
-                    Map.entry("op", 3),
                     Map.entry("local", 3),
                     Map.entry("throttle", 3),
-                    Map.entry("reorg", 4),
-                    Map.entry("sink", 4),
-                    Map.entry("source", 4),
-                    Map.entry("job", 5),
-                    Map.entry("cli", 6));
+                    Map.entry("op", 4),
+                    Map.entry("reorg", 5),
+                    Map.entry("sink", 6),
+                    Map.entry("source", 6),
+                    Map.entry("job", 7),
+                    Map.entry("cli", 8));
 
     private static final Pattern IMPORT =
             Pattern.compile("^import (?:static )?dev\\.backfill\\.(\\w+)\\.", Pattern.MULTILINE);
