@@ -51,4 +51,12 @@ public interface ReorgSteps {
      * Checks {@link #checkTargetFree} first.
      */
     void createTarget(Connection c) throws SQLException;
+
+    // --- writer ---
+
+    /**
+     * A new writer of this operation's batches, for one sink-writer instance: the sink writes each
+     * batch and explains its failures through it ({@link BatchWriter}).
+     */
+    BatchWriter batchWriter();
 }

@@ -5,6 +5,7 @@ import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.op.AddIndex;
+import dev.backfill.op.BatchWriter;
 import dev.backfill.op.Operation;
 import dev.backfill.op.ReorgSteps;
 import dev.backfill.op.WritePath;
@@ -121,5 +122,13 @@ public final class AddIndexSteps implements ReorgSteps {
                 throw e;
             }
         }
+    }
+
+    // --- writer ---
+
+    /** The index entries' writer ({@link IndexEntryWriter}). */
+    @Override
+    public BatchWriter batchWriter() {
+        return new IndexEntryWriter(index);
     }
 }

@@ -6,6 +6,7 @@ import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.BatchWriter;
 import dev.backfill.op.ModifyColumn;
 import dev.backfill.op.Operation;
 import dev.backfill.op.ReorgSteps;
@@ -154,5 +155,13 @@ public final class ModifyColumnSteps implements ReorgSteps {
         }
         // In the same transaction, so that a refusal leaves nothing behind.
         TriggerOrder.check(c, sc, "modify-column prepare of reorg " + reorgId);
+    }
+
+    // --- writer ---
+
+    /** The shadow column's writer ({@link ShadowWriter}), on this reorg's {@link #writePath()}. */
+    @Override
+    public BatchWriter batchWriter() {
+        return new ShadowWriter(shadow, converter, writePath());
     }
 }
