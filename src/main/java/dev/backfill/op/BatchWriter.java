@@ -33,19 +33,20 @@ public interface BatchWriter {
     int write(Connection c, WriteBatch batch) throws SQLException;
 
     /**
-     * Whether {@code e}, from {@link #write}, is a failure of this operation that {@link #explain}
-     * names (e.g. a duplicate value on a unique index); otherwise the sink retries it or fails as
-     * for any error. Looks at {@code e} only.
+     * Whether {@code e}, an error of the batch's transaction ({@link #write}, the watermark update
+     * or the commit), is a failure of this operation that {@link #explain} names (e.g. a duplicate
+     * value on a unique index); otherwise the sink retries it or fails as for any error. Looks at
+     * {@code e} only.
      */
     boolean explains(SQLException e);
 
     /**
-     * Explains a failure of {@link #write} for which {@link #explains} holds, after the sink has
-     * rolled the batch back; may read on {@code c}, each read in its own transaction. Returns the
-     * message the reorg fails with: the sink marks the reorg {@code failed} with it and throws
-     * {@code ReorgFailedException("reorg <id> failed: " + message)}. Throws a retryable {@link
-     * SQLException} when the failure has vanished since (e.g. the other row of a duplicate was
-     * deleted): the sink's retry then writes the batch again.
+     * Explains a failure of the batch's transaction for which {@link #explains} holds, after the
+     * sink has rolled the batch back; may read on {@code c}, each read in its own transaction.
+     * Returns the message the reorg fails with: the sink marks the reorg {@code failed} with it and
+     * throws {@code ReorgFailedException("reorg <id> failed: " + message)}. Throws a retryable
+     * {@link SQLException} when the failure has vanished since (e.g. the other row of a duplicate
+     * was deleted): the sink's retry then writes the batch again.
      */
     String explain(Connection c, WriteBatch batch, SQLException e) throws SQLException;
 }
