@@ -400,7 +400,19 @@ public final class BackfillCli {
         if (args.local) {
             out.println("backfill: Flink web UI: http://localhost:" + args.webUiPort);
         }
-        BackfillJob.Execution execution = BackfillJob.execute(env, plan, spec.reorgId(), out);
+        // Progress lines from the catalog every 3 s while the job runs.
+        String reorgId = spec.reorgId();
+        BackfillJob.Execution execution =
+                BackfillJob.execute(
+                        env,
+                        plan,
+                        () ->
+                                new ProgressReporter(
+                                                plan.dataSource(),
+                                                reorgId,
+                                                out,
+                                                Duration.ofSeconds(3))
+                                        .start());
         if (execution.detached()) {
             // flink run -d: the job was only submitted; it runs and publishes on the cluster.
             out.println(

@@ -13,10 +13,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * Runs one reorg as a Flink job: prepares it or finds the one to resume ({@link #prepareOrResume}),
@@ -88,17 +87,18 @@ public final class BackfillJob {
     }
 
     /**
-     * Executes the job built on {@code env}, reporting the reorg's progress from the catalog to
-     * {@code out} every 3 s while it runs. A job that fails is returned as {@link Execution#error}:
-     * the catalog says where the reorg stands.
+     * Executes the job built on {@code env}, with {@code whileRunning} beside it: it is started (by
+     * {@code get()}) before the job is submitted and closed when the job has ended; the command
+     * line reports the reorg's progress with it. A job that fails is returned as {@link
+     * Execution#error}: the catalog says where the reorg stands.
      */
     public static Execution execute(
-            StreamExecutionEnvironment env, ReorgPlan plan, String reorgId, PrintStream out) {
+            StreamExecutionEnvironment env,
+            ReorgPlan plan,
+            Supplier<? extends AutoCloseable> whileRunning) {
         Throwable jobError = null;
         JobExecutionResult result = null;
-        try (ProgressReporter progress =
-                new ProgressReporter(plan.dataSource(), reorgId, out, Duration.ofSeconds(3))
-                        .start()) {
+        try (AutoCloseable beside = whileRunning.get()) {
             result = env.execute(BackfillPipeline.jobName(plan));
         } catch (Exception e) {
             jobError = e;

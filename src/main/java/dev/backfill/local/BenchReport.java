@@ -26,6 +26,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * The figures of {@code scripts/bench}: reads what the script measured and writes the report.
  *
@@ -99,10 +101,7 @@ public final class BenchReport {
     private static List<String> indexTableDdl(
             String url, String qualifiedTable, String column, String indexName) throws Exception {
         int dot = qualifiedTable.indexOf('.');
-        if (dot < 0) {
-            throw new IllegalArgumentException(
-                    "index-ddl: expected SCHEMA.TABLE, got '" + qualifiedTable + "'");
-        }
+        checkArgument(dot >= 0, "index-ddl: expected SCHEMA.TABLE, got '%s'", qualifiedTable);
         try (Connection c = DriverManager.getConnection(url, "postgres", null)) {
             TableInfo table =
                     TableInfo.load(

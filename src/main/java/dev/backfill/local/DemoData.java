@@ -17,6 +17,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * Seeds the demo table {@code demo.orders} that the embedded mode reorganizes.
  *
@@ -65,9 +67,7 @@ public final class DemoData {
      * @return true when this call created the table, false when it was already there
      */
     public static boolean seedIfMissing(DataSource ds, long rows) throws SQLException {
-        if (rows < 0) {
-            throw new IllegalArgumentException("rows must be >= 0, got " + rows);
-        }
+        checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
         String table = Identifiers.qualified(SCHEMA, TABLE);
         String staging = Identifiers.qualified(SCHEMA, STAGING_TABLE);
         try (Connection c = ds.getConnection()) {

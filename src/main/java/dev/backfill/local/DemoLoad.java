@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * A small concurrent write load on {@code demo.orders}, so that a demo reorganization runs against
  * a table that changes under it, as a production table would.
@@ -101,12 +103,8 @@ public final class DemoLoad implements AutoCloseable {
      */
     public static DemoLoad start(DataSource ds, double opsPerSecond, long maxOperations)
             throws SQLException {
-        if (!(opsPerSecond > 0)) {
-            throw new IllegalArgumentException("opsPerSecond must be > 0, got " + opsPerSecond);
-        }
-        if (maxOperations <= 0) {
-            throw new IllegalArgumentException("maxOperations must be > 0, got " + maxOperations);
-        }
+        checkArgument(opsPerSecond > 0, "opsPerSecond must be > 0, got %s", opsPerSecond);
+        checkArgument(maxOperations > 0, "maxOperations must be > 0, got %s", maxOperations);
         long maxSeededId;
         try (Connection c = ds.getConnection();
                 PreparedStatement ps =

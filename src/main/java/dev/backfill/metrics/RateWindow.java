@@ -4,6 +4,8 @@ import org.apache.flink.annotation.Internal;
 
 import java.time.Duration;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * Rows per second over a sliding window, for the {@code rowsPerSecond} gauges. Rows are added as
  * they are done, into time buckets; the rate is the rows of the buckets inside the window divided
@@ -23,10 +25,11 @@ public final class RateWindow {
 
     /** A window of {@code window}, in {@code buckets} buckets. */
     public RateWindow(Duration window, int buckets) {
-        if (buckets < 1 || window.toNanos() < buckets) {
-            throw new IllegalArgumentException(
-                    "window " + window + " cannot have " + buckets + " buckets");
-        }
+        checkArgument(
+                buckets >= 1 && window.toNanos() >= buckets,
+                "window %s cannot have %s buckets",
+                window,
+                buckets);
         this.bucketNanos = window.toNanos() / buckets;
         this.rows = new long[buckets];
         this.bucketIds = new long[buckets];

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+import static org.apache.flink.util.Preconditions.checkNotNull;
+
 /**
  * An immutable, validated job spec: what to reorganize and how. Built by {@code job.JobSpecParser}
  * on the client from a YAML file and shipped to the Flink job as part of the graph.
@@ -122,29 +125,29 @@ public final class JobSpec implements Serializable {
             ModifyColumnSpec modifyColumn,
             TuningSpec tuning) {
         this.sourceFile = sourceFile;
-        this.reorgId = Objects.requireNonNull(reorgId, "reorgId");
+        this.reorgId = checkNotNull(reorgId, "reorgId");
         // Whoever built it, the text that is stored and shown holds no secret of a URL.
-        this.rawSpec = Secrets.redact(Objects.requireNonNull(rawSpec, "rawSpec"));
-        this.database = Objects.requireNonNull(database, "database");
+        this.rawSpec = Secrets.redact(checkNotNull(rawSpec, "rawSpec"));
+        this.database = checkNotNull(database, "database");
         this.schema = schema;
-        this.table = Objects.requireNonNull(table, "table");
-        this.operation = Objects.requireNonNull(operation, "operation");
+        this.table = checkNotNull(table, "table");
+        this.operation = checkNotNull(operation, "operation");
         if (operation == Operation.MODIFY_COLUMN) {
-            Objects.requireNonNull(modifyColumn, "modifyColumn (operation modify-column)");
-            if (addIndex != null) {
-                throw new IllegalArgumentException(
-                        "a modify-column spec has no add-index part, got " + addIndex);
-            }
-        } else if (modifyColumn != null) {
-            throw new IllegalArgumentException(
-                    "a "
-                            + operation.key()
-                            + " spec has no modify-column part, got "
-                            + modifyColumn);
+            checkNotNull(modifyColumn, "modifyColumn (operation modify-column)");
+            checkArgument(
+                    addIndex == null,
+                    "a modify-column spec has no add-index part, got %s",
+                    addIndex);
+        } else {
+            checkArgument(
+                    modifyColumn == null,
+                    "a %s spec has no modify-column part, got %s",
+                    operation.key(),
+                    modifyColumn);
         }
         this.addIndex = addIndex;
         this.modifyColumn = modifyColumn;
-        this.tuning = Objects.requireNonNull(tuning, "tuning");
+        this.tuning = checkNotNull(tuning, "tuning");
     }
 
     /** The file the spec was read from, for error messages; may be {@code <inline>}. */
@@ -217,7 +220,7 @@ public final class JobSpec implements Serializable {
                         addIndex,
                         modifyColumn,
                         tuning);
-        copy.verify = Objects.requireNonNull(mode, "verify");
+        copy.verify = checkNotNull(mode, "verify");
         return copy;
     }
 
@@ -270,7 +273,7 @@ public final class JobSpec implements Serializable {
         private final long demoRows;
 
         public DatabaseSpec(String url, String user, String password, long demoRows) {
-            this.url = Objects.requireNonNull(url, "url");
+            this.url = checkNotNull(url, "url");
             this.user = user;
             this.password = password;
             this.demoRows = demoRows;
@@ -327,7 +330,7 @@ public final class JobSpec implements Serializable {
         private final boolean unique;
 
         public AddIndexSpec(String name, List<String> columns, boolean unique) {
-            this.name = Objects.requireNonNull(name, "name");
+            this.name = checkNotNull(name, "name");
             this.columns = List.copyOf(columns);
             this.unique = unique;
         }
@@ -404,27 +407,28 @@ public final class JobSpec implements Serializable {
                 String converter,
                 Map<String, String> converterOptions,
                 Cutover cutover) {
-            this.column = Objects.requireNonNull(column, "column");
-            this.type = Objects.requireNonNull(type, "type");
-            if (using != null && converter != null) {
-                throw new IllegalArgumentException(
-                        "give either using or converter, not both: " + using + ", " + converter);
-            }
+            this.column = checkNotNull(column, "column");
+            this.type = checkNotNull(type, "type");
+            checkArgument(
+                    using == null || converter == null,
+                    "give either using or converter, not both: %s, %s",
+                    using,
+                    converter);
             Map<String, String> options = converterOptions == null ? Map.of() : converterOptions;
-            if (!options.isEmpty() && converter == null) {
-                throw new IllegalArgumentException(
-                        "converter options " + options.keySet() + " need a converter");
-            }
+            checkArgument(
+                    options.isEmpty() || converter != null,
+                    "converter options %s need a converter",
+                    options.keySet());
             this.using = using;
             this.converter = converter;
             LinkedHashMap<String, String> copy = new LinkedHashMap<>();
             options.forEach(
                     (k, v) ->
                             copy.put(
-                                    Objects.requireNonNull(k, "converter option name"),
-                                    Objects.requireNonNull(v, "converter option " + k)));
+                                    checkNotNull(k, "converter option name"),
+                                    checkNotNull(v, "converter option " + k)));
             this.converterOptions = Collections.unmodifiableMap(copy);
-            this.cutover = Objects.requireNonNull(cutover, "cutover");
+            this.cutover = checkNotNull(cutover, "cutover");
         }
 
         /** The column to change, as written (quotes removed, not case-folded). */
@@ -526,7 +530,7 @@ public final class JobSpec implements Serializable {
                 long maxRowsPerSecond,
                 dev.backfill.model.ThrottleSettings throttle,
                 boolean synchronousCommit) {
-            this.throttle = Objects.requireNonNull(throttle, "throttle");
+            this.throttle = checkNotNull(throttle, "throttle");
             this.synchronousCommit = synchronousCommit;
             this.parallelism = parallelism;
             this.batchSize = batchSize;

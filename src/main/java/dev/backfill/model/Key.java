@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * A value of the table's key: one value per key column, in key order. TiDB calls this the handle.
  *
@@ -29,11 +31,10 @@ public final class Key implements Serializable {
 
     /** Creates a key from Long and String values; rejects anything else, and nulls. */
     public static Key of(Object... values) {
-        if (values.length == 0) {
-            throw new IllegalArgumentException("a key has at least one column");
-        }
+        checkArgument(values.length != 0, "a key has at least one column");
         Object[] copy = values.clone();
         for (Object v : copy) {
+            // Checked by hand: this runs for every key value read, without varargs per value.
             if (!(v instanceof Long) && !(v instanceof String)) {
                 throw new IllegalArgumentException(
                         "a key value is a Long or a String, not "

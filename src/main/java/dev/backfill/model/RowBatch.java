@@ -3,7 +3,9 @@ package dev.backfill.model;
 import org.apache.flink.annotation.Internal;
 
 import java.util.List;
-import java.util.Objects;
+
+import static org.apache.flink.util.Preconditions.checkArgument;
+import static org.apache.flink.util.Preconditions.checkNotNull;
 
 /**
  * One keyset page of one split, as the reader read it: the record type of the source. It carries
@@ -52,27 +54,20 @@ public final class RowBatch {
             List<Key> keys,
             List<String[]> values,
             boolean last) {
-        if (from != null && !from.equals(after)) {
-            throw new IllegalArgumentException(
-                    "batch of split "
-                            + splitId
-                            + " starts after "
-                            + after
-                            + " but its watermark is "
-                            + from);
-        }
-        if (keys.size() != values.size()) {
-            throw new IllegalArgumentException(
-                    "batch of split "
-                            + splitId
-                            + " has "
-                            + keys.size()
-                            + " keys but "
-                            + values.size()
-                            + " value rows");
-        }
-        this.splitId = Objects.requireNonNull(splitId);
-        this.physicalTable = Objects.requireNonNull(physicalTable);
+        checkArgument(
+                from == null || from.equals(after),
+                "batch of split %s starts after %s but its watermark is %s",
+                splitId,
+                after,
+                from);
+        checkArgument(
+                keys.size() == values.size(),
+                "batch of split %s has %s keys but %s value rows",
+                splitId,
+                keys.size(),
+                values.size());
+        this.splitId = checkNotNull(splitId);
+        this.physicalTable = checkNotNull(physicalTable);
         this.from = from;
         this.to = to;
         this.after = after;

@@ -2,7 +2,7 @@ package dev.backfill.model;
 
 import org.apache.flink.annotation.Internal;
 
-import java.util.Objects;
+import static org.apache.flink.util.Preconditions.checkNotNull;
 
 /**
  * A split as the catalog records it: the key range {@code (start, end]} of one physical table, and
@@ -23,8 +23,8 @@ import java.util.Objects;
 public record SplitRange(String physicalTable, int index, Key start, Key end, Key watermark) {
 
     public SplitRange {
-        Objects.requireNonNull(physicalTable, "physicalTable");
-        Objects.requireNonNull(end, "end");
+        checkNotNull(physicalTable, "physicalTable");
+        checkNotNull(end, "end");
     }
 
     /** A split's deterministic id: {@code <physical table>:<index>}. */

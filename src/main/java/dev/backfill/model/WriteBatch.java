@@ -4,7 +4,9 @@ import org.apache.flink.annotation.Internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+
+import static org.apache.flink.util.Preconditions.checkArgument;
+import static org.apache.flink.util.Preconditions.checkNotNull;
 
 /**
  * What the sink writes for one {@link RowBatch}, in one transaction: per row, its key, the values
@@ -22,13 +24,11 @@ public final class WriteBatch {
     }
 
     private WriteBatch(RowBatch source, List<String[]> output, String failure) {
-        if (output.size() != source.size()) {
-            throw new IllegalArgumentException(
-                    "operation produced "
-                            + output.size()
-                            + " rows for a batch of "
-                            + source.size());
-        }
+        checkArgument(
+                output.size() == source.size(),
+                "operation produced %s rows for a batch of %s",
+                output.size(),
+                source.size());
         this.source = source;
         this.output = List.copyOf(output);
         this.failure = failure;
@@ -43,7 +43,7 @@ public final class WriteBatch {
         for (int i = 0; i < source.size(); i++) {
             none.add(new String[0]);
         }
-        return new WriteBatch(source, none, Objects.requireNonNull(failure));
+        return new WriteBatch(source, none, checkNotNull(failure));
     }
 
     /** Why the operation could not build this batch, or null. */

@@ -2,6 +2,8 @@ package dev.backfill.throttle;
 
 import org.apache.flink.annotation.Internal;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * The probe's idle latency, measured before a reader's first page: the {@link ProbeWindow#tail}
  * (90th percentile) of {@link #SAMPLES} probes spread over {@link #SPREAD_MILLIS} ms, the same
@@ -28,9 +30,7 @@ public final class Baseline {
 
     /** The baseline of these probe latencies (milliseconds): their tail; at least one. */
     public static Baseline of(double... samples) {
-        if (samples.length == 0) {
-            throw new IllegalArgumentException("no samples");
-        }
+        checkArgument(samples.length != 0, "no samples");
         return new Baseline(ProbeWindow.tail(samples));
     }
 

@@ -8,6 +8,8 @@ import org.apache.flink.annotation.Internal;
 import java.util.List;
 import java.util.Objects;
 
+import static org.apache.flink.util.Preconditions.checkNotNull;
+
 /**
  * The enumerator's checkpoint: the splits cut but not yet assigned, and the splitter's position
  * (per physical table, the end key of the last split cut, and whether the table is fully cut).
@@ -56,7 +58,7 @@ public final class BackfillEnumState {
 
         public SplitterPosition(
                 String physicalTable, int nextIndex, Key lastEnd, boolean finished) {
-            this.physicalTable = Objects.requireNonNull(physicalTable);
+            this.physicalTable = checkNotNull(physicalTable);
             this.nextIndex = nextIndex;
             this.lastEnd = lastEnd;
             this.finished = finished;

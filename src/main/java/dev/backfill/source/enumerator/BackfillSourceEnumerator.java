@@ -26,23 +26,19 @@ import javax.annotation.Nullable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * Hands out key-range splits on demand, pull-based: a reader asks, gets the next pending split, and
  * asks again when it has finished it. There is no round barrier (the seed waited for every worker
  * in each round, so one slow range stalled all). Splits are cut lazily by {@link KeyRangeSplitter},
- * rotating across physical tables so that partitions run in parallel. Database work runs in {@code
- * context.callAsync}, never on the coordinator thread.
+ * rotating across physical tables so that partitions run in parallel. Which split goes to which
+ * reader, and which table is cut next, is the {@link SplitAssigner}'s policy; this class does the
+ * lifecycle around it (the catalog, the runner lock, cuts, checkpoints, progress). Database work
+ * runs in {@code context.callAsync}, never on the coordinator thread.
  *
  * <p>A fresh start (no checkpoint) takes pending splits and the splitter position from {@code
  * backfill.progress}, skipping finished splits: this is resume without a savepoint. A restore takes
@@ -57,9 +53,7 @@ public final class BackfillSourceEnumerator
     private final SplitEnumeratorContext<BackfillSplit> context;
     private final ReorgPlan plan;
     private final KeyRangeSplitter splitter;
-    private final Deque<BackfillSplit> pending = new ArrayDeque<>();
-    private final Map<String, SplitterPosition> positions = new LinkedHashMap<>();
-    private final Set<Integer> waiting = new LinkedHashSet<>();
+    private final SplitAssigner assigner;
     private final boolean restored;
     private boolean initialized;
     private boolean cutting;
@@ -103,12 +97,7 @@ public final class BackfillSourceEnumerator
         this.progress = new EnumeratorProgress(plan.spec().tuning().splitRows());
         progress.register(context);
         KeyCodec.warmUp();
-        if (restoredState != null) {
-            pending.addAll(restoredState.unassigned());
-            for (SplitterPosition p : restoredState.positions()) {
-                positions.put(p.physicalTable(), p);
-            }
-        }
+        this.assigner = new SplitAssigner(plan.reorgId(), restoredState);
     }
 
     @Override
@@ -289,38 +278,17 @@ public final class BackfillSourceEnumerator
         }
         if (init.alreadyPublic) {
             LOG.info("reorg {} is already public; no splits to read", plan.reorgId());
-            pending.clear();
-            for (String physical : plan.table().physicalTables()) {
-                positions.put(physical, new SplitterPosition(physical, 0, null, true));
-            }
+            assigner.finishAll(plan.table().physicalTables());
             initialized = true;
             assignPending();
             return;
         }
-        for (String physical : plan.table().physicalTables()) {
-            positions.putIfAbsent(physical, KeyRangeSplitter.initial(physical));
-        }
+        assigner.startTables(plan.table().physicalTables());
         int skipped = 0;
         for (SplitProgress p : init.known) {
-            String t = p.split.physicalTable();
-            SplitterPosition cur = positions.get(t);
-            if (cur == null) {
-                throw new IllegalStateException(
-                        "reorg "
-                                + plan.reorgId()
-                                + ": catalog split "
-                                + p.split.splitId()
-                                + " is of an unknown table "
-                                + t);
-            }
-            if (p.split.index() >= cur.nextIndex()) {
-                positions.put(
-                        t, new SplitterPosition(t, p.split.index() + 1, p.split.end(), p.last));
-            }
+            assigner.addKnown(p.split, p.done, p.last);
             if (p.done) {
                 skipped++;
-            } else {
-                pending.add(BackfillSplit.of(p.split));
             }
         }
         initialized = true;
@@ -328,15 +296,15 @@ public final class BackfillSourceEnumerator
                 "reorg {}: {} start, {} splits pending, {} already done, splitter at {}",
                 plan.reorgId(),
                 restored ? "restored" : "fresh",
-                pending.size(),
+                assigner.pendingCount(),
                 skipped,
-                positions.values());
+                assigner.positions());
         assignPending();
     }
 
     @Override
     public void handleSplitRequest(int subtaskId, @Nullable String requesterHostname) {
-        waiting.add(subtaskId);
+        assigner.addRequest(subtaskId);
         assignPending();
     }
 
@@ -344,38 +312,28 @@ public final class BackfillSourceEnumerator
         if (!initialized) {
             return;
         }
-        progress.setFullySplit(nextToCut() == null);
-        while (!waiting.isEmpty() && !pending.isEmpty()) {
-            int reader = waiting.iterator().next();
-            waiting.remove(reader);
-            if (!context.registeredReaders().containsKey(reader)) {
-                continue;
-            }
-            BackfillSplit split = pending.poll();
-            LOG.info("reorg {}: assigning split {} to subtask {}", plan.reorgId(), split, reader);
-            context.assignSplit(split, reader);
+        progress.setFullySplit(assigner.fullySplit());
+        for (SplitAssigner.Assignment a :
+                assigner.assign(reader -> context.registeredReaders().containsKey(reader))) {
+            LOG.info(
+                    "reorg {}: assigning split {} to subtask {}",
+                    plan.reorgId(),
+                    a.split,
+                    a.reader);
+            context.assignSplit(a.split, a.reader);
         }
-        if (waiting.isEmpty()) {
+        if (!assigner.hasWaiting()) {
             return;
         }
-        SplitterPosition next = nextToCut();
+        SplitterPosition next = assigner.nextToCut();
         if (next == null) {
-            for (int reader : waiting) {
+            for (int reader : assigner.takeWaiting()) {
                 context.signalNoMoreSplits(reader);
             }
-            waiting.clear();
         } else if (!cutting) {
             cutting = true;
             context.callAsync(() -> cut(next), this::onCut);
         }
-    }
-
-    /** The unfinished table with the fewest splits cut: partitions advance side by side. */
-    private SplitterPosition nextToCut() {
-        return positions.values().stream()
-                .filter(p -> !p.finished())
-                .min(Comparator.comparingInt(SplitterPosition::nextIndex))
-                .orElse(null);
     }
 
     private KeyRangeSplitter.Cut cut(SplitterPosition pos)
@@ -390,7 +348,7 @@ public final class BackfillSourceEnumerator
             throw new IllegalStateException(
                     "reorg " + plan.reorgId() + ": cannot cut the next split", err);
         }
-        positions.put(cut.position.physicalTable(), cut.position);
+        assigner.advance(cut.position);
         if (cut.split != null) {
             if (cut.split.done) {
                 LOG.info(
@@ -399,7 +357,7 @@ public final class BackfillSourceEnumerator
                         cut.split.split.splitId());
             } else {
                 LOG.info("reorg {}: cut split {}", plan.reorgId(), cut.split.split);
-                pending.add(BackfillSplit.of(cut.split.split));
+                assigner.addCut(BackfillSplit.of(cut.split.split));
             }
         } else {
             LOG.info(
@@ -501,9 +459,7 @@ public final class BackfillSourceEnumerator
                 plan.reorgId(),
                 splits.size(),
                 subtaskId);
-        for (int i = splits.size() - 1; i >= 0; i--) {
-            pending.addFirst(splits.get(i));
-        }
+        assigner.addSplitsBack(splits);
     }
 
     @Override
@@ -514,7 +470,7 @@ public final class BackfillSourceEnumerator
 
     @Override
     public BackfillEnumState snapshotState(long checkpointId) {
-        return new BackfillEnumState(new ArrayList<>(pending), new ArrayList<>(positions.values()));
+        return assigner.snapshotState();
     }
 
     @Override

@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+import static org.apache.flink.util.Preconditions.checkState;
+
 /**
  * Cuts a physical table's key space into splits of about {@code splitRows} rows, one split at a
  * time, on demand: the end of the next split is the key {@code splitRows} rows after the previous
@@ -40,9 +43,7 @@ public final class KeyRangeSplitter {
     private final long splitRows;
 
     public KeyRangeSplitter(String reorgId, TableInfo table, long splitRows) {
-        if (splitRows < 1) {
-            throw new IllegalArgumentException("split-rows must be at least 1: " + splitRows);
-        }
+        checkArgument(splitRows >= 1, "split-rows must be at least 1: %s", splitRows);
         this.reorgId = reorgId;
         this.table = table;
         this.splitRows = splitRows;
@@ -68,9 +69,7 @@ public final class KeyRangeSplitter {
 
     /** Cuts (or re-reads) the split after {@code pos}. {@code pos} must not be finished. */
     public Cut cutNext(Connection c, SplitterPosition pos) throws SQLException {
-        if (pos.finished()) {
-            throw new IllegalStateException("table " + pos.physicalTable() + " is already cut");
-        }
+        checkState(!pos.finished(), "table %s is already cut", pos.physicalTable());
         String id = BackfillSplit.splitId(pos.physicalTable(), pos.nextIndex());
         SplitProgress known = Catalog.findSplit(c, reorgId, id).orElse(null);
         if (known == null) {

@@ -9,6 +9,8 @@ import org.apache.flink.api.connector.source.SourceSplit;
 import java.io.Serializable;
 import java.util.Objects;
 
+import static org.apache.flink.util.Preconditions.checkNotNull;
+
 /**
  * A key range {@code (start, end]} of one physical table: our "region". Created by the enumerator's
  * splitter, recorded in {@code backfill.progress} when it is created, and read by one reader.
@@ -31,10 +33,10 @@ public final class BackfillSplit implements SourceSplit, Serializable {
     private final Key watermark;
 
     public BackfillSplit(String physicalTable, int index, Key start, Key end, Key watermark) {
-        this.physicalTable = Objects.requireNonNull(physicalTable, "physicalTable");
+        this.physicalTable = checkNotNull(physicalTable, "physicalTable");
         this.index = index;
         this.start = start;
-        this.end = Objects.requireNonNull(end, "end");
+        this.end = checkNotNull(end, "end");
         this.watermark = watermark;
     }
 

@@ -1,4 +1,4 @@
-package dev.backfill.job;
+package dev.backfill.cli;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,10 @@
-package dev.backfill.job;
+package dev.backfill.cli;
 
 import dev.backfill.db.Catalog;
 
 import org.apache.flink.annotation.Internal;
 
-import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -17,11 +17,12 @@ import java.util.Locale;
 /**
  * Prints a progress line every few seconds while a reorg runs: state, rows done of estimated,
  * rows/s over the last interval, ETA, and splits done. Reads only the catalog, so it reports the
- * same numbers whether the job runs in this JVM or on a cluster. Used by {@link BackfillJob}.
+ * same numbers whether the job runs in this JVM or on a cluster. {@link BackfillCli} runs one
+ * beside the job it executes.
  */
 @Internal
 public final class ProgressReporter implements AutoCloseable {
-    private final PGSimpleDataSource ds;
+    private final DataSource ds;
     private final String reorgId;
     private final PrintStream out;
     private final Duration period;
@@ -31,8 +32,7 @@ public final class ProgressReporter implements AutoCloseable {
     private long lastRows = -1;
     private long lastNanos;
 
-    public ProgressReporter(
-            PGSimpleDataSource ds, String reorgId, PrintStream out, Duration period) {
+    public ProgressReporter(DataSource ds, String reorgId, PrintStream out, Duration period) {
         this.ds = ds;
         this.reorgId = reorgId;
         this.out = out;
