@@ -13,7 +13,9 @@ import dev.backfill.local.EmbeddedPostgresServer;
 import dev.backfill.local.LocalRun;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Secrets;
+import dev.backfill.op.Operations;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -281,12 +283,7 @@ public final class BackfillCli {
                         : "backfill: reorg "
                                 + spec.reorgId()
                                 + " aborted: "
-                                + (spec.operation() == JobSpec.Operation.MODIFY_COLUMN
-                                        ? "its trigger and the shadow column of "
-                                                + spec.modifyColumn().column()
-                                        : "its triggers and "
-                                                + spec.tableName().replaceAll("[^.]*$", "")
-                                                + spec.addIndex().name())
+                                + Operations.of(spec).describeDropped(spec)
                                 + " are dropped; the table is as it was before the reorg");
         return EXIT_OK;
     }
@@ -340,9 +337,7 @@ public final class BackfillCli {
                         + " on "
                         + spec.tableName());
         Optional<TableSize> sizeBefore =
-                spec.operation() == JobSpec.Operation.MODIFY_COLUMN
-                        ? TableSize.read(spec)
-                        : Optional.empty();
+                Operations.of(spec).updatesRowsInPlace() ? TableSize.read(spec) : Optional.empty();
         ReorgSetup.Outcome setup = BackfillJob.prepareOrResume(spec);
         if (setup.status == ReorgSetup.Status.ALREADY_PUBLIC) {
             out.println(
@@ -362,15 +357,7 @@ public final class BackfillCli {
         out.println(
                 setup.status == ReorgSetup.Status.PREPARED
                         ? "backfill: write-only: "
-                                + (plan.isModifyColumn()
-                                        ? "added "
-                                                + plan.shadow().shadowName()
-                                                + " "
-                                                + plan.shadow().type()
-                                                + " and its trigger"
-                                        : "created "
-                                                + plan.index().displayName()
-                                                + " and its triggers")
+                                + plan.steps().describePrepared()
                                 + " on "
                                 + plan.table().displayName()
                         : "backfill: resuming reorg "
@@ -440,21 +427,9 @@ public final class BackfillCli {
         }
         if (r.state == Catalog.State.PUBLIC) {
             out.println(
-                    plan.isModifyColumn()
-                            ? "backfill: verified "
-                                    + r.rowsDone
-                                    + " rows and cut over: "
-                                    + plan.target()
-                                    + " is public; the old column is kept as "
-                                    + plan.shadow().oldName()
-                                    + " until scripts/backfill cleanup --job "
-                                    + args.job
-                                    + sizeNote(spec, sizeBefore)
-                            : "backfill: verified: every one of "
-                                    + r.rowsDone
-                                    + " rows has its entry in "
-                                    + plan.index().displayName()
-                                    + " and no entry lacks its row");
+                    "backfill: "
+                            + plan.steps().describePublic(r.rowsDone, String.valueOf(args.job))
+                            + sizeNote(spec, sizeBefore));
             out.println(
                     "backfill: reorg "
                             + spec.reorgId()
@@ -492,32 +467,29 @@ public final class BackfillCli {
             out.println(
                     "backfill: reorg "
                             + spec.reorgId()
-                            + " is public: cut over "
-                            + plan.target()
-                            + "; the old column is kept as "
-                            + plan.shadow().oldName()
-                            + " until scripts/backfill cleanup --job "
-                            + args.job);
+                            + " is public: "
+                            + plan.steps().describeCutOver(String.valueOf(args.job)));
             return EXIT_OK;
         }
         out.println(
                 "backfill: reorg "
                         + spec.reorgId()
-                        + " is ready: verified, indexes rebuilt on "
-                        + plan.shadow().shadowName()
-                        + "; the trigger keeps it in step. Swap the columns (a short lock) with:"
-                        + " scripts/backfill cutover --job "
-                        + args.job);
+                        + " is ready: "
+                        + plan.steps().describeReady(String.valueOf(args.job)));
         return EXIT_OK;
     }
 
     /**
      * The in-place update's cost in table size: every backfilled row was updated once, leaving a
-     * dead tuple, until VACUUM makes the space reusable.
+     * dead tuple, until VACUUM makes the space reusable. Empty without a size from before (an
+     * operation that does not update the rows in place).
      */
     private static String sizeNote(JobSpec spec, Optional<TableSize> sizeBefore) {
+        if (sizeBefore.isEmpty()) {
+            return "";
+        }
         Optional<TableSize> sizeAfter = TableSize.read(spec);
-        if (sizeBefore.isEmpty() || sizeAfter.isEmpty()) {
+        if (sizeAfter.isEmpty()) {
             return "";
         }
         TableSize before = sizeBefore.get();

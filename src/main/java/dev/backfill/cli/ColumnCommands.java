@@ -10,6 +10,7 @@ import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.Operations;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.Cutover;
@@ -150,7 +151,7 @@ public final class ColumnCommands {
     }
 
     private static Reorg reorg(Connection c, JobSpec spec, String what) throws SQLException {
-        if (spec.operation() != JobSpec.Operation.MODIFY_COLUMN) {
+        if (!Operations.of(spec).hasCutover()) {
             throw new TableInfo.TableException(
                     "only a modify-column reorg can be asked to "
                             + what

@@ -4,11 +4,10 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
+import dev.backfill.op.PrepareStatements;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.reorg.Prepare;
 import dev.backfill.reorg.ReorgSetup;
@@ -154,27 +153,7 @@ public final class Plan {
         }
 
         // Prepare: the DDL, then the triggers, in one transaction.
-        List<String> ddl = new ArrayList<>();
-        List<String> triggers;
-        String lock;
-        if (plan.isModifyColumn()) {
-            ShadowColumn sc = plan.shadow();
-            ddl.add(SqlBuilder.addShadowColumn(sc));
-            ddl.add(SqlBuilder.checkUsing(sc));
-            triggers = SqlBuilder.createShadowTrigger(sc, plan.converter() != null);
-            lock =
-                    "ACCESS EXCLUSIVE on "
-                            + table.displayName()
-                            + " for the ADD COLUMN (catalog only, no rewrite)";
-        } else {
-            ddl.addAll(SqlBuilder.createIndexTable(plan.index()));
-            boolean tombstones = plan.index().writeOnlyEligible();
-            if (tombstones) {
-                ddl.addAll(SqlBuilder.addTombstones(plan.index()));
-            }
-            triggers = SqlBuilder.createTriggers(plan.index(), tombstones);
-            lock = "SHARE ROW EXCLUSIVE on " + table.displayName() + " for the CREATE TRIGGERs";
-        }
+        PrepareStatements prepare = plan.steps().prepareStatements();
         out.println(
                 (existing.isPresent()
                                 ? "plan: prepare already ran these statements (for reference):"
@@ -182,29 +161,25 @@ public final class Plan {
                                 : "plan: prepare runs in ONE transaction under lock_timeout ")
                         + spec.tuning().lockTimeout().toMillis()
                         + " ms (retried with backoff), taking "
-                        + lock
+                        + prepare.lock()
                         + ", and records the reorg in backfill.reorgs:");
         out.println("-- DDL");
-        for (String sql : ddl) {
+        for (String sql : prepare.ddl()) {
             out.println(sql + ";");
         }
         out.println("-- trigger definitions (they keep the result exact from prepare's commit on)");
-        for (String sql : triggers) {
+        for (String sql : prepare.triggers()) {
             out.println(sql + ";");
         }
-        if (plan.isModifyColumn()) {
-            out.println(SqlBuilder.enableAlwaysShadowTrigger(plan.shadow()) + ";");
-        } else {
-            for (String sql : SqlBuilder.enableAlwaysTriggers(plan.index())) {
+        for (String sql : prepare.enableAlways()) {
+            out.println(sql + ";");
+        }
+        if (!prepare.guards().isEmpty()) {
+            out.println(
+                    "-- partition guards (leaf TRUNCATE triggers, event triggers; need a"
+                            + " superuser)");
+            for (String sql : prepare.guards()) {
                 out.println(sql + ";");
-            }
-            if (table.partitioned()) {
-                out.println(
-                        "-- partition guards (leaf TRUNCATE triggers, event triggers; need a"
-                                + " superuser)");
-                for (String sql : SqlBuilder.createPartitionGuards(plan.index())) {
-                    out.println(sql + ";");
-                }
             }
         }
 

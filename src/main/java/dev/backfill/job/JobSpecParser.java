@@ -39,6 +39,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -46,6 +48,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -140,6 +143,25 @@ public final class JobSpecParser {
     private final Map<String, String> env;
     private final Path baseDir; // null: the working directory
     private final Map<String, Value> keys = new HashMap<>(); // the line map: by dotted path
+
+    /**
+     * The operation sections, one line per operation: how the section under the operation's key is
+     * read. A new operation adds its line here (and its key to {@link Top}).
+     */
+    private final Map<JobSpec.Operation, Function<Top, OperationSection>> sections =
+            new EnumMap<>(
+                    Map.of(
+                            JobSpec.Operation.ADD_INDEX,
+                            top ->
+                                    OperationSection.of(
+                                            addIndex(section("add-index", top.addIndex()))),
+                            JobSpec.Operation.MODIFY_COLUMN,
+                            top ->
+                                    OperationSection.of(
+                                            modifyColumn(
+                                                    section(
+                                                            "modify-column",
+                                                            top.modifyColumn())))));
 
     private JobSpecParser(String text, String fileName, Map<String, String> env, Path baseDir) {
         this.text = text;
@@ -250,16 +272,12 @@ public final class JobSpecParser {
         String tableName = table.get(table.size() - 1);
 
         JobSpec.Operation operation = operation();
-        boolean add = operation == JobSpec.Operation.ADD_INDEX;
-        AddIndexSpec addIndex = add ? addIndex(section("add-index", top.addIndex())) : null;
-        ModifyColumnSpec modifyColumn =
-                add ? null : modifyColumn(section("modify-column", top.modifyColumn()));
+        OperationSection section = sections.get(operation).apply(top);
         Tuning noTuning = new Tuning(null, null, null, null, null, null, null, null);
         TuningSpec tuning = tuning(top.tuning() == null ? noTuning : top.tuning());
         JobSpec.Verify verify = verify(top.verify());
         if (reorgId == null) {
-            String target = add ? addIndex.name() : modifyColumn.column();
-            reorgId = defaultReorgId(schema, tableName, operation, target);
+            reorgId = defaultReorgId(schema, tableName, operation, section.target());
         }
         return new JobSpec(
                         fileName,
@@ -269,8 +287,8 @@ public final class JobSpecParser {
                         schema,
                         tableName,
                         operation,
-                        addIndex,
-                        modifyColumn,
+                        section.addIndex(),
+                        section.modifyColumn(),
                         tuning)
                 .withVerify(verify);
     }
@@ -321,22 +339,42 @@ public final class JobSpecParser {
         return stored;
     }
 
-    /** Which operation the spec gives: exactly one of add-index and modify-column. */
+    /**
+     * An operation's section read: the spec's part of that operation (the others null), and the
+     * target that names a default reorg id.
+     */
+    private record OperationSection(
+            AddIndexSpec addIndex, ModifyColumnSpec modifyColumn, String target) {
+        static OperationSection of(AddIndexSpec a) {
+            return new OperationSection(a, null, a.name());
+        }
+
+        static OperationSection of(ModifyColumnSpec m) {
+            return new OperationSection(null, m, m.column());
+        }
+    }
+
+    /**
+     * Which operation the spec gives: exactly one of the operation sections (add-index and
+     * modify-column).
+     */
     private JobSpec.Operation operation() {
-        Value add = keys.get("add-index");
-        Value modify = keys.get("modify-column");
-        if (add != null && modify != null) {
-            boolean addSecond = add.line() > modify.line();
+        // The sections given, in the order of their lines (on one line, in the enum's order).
+        List<JobSpec.Operation> given =
+                Arrays.stream(JobSpec.Operation.values())
+                        .filter(o -> keys.get(o.key()) != null)
+                        .sorted(Comparator.comparingInt(o -> keys.get(o.key()).line()))
+                        .toList();
+        if (given.size() > 1) {
+            JobSpec.Operation first = given.get(0);
             String problem =
                     "a spec has exactly one operation, but %s is also given at line %d;"
                             + " write one spec per operation";
             throw error(
-                    addSecond ? "add-index" : "modify-column",
-                    problem.formatted(
-                            addSecond ? "modify-column" : "add-index",
-                            Math.min(add.line(), modify.line())));
+                    given.get(1).key(),
+                    problem.formatted(first.key(), keys.get(first.key()).line()));
         }
-        if (add == null && modify == null) {
+        if (given.isEmpty()) {
             throw error(
                     TOP_LEVEL,
                     "no operation; a spec needs exactly one operation: add-index (a map with name,"
@@ -344,7 +382,7 @@ public final class JobSpecParser {
                             + " column, type and optionally using or converter,"
                             + " converter-options, cutover)");
         }
-        return add != null ? JobSpec.Operation.ADD_INDEX : JobSpec.Operation.MODIFY_COLUMN;
+        return given.get(0);
     }
 
     private DatabaseSpec database(Database db) {

@@ -10,6 +10,7 @@ import dev.backfill.op.convert.Converter;
 import dev.backfill.op.modifycolumn.ModifyColumnSteps;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.util.Preconditions;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -17,48 +18,43 @@ import java.io.Serializable;
 
 /**
  * Everything the Flink job needs to know about one reorg, resolved on the client against the live
- * schema: the spec (with the database URL resolved), the table, and what the reorg builds: the
- * index table of an add-index, or the shadow column (and the converter, if any) of a modify-column.
- * Built by {@code reorg.ReorgSetup}, shipped inside the job graph to the source, the sink and the
- * finalizer.
+ * schema: the spec (with the database URL resolved), the table, and the operation's {@linkplain
+ * ReorgSteps steps}, which hold what the reorg builds (the index table of an add-index, the shadow
+ * column and converter of a modify-column). Built by {@code reorg.ReorgSetup} through the registry
+ * ({@link Operations}), shipped inside the job graph to the source, the sink and the finalizer.
  */
 @PublicEvolving
 public final class ReorgPlan implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     private final JobSpec spec;
     private final TableInfo table;
-    private final IndexTable index; // add-index only
-    private final ShadowColumn shadow; // modify-column only
-    private final Converter converter; // modify-column with a converter only
+    private final ReorgSteps steps;
+
+    /** A plan of the spec's operation, whose steps {@link OperationType#resolve} gave. */
+    public ReorgPlan(JobSpec spec, TableInfo table, ReorgSteps steps) {
+        Preconditions.checkArgument(
+                !spec.database().isEmbedded(), "resolve the embedded database URL first");
+        this.spec = spec;
+        this.table = Preconditions.checkNotNull(table, "table");
+        this.steps = Preconditions.checkNotNull(steps, "steps");
+    }
 
     /** An add-index plan. */
     public ReorgPlan(JobSpec spec, TableInfo table, IndexTable index) {
-        this(spec, table, index, null, null);
+        this(spec, table, new AddIndexSteps(Preconditions.checkNotNull(index, "index")));
     }
 
     /** A modify-column plan; {@code converter} is null when the conversion runs in SQL. */
     public ReorgPlan(JobSpec spec, TableInfo table, ShadowColumn shadow, Converter converter) {
-        this(spec, table, null, shadow, converter);
-    }
-
-    private ReorgPlan(
-            JobSpec spec,
-            TableInfo table,
-            IndexTable index,
-            ShadowColumn shadow,
-            Converter converter) {
-        if (spec.database().isEmbedded()) {
-            throw new IllegalArgumentException("resolve the embedded database URL first");
-        }
-        if ((index == null) == (shadow == null)) {
-            throw new IllegalArgumentException("a plan has an index table or a shadow column");
-        }
-        this.spec = spec;
-        this.table = table;
-        this.index = index;
-        this.shadow = shadow;
-        this.converter = converter;
+        this(
+                spec,
+                table,
+                new ModifyColumnSteps(
+                        spec.reorgId(),
+                        spec.modifyColumn(),
+                        Preconditions.checkNotNull(shadow, "shadow"),
+                        converter));
     }
 
     public JobSpec spec() {
@@ -73,47 +69,48 @@ public final class ReorgPlan implements Serializable {
         return table;
     }
 
+    /** Kept while code still asks; ask {@link #steps()} instead. */
     public boolean isModifyColumn() {
-        return shadow != null;
+        return steps instanceof ModifyColumnSteps;
     }
 
-    /** The index table; add-index only. */
+    /** The index table; add-index only. Kept while code still asks; ask {@link #steps()}. */
     public IndexTable index() {
-        if (index == null) {
-            throw new IllegalStateException("reorg " + reorgId() + " is not an add-index");
+        if (steps instanceof AddIndexSteps a) {
+            return a.index();
         }
-        return index;
+        throw new IllegalStateException("reorg " + reorgId() + " is not an add-index");
     }
 
-    /** The shadow column; modify-column only. */
+    /** The shadow column; modify-column only. Kept while code still asks; ask {@link #steps()}. */
     public ShadowColumn shadow() {
-        if (shadow == null) {
-            throw new IllegalStateException("reorg " + reorgId() + " is not a modify-column");
+        if (steps instanceof ModifyColumnSteps m) {
+            return m.shadow();
         }
-        return shadow;
+        throw new IllegalStateException("reorg " + reorgId() + " is not a modify-column");
     }
 
-    /** The Java converter of a modify-column, or null when the conversion runs in SQL. */
+    /**
+     * The Java converter of a modify-column, or null when the conversion runs in SQL (and for an
+     * add-index). Kept while code still asks; ask {@link #steps()}.
+     */
     public Converter converter() {
-        return converter;
+        return steps instanceof ModifyColumnSteps m ? m.converter() : null;
     }
 
     /** What the reorg builds, for messages: the index table, or the column's change. */
     public String target() {
-        return steps().target();
+        return steps.target();
     }
 
     /** The operation's steps (the operation SPI, {@link ReorgSteps}). */
     public ReorgSteps steps() {
-        if (index != null) {
-            return new AddIndexSteps(index);
-        }
-        return new ModifyColumnSteps(reorgId(), spec.modifyColumn(), shadow, converter);
+        return steps;
     }
 
     /** The per-row work of the operation transform ({@link ReorgSteps#operation()}). */
     public Operation operation() {
-        return steps().operation();
+        return steps.operation();
     }
 
     /** A data source for this reorg's connections (application_name = backfill:<id>). */

@@ -2,18 +2,20 @@ package dev.backfill.op;
 
 import org.apache.flink.annotation.PublicEvolving;
 
+import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
  * The operation SPI: what a reorg's lifecycle does that depends on its operation. One
  * implementation per operation, in the operation's own package ({@code op.addindex}, {@code
- * op.modifycolumn}); {@link ReorgPlan#steps()} gives the one of a plan. The lifecycle code (prepare
- * today; the sink, the finalizer, abort and the CLI's plan next) calls these instead of asking
- * which operation it runs.
+ * op.modifycolumn}); {@link ReorgPlan#steps()} gives the one of a plan, which ships it inside the
+ * job graph (so an implementation is serializable). The lifecycle code (prepare today; the sink,
+ * the finalizer, abort and the CLI's plan next) calls these instead of asking which operation it
+ * runs.
  */
 @PublicEvolving
-public interface ReorgSteps {
+public interface ReorgSteps extends Serializable {
 
     /** The per-row work that runs in the Flink job between the source and the sink. */
     Operation operation();
@@ -59,4 +61,34 @@ public interface ReorgSteps {
      * batch and explains its failures through it ({@link BatchWriter}).
      */
     BatchWriter batchWriter();
+
+    // --- cli ---
+
+    /**
+     * The CLI's words for what prepare created, e.g. {@code created demo.orders_email and its
+     * triggers}; the CLI adds the table.
+     */
+    String describePrepared();
+
+    /**
+     * The CLI's line (without its {@code backfill: } prefix) when a run made the reorg public after
+     * verifying {@code rowsVerified} rows; {@code jobFile} names the spec in a follow-up command.
+     */
+    String describePublic(long rowsVerified, String jobFile);
+
+    /**
+     * The CLI's words after its cut-over of a reorg that was {@code ready} (verified): what is
+     * public now and what is kept until {@code cleanup}. Only for an operation that has a cut-over
+     * ({@link OperationType#hasCutover()}).
+     */
+    String describeCutOver(String jobFile);
+
+    /**
+     * The CLI's words for a reorg that is {@code ready} and waits for the {@code cutover} command.
+     * Only for an operation that has a cut-over ({@link OperationType#hasCutover()}).
+     */
+    String describeReady(String jobFile);
+
+    /** Prepare's statements, as {@code plan} prints them. */
+    PrepareStatements prepareStatements();
 }

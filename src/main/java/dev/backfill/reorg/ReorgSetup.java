@@ -3,27 +3,18 @@ package dev.backfill.reorg;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
-import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.Connections;
-import dev.backfill.db.Identifiers;
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SingleExpression;
-import dev.backfill.db.SqlBuilder;
-import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.OperationType;
+import dev.backfill.op.Operations;
 import dev.backfill.op.ReorgPlan;
-import dev.backfill.op.convert.Converter;
-import dev.backfill.op.convert.Converters;
 
 import org.apache.flink.annotation.Internal;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
 
@@ -118,120 +109,15 @@ public final class ReorgSetup {
     }
 
     /**
-     * {@link #resolve(Connection, JobSpec)}; without {@code checkDependents} a modify-column's
-     * {@link ColumnDependents} are not checked here: for the cut-over, which checks them under its
-     * own lock and refuses with its own message.
+     * {@link #resolve(Connection, JobSpec)}, by the spec's operation ({@link
+     * OperationType#resolve}); without {@code checkDependents} a modify-column's dependents are not
+     * checked here: for the cut-over, which checks them under its own lock and refuses with its own
+     * message.
      */
     public static ReorgPlan resolve(Connection c, JobSpec spec, boolean checkDependents)
             throws SQLException {
         TableInfo table = TableInfo.load(c, spec.schema(), spec.table());
-        if (spec.operation() == JobSpec.Operation.MODIFY_COLUMN) {
-            return resolveModifyColumn(c, spec, table, checkDependents);
-        }
-        IndexTable index =
-                IndexTable.resolve(
-                        table,
-                        spec.addIndex().name(),
-                        spec.addIndex().columns(),
-                        spec.addIndex().unique(),
-                        spec.reorgId());
-        for (TableInfo.Column column : index.indexed()) {
-            checkOrderable(c, table, column);
-        }
-        return new ReorgPlan(spec, table, index);
-    }
-
-    /**
-     * Refuses, naming the column and its type, an indexed column whose type has no B-tree ordering
-     * (json, xml...): PostgreSQL cannot index it, and its error would name neither the column nor
-     * the spec's field. Changes nothing.
-     */
-    private static void checkOrderable(Connection c, TableInfo table, TableInfo.Column column)
-            throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(SqlBuilder.orderProbe(table.quotedName(), column.name()))) {
-            ps.executeQuery().close();
-        } catch (SQLException e) {
-            if (!SqlErrors.isUndefinedFunction(e)) {
-                throw e;
-            }
-            c.rollback();
-            throw new TableInfo.TableException(
-                    "add-index.columns: column "
-                            + column.name()
-                            + " of table "
-                            + table.displayName()
-                            + " has type "
-                            + column.type()
-                            + ", which has no B-tree ordering (no default btree operator class);"
-                            + " it cannot be indexed");
-        }
-    }
-
-    /**
-     * A modify-column against the live schema: the column exists and is an ordinary column, the new
-     * type is a type, the converter (if any) accepts the type and options, and nothing that depends
-     * on the column blocks an online change ({@link ColumnDependents}). Changes nothing.
-     */
-    private static ReorgPlan resolveModifyColumn(
-            Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
-            throws SQLException {
-        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
-        TableInfo.Column column =
-                table.column(m.column())
-                        .orElseThrow(
-                                () ->
-                                        new TableInfo.TableException(
-                                                "modify-column.column: column "
-                                                        + m.column()
-                                                        + " does not exist in table "
-                                                        + table.displayName()
-                                                        + "; its columns are "
-                                                        + table.columns().stream()
-                                                                .map(TableInfo.Column::name)
-                                                                .toList()));
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnKind())) {
-            ps.setString(1, table.quotedName());
-            ps.setString(2, column.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next() && rs.getString(1) != null) {
-                    throw new TableInfo.TableException(
-                            "modify-column.column: column "
-                                    + column.name()
-                                    + " of "
-                                    + table.displayName()
-                                    + " is "
-                                    + rs.getString(1)
-                                    + "; changing it online is future work");
-                }
-            }
-        }
-        // From here on only the server's spelling of the type goes into SQL.
-        String type = ShadowColumn.resolveType(c, m.type(), "modify-column.type");
-        Converter converter = null;
-        String using = m.using();
-        if (m.converter() != null) {
-            try {
-                converter = Converters.create(m.converter(), type, m.converterOptions());
-                using = converter.sqlUsing(Identifiers.quote(column.name()));
-            } catch (IllegalArgumentException e) {
-                throw new TableInfo.TableException("modify-column.converter: " + e.getMessage());
-            }
-        }
-        String usingProblem = m.using() == null ? null : SingleExpression.problem(m.using());
-        if (usingProblem != null) {
-            throw new TableInfo.TableException(
-                    "modify-column.using: '" + m.using() + "' " + usingProblem);
-        }
-        ShadowColumn shadow;
-        try {
-            shadow = new ShadowColumn(table, column, type, using, spec.reorgId());
-        } catch (IllegalArgumentException e) {
-            throw new TableInfo.TableException("modify-column: " + e.getMessage());
-        }
-        if (checkDependents) {
-            ColumnDependents.check(c, table, column.name());
-        }
-        return new ReorgPlan(spec, table, shadow, converter);
+        return new ReorgPlan(
+                spec, table, Operations.of(spec).resolve(c, spec, table, checkDependents));
     }
 }

@@ -8,6 +8,7 @@ import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.api.common.JobStatus;

@@ -8,6 +8,7 @@ import dev.backfill.db.TriggerOrder;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.ColumnFinalizer;
 

@@ -7,6 +7,7 @@ import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
+import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.runtime.client.JobExecutionException;

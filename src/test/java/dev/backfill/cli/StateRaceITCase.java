@@ -7,6 +7,7 @@ import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.sink.ColumnFinalizer;
 import dev.backfill.sink.Finalizer;

@@ -1,11 +1,11 @@
 package dev.backfill.job;
 
-import dev.backfill.cli.Abort;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.api.common.JobID;

@@ -1,10 +1,10 @@
 package dev.backfill.job;
 
-import dev.backfill.cli.Abort;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

@@ -1,9 +1,9 @@
 package dev.backfill.sink;
 
-import dev.backfill.cli.Abort;
 import dev.backfill.db.DdlLockWait;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.logging.log4j.Level;

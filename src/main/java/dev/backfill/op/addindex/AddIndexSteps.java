@@ -7,6 +7,7 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.op.AddIndex;
 import dev.backfill.op.BatchWriter;
 import dev.backfill.op.Operation;
+import dev.backfill.op.PrepareStatements;
 import dev.backfill.op.ReorgSteps;
 import dev.backfill.op.WritePath;
 
@@ -15,6 +16,8 @@ import org.apache.flink.annotation.Internal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The add-index steps: the index table, its tombstones where the write-only sink can use them, the
@@ -130,5 +133,64 @@ public final class AddIndexSteps implements ReorgSteps {
     @Override
     public BatchWriter batchWriter() {
         return new IndexEntryWriter(index);
+    }
+
+    // --- cli ---
+    private static final long serialVersionUID = 1L;
+
+    /** The index table the reorg builds. */
+    public IndexTable index() {
+        return index;
+    }
+
+    @Override
+    public String describePrepared() {
+        return "created " + index.displayName() + " and its triggers";
+    }
+
+    @Override
+    public String describePublic(long rowsVerified, String jobFile) {
+        return "verified: every one of "
+                + rowsVerified
+                + " rows has its entry in "
+                + index.displayName()
+                + " and no entry lacks its row";
+    }
+
+    /** Never: an add-index is public once verified, without a cut-over. */
+    @Override
+    public String describeCutOver(String jobFile) {
+        throw noCutover();
+    }
+
+    /** Never: an add-index is public once verified, without a cut-over. */
+    @Override
+    public String describeReady(String jobFile) {
+        throw noCutover();
+    }
+
+    private IllegalStateException noCutover() {
+        return new IllegalStateException(
+                "add-index "
+                        + index.displayName()
+                        + " has no cut-over: it is public once verified");
+    }
+
+    /** What {@link #createTarget} runs, in its order. */
+    @Override
+    public PrepareStatements prepareStatements() {
+        List<String> ddl = new ArrayList<>(SqlBuilder.createIndexTable(index));
+        boolean tombstones = index.writeOnlyEligible();
+        if (tombstones) {
+            ddl.addAll(SqlBuilder.addTombstones(index));
+        }
+        return new PrepareStatements(
+                "SHARE ROW EXCLUSIVE on "
+                        + index.table().displayName()
+                        + " for the CREATE TRIGGERs",
+                ddl,
+                SqlBuilder.createTriggers(index, tombstones),
+                SqlBuilder.enableAlwaysTriggers(index),
+                index.table().partitioned() ? SqlBuilder.createPartitionGuards(index) : List.of());
     }
 }

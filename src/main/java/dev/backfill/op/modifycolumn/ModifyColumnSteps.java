@@ -9,6 +9,7 @@ import dev.backfill.model.JobSpec;
 import dev.backfill.op.BatchWriter;
 import dev.backfill.op.ModifyColumn;
 import dev.backfill.op.Operation;
+import dev.backfill.op.PrepareStatements;
 import dev.backfill.op.ReorgSteps;
 import dev.backfill.op.WritePath;
 import dev.backfill.op.convert.Converter;
@@ -20,6 +21,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * The modify-column steps: the shadow column (no rewrite), the check of the {@code using}
@@ -163,5 +165,67 @@ public final class ModifyColumnSteps implements ReorgSteps {
     @Override
     public BatchWriter batchWriter() {
         return new ShadowWriter(shadow, converter, writePath());
+    }
+
+    // --- cli ---
+    private static final long serialVersionUID = 1L;
+
+    /** The shadow column the reorg fills. */
+    public ShadowColumn shadow() {
+        return shadow;
+    }
+
+    /** The Java converter, or null when the conversion runs in SQL. */
+    public Converter converter() {
+        return converter;
+    }
+
+    @Override
+    public String describePrepared() {
+        return "added " + shadow.shadowName() + " " + shadow.type() + " and its trigger";
+    }
+
+    @Override
+    public String describePublic(long rowsVerified, String jobFile) {
+        return "verified "
+                + rowsVerified
+                + " rows and cut over: "
+                + target()
+                + " is public; the old column is kept as "
+                + shadow.oldName()
+                + " until scripts/backfill cleanup --job "
+                + jobFile;
+    }
+
+    @Override
+    public String describeCutOver(String jobFile) {
+        return "cut over "
+                + target()
+                + "; the old column is kept as "
+                + shadow.oldName()
+                + " until scripts/backfill cleanup --job "
+                + jobFile;
+    }
+
+    @Override
+    public String describeReady(String jobFile) {
+        return "verified, indexes rebuilt on "
+                + shadow.shadowName()
+                + "; the trigger keeps it in step. Swap the columns (a short lock) with:"
+                + " scripts/backfill cutover --job "
+                + jobFile;
+    }
+
+    /** What {@link #createTarget} runs, in its order (the check of {@code using} among the DDL). */
+    @Override
+    public PrepareStatements prepareStatements() {
+        return new PrepareStatements(
+                "ACCESS EXCLUSIVE on "
+                        + shadow.table().displayName()
+                        + " for the ADD COLUMN (catalog only, no rewrite)",
+                List.of(SqlBuilder.addShadowColumn(shadow), SqlBuilder.checkUsing(shadow)),
+                SqlBuilder.createShadowTrigger(shadow, converter != null),
+                List.of(SqlBuilder.enableAlwaysShadowTrigger(shadow)),
+                List.of());
     }
 }

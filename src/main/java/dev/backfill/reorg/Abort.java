@@ -1,4 +1,4 @@
-package dev.backfill.cli;
+package dev.backfill.reorg;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
@@ -6,12 +6,11 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Identifiers;
-import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.OperationType;
+import dev.backfill.op.Operations;
 
 import org.apache.flink.annotation.Internal;
 
@@ -29,10 +28,11 @@ import java.util.List;
  * wins the state: a compare-and-set to {@code aborted} under the reorg's row lock ({@link
  * Catalog#abort}), which the finalizer's publish and the cut-over take too, so that exactly one of
  * them wins; when the reorg turned public first, abort drops nothing and says so. A running Flink
- * job sees {@code aborted} and stops within seconds. Then abort drops what the reorg added in one
- * short DDL transaction under {@code lock_timeout} (retried): for add-index the event triggers and
- * leaf TRUNCATE triggers of a partitioned table first (so that the other drops do not set them
- * off), then the triggers, their functions and the index table; for modify-column the trigger, its
+ * job sees {@code aborted} and stops within seconds. Then abort drops what the reorg added (the
+ * operation's {@link OperationType#dropStatements}, from the spec alone) in one short DDL
+ * transaction under {@code lock_timeout} (retried): for add-index the event triggers and leaf
+ * TRUNCATE triggers of a partitioned table first (so that the other drops do not set them off),
+ * then the triggers, their functions and the index table; for modify-column the trigger, its
  * function, the NOT NULL check and the shadow column with the indexes rebuilt on it. Then it
  * removes the reorg's split rows. Afterwards the table's definition and data are exactly as before
  * the reorg. The reorg's catalog row stays, {@code aborted}, as a record.
@@ -136,75 +136,14 @@ public final class Abort {
                         + " "
                         + what
                         + "; abort works only before public"
-                        + (spec.operation() == JobSpec.Operation.MODIFY_COLUMN
-                                ? " (the old column stays as _backfill_old_"
-                                        + spec.modifyColumn().column()
-                                        + " until scripts/backfill cleanup)"
-                                : " (drop the index table yourself if you no longer want it)"));
-    }
-
-    /** The drops; when the table itself is gone, only what does not hang off it. */
-    private static List<String> dropStatements(Connection c, JobSpec spec) throws SQLException {
-        if (spec.operation() == JobSpec.Operation.MODIFY_COLUMN) {
-            return dropShadowStatements(c, spec);
-        }
-        TableInfo table;
-        try {
-            table = TableInfo.load(c, spec.schema(), spec.table());
-        } catch (TableInfo.TableException e) {
-            LOG.warn(
-                    "reorg {}: {}; dropping only what does not hang off it",
-                    spec.reorgId(),
-                    e.getMessage());
-            table = null;
-        }
-        if (table != null) {
-            IndexTable index =
-                    IndexTable.resolve(
-                            table,
-                            spec.addIndex().name(),
-                            List.of(),
-                            spec.addIndex().unique(),
-                            spec.reorgId());
-            return concat(
-                    SqlBuilder.dropPartitionGuards(spec.reorgId()), SqlBuilder.dropAll(index));
-        }
-        return concat(
-                SqlBuilder.dropPartitionGuards(spec.reorgId()),
-                SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
-    }
-
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> out = new java.util.ArrayList<>(a);
-        out.addAll(b);
-        return out;
+                        + Operations.of(spec).describeKeptAfterPublic(spec));
     }
 
     /**
-     * A modify-column's drops: the trigger, its function, the NOT NULL check and the shadow column
-     * (which takes the indexes rebuilt on it along). When the table is gone, only the function.
+     * The drops, by the spec's operation ({@link OperationType#dropStatements}); when the table
+     * itself is gone, only what does not hang off it.
      */
-    private static List<String> dropShadowStatements(Connection c, JobSpec spec)
-            throws SQLException {
-        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
-        TableInfo table;
-        try {
-            table = TableInfo.load(c, spec.schema(), spec.table());
-        } catch (TableInfo.TableException e) {
-            LOG.warn(
-                    "reorg {}: {}; dropping only the trigger function",
-                    spec.reorgId(),
-                    e.getMessage());
-            return List.of(SqlBuilder.dropShadowFunction(spec.reorgId()));
-        }
-        TableInfo.Column column =
-                table.column(m.column())
-                        .orElse(new TableInfo.Column(m.column(), m.type(), false, false));
-        try {
-            return SqlBuilder.dropShadow(
-                    new ShadowColumn(table, column, m.type(), null, spec.reorgId()));
-        } catch (IllegalArgumentException e) {
-            throw new TableInfo.TableException(e.getMessage());
-        }
+    private static List<String> dropStatements(Connection c, JobSpec spec) throws SQLException {
+        return Operations.of(spec).dropStatements(c, spec);
     }
 }

@@ -1,0 +1,57 @@
+package dev.backfill.op;
+
+import dev.backfill.db.TableInfo;
+import dev.backfill.model.JobSpec;
+
+import org.apache.flink.annotation.PublicEvolving;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * An operation as the registry ({@link Operations}) knows it: what the lifecycle does from the spec
+ * alone, before (or without) a plan. It resolves a spec against the live schema into the
+ * operation's {@link ReorgSteps}, and it says what abort drops when the table may no longer
+ * resolve. One implementation per operation, in the operation's own package.
+ */
+@PublicEvolving
+public interface OperationType {
+
+    /**
+     * The spec against the live schema: fails with a {@code TableInfo.TableException} naming the
+     * spec's field when the table cannot take the reorg. Changes nothing.
+     *
+     * @param checkDependents false only for the cut-over, which checks what depends on the column
+     *     under its own lock and refuses with its own message
+     */
+    ReorgSteps resolve(Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
+            throws SQLException;
+
+    /**
+     * Abort's drops of what prepare created, from the spec alone: when the table no longer
+     * resolves, only what does not hang off it. Reads only; the caller runs the statements.
+     */
+    List<String> dropStatements(Connection c, JobSpec spec) throws SQLException;
+
+    /** Abort's words for what it dropped, e.g. {@code its triggers and demo.orders_email}. */
+    String describeDropped(JobSpec spec);
+
+    /**
+     * What stays when abort comes too late (the reorg is public), as a parenthesis that follows
+     * abort's refusal, with its leading space.
+     */
+    String describeKeptAfterPublic(JobSpec spec);
+
+    /**
+     * Whether the backfill updates the table's rows in place (and so leaves dead tuples the CLI
+     * reports on).
+     */
+    boolean updatesRowsInPlace();
+
+    /**
+     * Whether the reorg ends with a swap of columns: the commands {@code cutover} and {@code
+     * cleanup} apply to it.
+     */
+    boolean hasCutover();
+}

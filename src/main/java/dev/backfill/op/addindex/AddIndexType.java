@@ -1,0 +1,133 @@
+package dev.backfill.op.addindex;
+
+import dev.backfill.db.IndexTable;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
+import dev.backfill.db.TableInfo;
+import dev.backfill.model.JobSpec;
+import dev.backfill.op.OperationType;
+import dev.backfill.op.ReorgSteps;
+
+import org.apache.flink.annotation.Internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The add-index operation in the registry: resolves the spec's index table against the live table
+ * (every indexed column orderable), and drops it from the spec alone for abort.
+ */
+@Internal
+public final class AddIndexType implements OperationType {
+    private static final Logger LOG = LoggerFactory.getLogger(AddIndexType.class);
+
+    @Override
+    public ReorgSteps resolve(Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
+            throws SQLException {
+        IndexTable index =
+                IndexTable.resolve(
+                        table,
+                        spec.addIndex().name(),
+                        spec.addIndex().columns(),
+                        spec.addIndex().unique(),
+                        spec.reorgId());
+        for (TableInfo.Column column : index.indexed()) {
+            checkOrderable(c, table, column);
+        }
+        return new AddIndexSteps(index);
+    }
+
+    /**
+     * Refuses, naming the column and its type, an indexed column whose type has no B-tree ordering
+     * (json, xml...): PostgreSQL cannot index it, and its error would name neither the column nor
+     * the spec's field. Changes nothing.
+     */
+    private static void checkOrderable(Connection c, TableInfo table, TableInfo.Column column)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(SqlBuilder.orderProbe(table.quotedName(), column.name()))) {
+            ps.executeQuery().close();
+        } catch (SQLException e) {
+            if (!SqlErrors.isUndefinedFunction(e)) {
+                throw e;
+            }
+            c.rollback();
+            throw new TableInfo.TableException(
+                    "add-index.columns: column "
+                            + column.name()
+                            + " of table "
+                            + table.displayName()
+                            + " has type "
+                            + column.type()
+                            + ", which has no B-tree ordering (no default btree operator class);"
+                            + " it cannot be indexed");
+        }
+    }
+
+    /**
+     * The partition guards (event triggers first), then the triggers, their functions and the index
+     * table; when the table itself is gone, only what does not hang off it.
+     */
+    @Override
+    public List<String> dropStatements(Connection c, JobSpec spec) throws SQLException {
+        TableInfo table;
+        try {
+            table = TableInfo.load(c, spec.schema(), spec.table());
+        } catch (TableInfo.TableException e) {
+            LOG.warn(
+                    "reorg {}: {}; dropping only what does not hang off it",
+                    spec.reorgId(),
+                    e.getMessage());
+            table = null;
+        }
+        if (table != null) {
+            IndexTable index =
+                    IndexTable.resolve(
+                            table,
+                            spec.addIndex().name(),
+                            List.of(),
+                            spec.addIndex().unique(),
+                            spec.reorgId());
+            return concat(
+                    SqlBuilder.dropPartitionGuards(spec.reorgId()), SqlBuilder.dropAll(index));
+        }
+        return concat(
+                SqlBuilder.dropPartitionGuards(spec.reorgId()),
+                SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    @Override
+    public String describeDropped(JobSpec spec) {
+        return "its triggers and "
+                + spec.tableName().replaceAll("[^.]*$", "")
+                + spec.addIndex().name();
+    }
+
+    @Override
+    public String describeKeptAfterPublic(JobSpec spec) {
+        return " (drop the index table yourself if you no longer want it)";
+    }
+
+    /** No: the entries go into the index table; the table's rows are only read. */
+    @Override
+    public boolean updatesRowsInPlace() {
+        return false;
+    }
+
+    @Override
+    public boolean hasCutover() {
+        return false;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.ColumnDependents;
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.ShadowColumn;
+import dev.backfill.db.SingleExpression;
+import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.TableInfo;
+import dev.backfill.model.JobSpec;
+import dev.backfill.op.OperationType;
+import dev.backfill.op.ReorgSteps;
+import dev.backfill.op.convert.Converter;
+import dev.backfill.op.convert.Converters;
+
+import org.apache.flink.annotation.Internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * The modify-column operation in the registry: resolves the spec's shadow column (and converter)
+ * against the live table, and drops it from the spec alone for abort.
+ */
+@Internal
+public final class ModifyColumnType implements OperationType {
+    private static final Logger LOG = LoggerFactory.getLogger(ModifyColumnType.class);
+
+    /**
+     * A modify-column against the live schema: the column exists and is an ordinary column, the new
+     * type is a type, the converter (if any) accepts the type and options, and nothing that depends
+     * on the column blocks an online change ({@link ColumnDependents}). Changes nothing.
+     */
+    @Override
+    public ReorgSteps resolve(Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
+            throws SQLException {
+        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        TableInfo.Column column =
+                table.column(m.column())
+                        .orElseThrow(
+                                () ->
+                                        new TableInfo.TableException(
+                                                "modify-column.column: column "
+                                                        + m.column()
+                                                        + " does not exist in table "
+                                                        + table.displayName()
+                                                        + "; its columns are "
+                                                        + table.columns().stream()
+                                                                .map(TableInfo.Column::name)
+                                                                .toList()));
+        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnKind())) {
+            ps.setString(1, table.quotedName());
+            ps.setString(2, column.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getString(1) != null) {
+                    throw new TableInfo.TableException(
+                            "modify-column.column: column "
+                                    + column.name()
+                                    + " of "
+                                    + table.displayName()
+                                    + " is "
+                                    + rs.getString(1)
+                                    + "; changing it online is future work");
+                }
+            }
+        }
+        // From here on only the server's spelling of the type goes into SQL.
+        String type = ShadowColumn.resolveType(c, m.type(), "modify-column.type");
+        Converter converter = null;
+        String using = m.using();
+        if (m.converter() != null) {
+            try {
+                converter = Converters.create(m.converter(), type, m.converterOptions());
+                using = converter.sqlUsing(Identifiers.quote(column.name()));
+            } catch (IllegalArgumentException e) {
+                throw new TableInfo.TableException("modify-column.converter: " + e.getMessage());
+            }
+        }
+        String usingProblem = m.using() == null ? null : SingleExpression.problem(m.using());
+        if (usingProblem != null) {
+            throw new TableInfo.TableException(
+                    "modify-column.using: '" + m.using() + "' " + usingProblem);
+        }
+        ShadowColumn shadow;
+        try {
+            shadow = new ShadowColumn(table, column, type, using, spec.reorgId());
+        } catch (IllegalArgumentException e) {
+            throw new TableInfo.TableException("modify-column: " + e.getMessage());
+        }
+        if (checkDependents) {
+            ColumnDependents.check(c, table, column.name());
+        }
+        return new ModifyColumnSteps(spec.reorgId(), m, shadow, converter);
+    }
+
+    /**
+     * The trigger, its function, the NOT NULL check and the shadow column (which takes the indexes
+     * rebuilt on it along). When the table is gone, only the function.
+     */
+    @Override
+    public List<String> dropStatements(Connection c, JobSpec spec) throws SQLException {
+        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        TableInfo table;
+        try {
+            table = TableInfo.load(c, spec.schema(), spec.table());
+        } catch (TableInfo.TableException e) {
+            LOG.warn(
+                    "reorg {}: {}; dropping only the trigger function",
+                    spec.reorgId(),
+                    e.getMessage());
+            return List.of(SqlBuilder.dropShadowFunction(spec.reorgId()));
+        }
+        TableInfo.Column column =
+                table.column(m.column())
+                        .orElse(new TableInfo.Column(m.column(), m.type(), false, false));
+        try {
+            return SqlBuilder.dropShadow(
+                    new ShadowColumn(table, column, m.type(), null, spec.reorgId()));
+        } catch (IllegalArgumentException e) {
+            throw new TableInfo.TableException(e.getMessage());
+        }
+    }
+
+    @Override
+    public String describeDropped(JobSpec spec) {
+        return "its trigger and the shadow column of " + spec.modifyColumn().column();
+    }
+
+    @Override
+    public String describeKeptAfterPublic(JobSpec spec) {
+        return " (the old column stays as _backfill_old_"
+                + spec.modifyColumn().column()
+                + " until scripts/backfill cleanup)";
+    }
+
+    /** Yes: the backfill writes the shadow column of every row. */
+    @Override
+    public boolean updatesRowsInPlace() {
+        return true;
+    }
+
+    @Override
+    public boolean hasCutover() {
+        return true;
+    }
+}
