@@ -7,9 +7,8 @@ import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.Finalizer;
 import dev.backfill.reorg.ReorgSetup;
-import dev.backfill.sink.ColumnFinalizer;
-import dev.backfill.sink.Finalizer;
 
 import org.junit.jupiter.api.Test;
 
@@ -346,7 +345,7 @@ class StateRaceITCase {
         ReorgSetup.Outcome out = ReorgSetup.run(spec);
         assertThat(out.status).isEqualTo(ReorgSetup.Status.PREPARED);
         exec(ds, "UPDATE " + table + " SET v = v");
-        ColumnFinalizer.finish(out.plan);
+        Finalizer.finish(out.plan);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.READY);
     }
 
