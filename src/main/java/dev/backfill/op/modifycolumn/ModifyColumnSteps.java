@@ -165,14 +165,12 @@ public final class ModifyColumnSteps implements ReorgSteps {
 
     // --- final ---
 
-    String reorgId() {
-        return reorgId;
-    }
-
+    /** The spec's modify-column part ({@link Cutover} reads its {@code cutover}). */
     JobSpec.ModifyColumnSpec spec() {
         return spec;
     }
 
+    /** The shadow column, for {@link Cutover}. */
     ShadowColumn shadow() {
         return shadow;
     }
