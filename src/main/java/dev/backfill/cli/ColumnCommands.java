@@ -12,8 +12,8 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.Operations;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.modifycolumn.Cutover;
 import dev.backfill.reorg.ReorgSetup;
-import dev.backfill.sink.Cutover;
 
 import org.apache.flink.annotation.Internal;
 

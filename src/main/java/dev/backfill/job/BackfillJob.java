@@ -4,8 +4,8 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.modifycolumn.Cutover;
 import dev.backfill.reorg.ReorgSetup;
-import dev.backfill.sink.Cutover;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.JobExecutionResult;

@@ -1,10 +1,16 @@
 package dev.backfill.op;
 
+import dev.backfill.db.Catalog;
+import dev.backfill.throttle.RowRateLimiter;
+
 import org.apache.flink.annotation.PublicEvolving;
+
+import org.postgresql.ds.PGSimpleDataSource;
 
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * The operation SPI: what a reorg's lifecycle does that depends on its operation. One
@@ -91,4 +97,69 @@ public interface ReorgSteps extends Serializable {
 
     /** Prepare's statements, as {@code plan} prints them. */
     PrepareStatements prepareStatements();
+
+    // --- final ---
+
+    /**
+     * The state the finalizer moves a verified reorg to from {@code verifying}: {@code public}, or
+     * {@code ready} when publishing is a step of its own ({@link #publish}). A reorg the finalizer
+     * finds in this state skips the verification and goes on to {@link #publish}.
+     */
+    Catalog.State verifiedState();
+
+    /**
+     * What the finalizer does before it marks the reorg {@code verifying} and waits out the older
+     * transactions; returns what it does after that wait, before it verifies. Add-index built by
+     * the write-only sink: the deleting triggers back, then the tombstones purged and the marker
+     * dropped.
+     */
+    Finishing.Step beforeVerifying(Finishing f) throws SQLException, InterruptedException;
+
+    /** What the verification compares, for the finalizer's "backfill complete, verifying" line. */
+    String verifying();
+
+    /**
+     * Verifies the whole target in key ranges of about {@code chunkRows} rows, each in its own
+     * snapshot ({@link Verification}), on {@code c} and {@code workers - 1} more connections of
+     * {@code ds}, paced by {@code pace} when not null. Reads only.
+     */
+    Verification.Result verify(
+            PGSimpleDataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
+            throws SQLException;
+
+    /**
+     * Repairs the target in the given ranges under row locks, each range in its own transaction
+     * that also adds its changed rows to the reorg's {@code rows_repaired} ({@link
+     * Verification#repairRanges}). Returns the rows changed.
+     */
+    long repair(
+            Connection c,
+            List<Verification.Range> ranges,
+            String reorgId,
+            Verification.RepairListener listener)
+            throws SQLException;
+
+    /** What a repair changes, for the finalizer's "repaired N ..." line: entries, values. */
+    String repairUnit();
+
+    /**
+     * Whether the finalizer logs the first verification's result at once, before a repair, rather
+     * than the last one's as the reorg moves on: each operation's log reads as it always has.
+     */
+    boolean logsFirstResult();
+
+    /**
+     * What must hold after the verification (and the repair) before the reorg leaves {@code
+     * verifying}; fails the reorg and throws when it does not. Add-index: nothing left to repair.
+     * Modify-column: that too, then the column's dependents, its indexes rebuilt on the shadow
+     * column, and the NOT NULL proof.
+     */
+    void afterVerification(Finishing f, Verification.Result result)
+            throws SQLException, InterruptedException;
+
+    /**
+     * Publishes a reorg in {@link #verifiedState()}: nothing when that is {@code public}
+     * (add-index); the cut-over of a modify-column with {@code cutover: auto}.
+     */
+    void publish(Finishing f) throws SQLException, InterruptedException;
 }

@@ -2,6 +2,7 @@ package dev.backfill.sink;
 
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.Finalizer;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
@@ -47,10 +48,6 @@ public final class FinalizerOperator extends AbstractStreamOperator<Void>
 
     @Override
     public void endInput() throws Exception {
-        if (plan.isModifyColumn()) {
-            ColumnFinalizer.finish(plan, rowsRepaired::inc);
-        } else {
-            Finalizer.finish(plan, rowsRepaired::inc);
-        }
+        Finalizer.finish(plan, rowsRepaired::inc);
     }
 }

@@ -9,8 +9,8 @@ import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.reorg.Abort;
+import dev.backfill.reorg.Finalizer;
 import dev.backfill.reorg.ReorgSetup;
-import dev.backfill.sink.ColumnFinalizer;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -190,7 +190,7 @@ class CutoverRecheckITCase {
 
         // The backfill of the other rows, by their own trigger; then verify and cut over.
         exec(ds, "UPDATE t SET code = code WHERE id <= 10 AND id % 2 = 1");
-        ColumnFinalizer.finish(out.plan);
+        Finalizer.finish(out.plan);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.READY);
         assertThat(ColumnCommands.cutover(spec)).isEqualTo(ColumnCommands.Outcome.DONE);
         assertThat(

@@ -8,9 +8,8 @@ import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
 import dev.backfill.reorg.Abort;
+import dev.backfill.reorg.Finalizer;
 import dev.backfill.reorg.ReorgSetup;
-import dev.backfill.sink.ColumnFinalizer;
-import dev.backfill.sink.Finalizer;
 
 import org.junit.jupiter.api.Test;
 
@@ -347,7 +346,7 @@ class StateRaceITCase {
         ReorgSetup.Outcome out = ReorgSetup.run(spec);
         assertThat(out.status).isEqualTo(ReorgSetup.Status.PREPARED);
         exec(ds, "UPDATE " + table + " SET v = v");
-        ColumnFinalizer.finish(out.plan);
+        Finalizer.finish(out.plan);
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state).isEqualTo(Catalog.State.READY);
     }
 

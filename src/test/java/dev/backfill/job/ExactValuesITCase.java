@@ -4,8 +4,8 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.IndexTable;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.addindex.IndexVerifier;
 import dev.backfill.reorg.ReorgSetup;
-import dev.backfill.sink.Verifier;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -156,7 +156,7 @@ class ExactValuesITCase {
             IndexTable index =
                     new IndexTable(t, "v_idx", List.of(t.column("n").orElseThrow()), false, "x");
             c.setAutoCommit(false);
-            Verifier.Result result = Verifier.verify(c, index);
+            IndexVerifier.Result result = IndexVerifier.verify(c, index);
             assertThat(result.ok()).isFalse();
             assertThat(result.toString()).contains("42");
         }

@@ -5,8 +5,8 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.TypeMatrix.Type;
 import dev.backfill.model.JobSpec;
+import dev.backfill.reorg.Finalizer;
 import dev.backfill.reorg.ReorgSetup;
-import dev.backfill.sink.Finalizer;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;

@@ -9,8 +9,8 @@ import dev.backfill.db.Tombstones;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.reorg.Finalizer;
 import dev.backfill.reorg.ReorgSetup;
-import dev.backfill.sink.Finalizer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

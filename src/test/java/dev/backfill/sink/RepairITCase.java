@@ -6,6 +6,7 @@ import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.Verification;
 
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -50,7 +51,7 @@ class RepairITCase {
         assertThat(spec.verify()).isEqualTo(JobSpec.Verify.STRICT);
         plantInIndexTable(ds);
 
-        try (LogCapture log = LogCapture.attach(Verifier.class)) {
+        try (LogCapture log = LogCapture.attach(Verification.class)) {
             assertThatThrownBy(() -> TestingReorgs.run(spec)).isNotNull();
             assertThat(log.messages(Level.WARN)).isEmpty();
         }
@@ -80,7 +81,7 @@ class RepairITCase {
         plantInIndexTable(ds);
 
         List<String> warnings;
-        try (LogCapture log = LogCapture.attach(Verifier.class)) {
+        try (LogCapture log = LogCapture.attach(Verification.class)) {
             TestingReorgs.run(spec);
             warnings = log.messages(Level.WARN);
         }
@@ -136,7 +137,7 @@ class RepairITCase {
         plantInShadow(ds);
 
         List<String> warnings;
-        try (LogCapture log = LogCapture.attach(Verifier.class)) {
+        try (LogCapture log = LogCapture.attach(Verification.class)) {
             TestingReorgs.run(spec);
             warnings = log.messages(Level.WARN);
         }

@@ -1,17 +1,26 @@
 package dev.backfill.op.addindex;
 
+import dev.backfill.db.Catalog;
 import dev.backfill.db.IndexTable;
+import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
+import dev.backfill.db.Tombstones;
+import dev.backfill.model.ReorgFailedException;
 import dev.backfill.op.AddIndex;
 import dev.backfill.op.BatchWriter;
+import dev.backfill.op.Finishing;
 import dev.backfill.op.Operation;
 import dev.backfill.op.PrepareStatements;
 import dev.backfill.op.ReorgSteps;
+import dev.backfill.op.Verification;
 import dev.backfill.op.WritePath;
+import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
+
+import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -193,4 +202,114 @@ public final class AddIndexSteps implements ReorgSteps {
                 SqlBuilder.enableAlwaysTriggers(index),
                 index.table().partitioned() ? SqlBuilder.createPartitionGuards(index) : List.of());
     }
+
+    // --- final ---
+
+    /** {@code public}: the index table is published by the finalizer's own move. */
+    @Override
+    public Catalog.State verifiedState() {
+        return Catalog.State.PUBLIC;
+    }
+
+    /**
+     * An index table built by the write-only sink ({@link Tombstones}): its deleting triggers back
+     * now, so that after the wait for older transactions no write can leave a tombstone; after the
+     * wait, its tombstones purged and its marker dropped.
+     */
+    @Override
+    public Finishing.Step beforeVerifying(Finishing f) throws SQLException, InterruptedException {
+        Connection c = f.connection();
+        Retry retry = f.retry();
+        String reorgId = f.plan().reorgId();
+        boolean tombstones =
+                retry.call(
+                        "reading the index table of reorg " + reorgId,
+                        () -> {
+                            boolean p = Tombstones.present(c, index);
+                            c.commit();
+                            return p;
+                        });
+        if (!tombstones) {
+            return () -> {};
+        }
+        boolean switched =
+                retry.call(
+                        "switching the triggers of reorg " + reorgId,
+                        () -> Tombstones.switchTriggers(c, index));
+        if (!switched) {
+            throw f.stoppedNow();
+        }
+        return () -> {
+            retry.call(
+                    "purging the tombstones of reorg " + reorgId, () -> Tombstones.purge(c, index));
+            if (!Tombstones.dropMarker(
+                    c, index, f.plan().spec().tuning().lockTimeout().toMillis(), retry)) {
+                throw f.stoppedNow();
+            }
+        };
+    }
+
+    @Override
+    public String verifying() {
+        return index.displayName() + " against " + index.table().displayName();
+    }
+
+    @Override
+    public Verification.Result verify(
+            PGSimpleDataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
+            throws SQLException {
+        return IndexVerifier.verify(ds, workers, pace, c, index, chunkRows);
+    }
+
+    @Override
+    public long repair(
+            Connection c,
+            List<Verification.Range> ranges,
+            String reorgId,
+            Verification.RepairListener listener)
+            throws SQLException {
+        return IndexVerifier.repair(c, index, ranges, reorgId, listener);
+    }
+
+    @Override
+    public String repairUnit() {
+        return "entries";
+    }
+
+    /** The last result, as the reorg is published. */
+    @Override
+    public boolean logsFirstResult() {
+        return false;
+    }
+
+    /**
+     * A difference left after the repair fails the reorg with the result (counts and first keys),
+     * recorded as the publishing step's outcome.
+     */
+    @Override
+    public void afterVerification(Finishing f, Verification.Result result)
+            throws SQLException, InterruptedException {
+        if (result.ok()) {
+            return;
+        }
+        Connection c = f.connection();
+        String reorgId = f.plan().reorgId();
+        boolean failed =
+                f.retry()
+                        .call(
+                                "publishing reorg " + reorgId,
+                                () -> {
+                                    boolean ok = Catalog.fail(c, reorgId, result.toString());
+                                    c.commit();
+                                    return ok;
+                                });
+        if (!failed) {
+            throw f.stoppedNow();
+        }
+        throw new ReorgFailedException("reorg " + reorgId + " " + result);
+    }
+
+    /** Nothing: the move to {@code public} published the index table. */
+    @Override
+    public void publish(Finishing f) {}
 }

@@ -1,5 +1,6 @@
 package dev.backfill.op.modifycolumn;
 
+import dev.backfill.db.Catalog;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
@@ -7,14 +8,19 @@ import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.BatchWriter;
+import dev.backfill.op.Finishing;
 import dev.backfill.op.ModifyColumn;
 import dev.backfill.op.Operation;
 import dev.backfill.op.PrepareStatements;
 import dev.backfill.op.ReorgSteps;
+import dev.backfill.op.Verification;
 import dev.backfill.op.WritePath;
 import dev.backfill.op.convert.Converter;
+import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
+
+import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -227,5 +233,71 @@ public final class ModifyColumnSteps implements ReorgSteps {
                 SqlBuilder.createShadowTrigger(shadow, converter != null),
                 List.of(SqlBuilder.enableAlwaysShadowTrigger(shadow)),
                 List.of());
+    }
+
+    // --- final ---
+
+    /** The spec's modify-column part ({@link Cutover} reads its {@code cutover}). */
+    JobSpec.ModifyColumnSpec spec() {
+        return spec;
+    }
+
+    /** {@code ready}: the cut-over ({@link #publish}) publishes, at once or on command. */
+    @Override
+    public Catalog.State verifiedState() {
+        return Catalog.State.READY;
+    }
+
+    /** Nothing: the shadow trigger has kept the column exact since prepare. */
+    @Override
+    public Finishing.Step beforeVerifying(Finishing f) {
+        return () -> {};
+    }
+
+    @Override
+    public String verifying() {
+        return shadow.toString();
+    }
+
+    /** With the NULL check when the new value is the old one cast ({@code using} not given). */
+    @Override
+    public Verification.Result verify(
+            PGSimpleDataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
+            throws SQLException {
+        return ShadowVerifier.verify(ds, workers, pace, c, shadow, chunkRows, spec.using() == null);
+    }
+
+    @Override
+    public long repair(
+            Connection c,
+            List<Verification.Range> ranges,
+            String reorgId,
+            Verification.RepairListener listener)
+            throws SQLException {
+        return ShadowVerifier.repair(c, shadow, ranges, reorgId, listener);
+    }
+
+    @Override
+    public String repairUnit() {
+        return "values";
+    }
+
+    /** The first result, at once. */
+    @Override
+    public boolean logsFirstResult() {
+        return true;
+    }
+
+    /** {@link Readiness#check}: verified, dependents, indexes rebuilt, NOT NULL proven. */
+    @Override
+    public void afterVerification(Finishing f, Verification.Result result)
+            throws SQLException, InterruptedException {
+        Readiness.check(f, shadow, result);
+    }
+
+    /** The cut-over with {@code cutover: auto}; with {@code manual}, says how to run it. */
+    @Override
+    public void publish(Finishing f) throws SQLException, InterruptedException {
+        Cutover.publish(f, this);
     }
 }

@@ -1,19 +1,20 @@
-package dev.backfill.sink;
+package dev.backfill.reorg;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
-import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
 import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
-import dev.backfill.db.Tombstones;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.model.ThrottleSettings;
+import dev.backfill.op.Finishing;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.ReorgSteps;
+import dev.backfill.op.Verification;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
@@ -32,10 +33,16 @@ import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
- * The last step of a reorg, run once after every split has committed: wait out older transactions,
- * verify, repair, verify again, then {@code public} (or {@code failed} with the counts and the
- * first offending keys). Plain logic, called by {@link FinalizerOperator} inside the Flink job (so
- * it also runs with {@code flink run -d}) and by tests.
+ * The last steps of a reorg, run once after every split has committed: the one lifecycle template
+ * over the operation SPI ({@link ReorgSteps}). It waits out older transactions, verifies, repairs,
+ * verifies again, then moves the reorg to the operation's verified state ({@code public}, or {@code
+ * ready} before a modify-column's cut-over) and publishes (or {@code failed} with the counts and
+ * the first offending keys). What is verified, how a range is repaired and what publishing means
+ * are the operation's ({@code IndexVerifier} and the index table's tombstones for add-index; {@code
+ * ShadowVerifier}, the rebuilt indexes, the NOT NULL proof and {@code Cutover} for modify-column).
+ * Every step is idempotent, so a restarted job (or a lost connection) runs the sequence again from
+ * the start. Plain logic, called by {@code sink.FinalizerOperator} inside the Flink job (so it also
+ * runs with {@code flink run -d}) and by tests.
  *
  * <p><b>Why it waits.</b> Row locks do not close one race: a REPEATABLE READ writer whose snapshot
  * predates a batch's commit can delete (or re-key) a row that the batch has just indexed; its
@@ -49,9 +56,10 @@ import java.util.function.LongConsumer;
  * can hold a snapshot that misses a batch's entry; only then does it verify.
  *
  * <p><b>Tombstones.</b> An index table built by the write-only sink (with the marker column, see
- * {@link Tombstones}) first gets its deleting triggers back (before the wait, so that no write
+ * {@code Tombstones}) first gets its deleting triggers back (before the wait, so that no write
  * older than the wait can leave a tombstone), then, after the wait, its tombstones purged and its
- * marker dropped, so verification and {@code public} see the index table the locking path builds.
+ * marker dropped, so verification and {@code public} see the index table the locking path builds
+ * ({@link ReorgSteps#beforeVerifying}).
  *
  * <p><b>The repair hides nothing</b> (issue #9). Without a fault the first verification finds
  * nothing; each repaired range is added to {@code backfill.reorgs.rows_repaired} in its own
@@ -68,28 +76,30 @@ public final class Finalizer {
 
     /**
      * Verifies and publishes. Returns the final verification result, or null when there was nothing
-     * to do (already public). Throws {@link ReorgFailedException} when verification fails after the
-     * repair, or the reorg was aborted or failed meanwhile.
+     * to verify (already public, or a modify-column already ready that only needed its cut-over).
+     * Throws {@link ReorgFailedException} when verification fails after the repair, or the reorg
+     * was aborted or failed meanwhile.
      */
-    public static Verifier.Result finish(ReorgPlan plan) throws SQLException, InterruptedException {
-        return finish(plan, Verifier.CHUNK_ROWS);
+    public static Verification.Result finish(ReorgPlan plan)
+            throws SQLException, InterruptedException {
+        return finish(plan, Verification.CHUNK_ROWS);
     }
 
     /**
      * {@link #finish(ReorgPlan)}, telling {@code repaired} the rows of each repaired range once its
-     * transaction committed (the {@code rowsRepaired} metric of {@link FinalizerOperator}).
+     * transaction committed (the {@code rowsRepaired} metric of {@code sink.FinalizerOperator}).
      */
-    public static Verifier.Result finish(ReorgPlan plan, LongConsumer repaired)
+    public static Verification.Result finish(ReorgPlan plan, LongConsumer repaired)
             throws SQLException, InterruptedException {
-        return finish(plan, Verifier.CHUNK_ROWS, repaired);
+        return finish(plan, Verification.CHUNK_ROWS, repaired);
     }
 
-    static Verifier.Result finish(ReorgPlan plan, long chunkRows)
+    static Verification.Result finish(ReorgPlan plan, long chunkRows)
             throws SQLException, InterruptedException {
         return finish(plan, chunkRows, rows -> {});
     }
 
-    static Verifier.Result finish(ReorgPlan plan, long chunkRows, LongConsumer repaired)
+    static Verification.Result finish(ReorgPlan plan, long chunkRows, LongConsumer repaired)
             throws SQLException, InterruptedException {
         // Every step is idempotent, so after a lost connection (a terminated backend, a restarted
         // server) the whole sequence starts again on a new one.
@@ -119,7 +129,8 @@ public final class Finalizer {
         }
     }
 
-    private static Verifier.Result finishOnce(ReorgPlan plan, long chunkRows, LongConsumer repaired)
+    private static Verification.Result finishOnce(
+            ReorgPlan plan, long chunkRows, LongConsumer repaired)
             throws SQLException, InterruptedException {
         Retry retry =
                 Retry.defaults()
@@ -129,7 +140,9 @@ public final class Finalizer {
                                         throw new ConnectionLost(e);
                                     }
                                 });
+        ReorgSteps steps = plan.steps();
         try (Connection c = Connections.open(plan.dataSource())) {
+            Finishing f = new Attempt(plan, c, retry);
             Reorg r = retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan));
             if (r.state == State.PUBLIC) {
                 LOG.info("reorg {} is already public", plan.reorgId());
@@ -138,89 +151,118 @@ public final class Finalizer {
             if (r.state.stopped()) {
                 throw stopped(r);
             }
-            IndexTable index = plan.index();
-            boolean tombstones =
-                    retry.call(
-                            "reading the index table of reorg " + plan.reorgId(),
-                            () -> {
-                                boolean p = Tombstones.present(c, index);
-                                c.commit();
-                                return p;
-                            });
-            if (tombstones) {
-                // Write-only sink: deleting triggers first, so that after the wait for older
-                // transactions no write can leave a tombstone; then purge and drop the marker.
-                boolean switched =
-                        retry.call(
-                                "switching the triggers of reorg " + plan.reorgId(),
-                                () -> Tombstones.switchTriggers(c, index));
-                if (!switched) {
-                    throw stoppedNow(c, retry, plan);
-                }
-            }
-            startVerifying(c, retry, plan);
-            if (tombstones) {
-                retry.call(
-                        "purging the tombstones of reorg " + plan.reorgId(),
-                        () -> Tombstones.purge(c, index));
-                if (!Tombstones.dropMarker(
-                        c, index, plan.spec().tuning().lockTimeout().toMillis(), retry)) {
-                    throw stoppedNow(c, retry, plan);
-                }
-            }
-            Failpoints.hit(Failpoints.FINALIZER_BEFORE_VERIFY);
-            LOG.info(
-                    "reorg {}: backfill complete, verifying {} against {}",
-                    plan.reorgId(),
-                    plan.index().displayName(),
-                    plan.table().displayName());
-            Verifier.Result result =
-                    retry.call(
-                            "verifying reorg " + plan.reorgId(), () -> verify(c, plan, chunkRows));
-            if (!result.ok()) {
-                if (plan.spec().verify() == JobSpec.Verify.STRICT) {
-                    throw failStrict(c, retry, plan, result.toString());
-                }
-                LOG.warn(
-                        "reorg {}: {}; repairing {} ranges under row locks. In a run without"
-                                + " faults this is a bug in Backfill: please report it",
+            Verification.Result result = null;
+            State verified = steps.verifiedState();
+            if (r.state != verified) {
+                Finishing.Step afterWait = steps.beforeVerifying(f);
+                startVerifying(c, retry, plan);
+                afterWait.run();
+                Failpoints.hit(Failpoints.FINALIZER_BEFORE_VERIFY);
+                LOG.info(
+                        "reorg {}: backfill complete, verifying {}",
                         plan.reorgId(),
-                        result,
-                        result.badRanges.size());
-                long changed =
+                        steps.verifying());
+                result = verifyAndRepair(c, retry, plan, steps, chunkRows, repaired);
+                steps.afterVerification(f, result);
+                long rows = result.rows;
+                boolean moved =
                         retry.call(
-                                "repairing reorg " + plan.reorgId(),
-                                () ->
-                                        Verifier.repair(
-                                                c,
-                                                plan.index(),
-                                                result.badRanges,
-                                                plan.reorgId(),
-                                                (range, rows) -> repaired.accept(rows)));
-                Verifier.Result again =
-                        retry.call(
-                                "verifying reorg " + plan.reorgId() + " after the repair",
-                                () -> verify(c, plan, chunkRows));
-                LOG.warn("reorg {}: repaired {} entries; now {}", plan.reorgId(), changed, again);
-                return publish(c, retry, plan, again);
+                                verified == State.PUBLIC
+                                        ? "publishing reorg " + plan.reorgId()
+                                        : "marking reorg "
+                                                + plan.reorgId()
+                                                + " "
+                                                + verified.value(),
+                                () -> {
+                                    boolean ok =
+                                            Catalog.transition(
+                                                    c,
+                                                    plan.reorgId(),
+                                                    List.of(State.VERIFYING),
+                                                    verified);
+                                    if (ok) {
+                                        Catalog.setRowsDone(c, plan.reorgId(), rows);
+                                    }
+                                    c.commit();
+                                    return ok;
+                                });
+                if (!moved) {
+                    throw stoppedNow(c, retry, plan);
+                }
             }
-            return publish(c, retry, plan, result);
+            steps.publish(f);
+            return result;
         }
+    }
+
+    /**
+     * Verifies; on a difference, fails the reorg ({@code verify: strict}) or repairs the ranges
+     * that differ and verifies again. Returns the last result, logged.
+     */
+    private static Verification.Result verifyAndRepair(
+            Connection c,
+            Retry retry,
+            ReorgPlan plan,
+            ReorgSteps steps,
+            long chunkRows,
+            LongConsumer repaired)
+            throws SQLException, InterruptedException {
+        Verification.Result first =
+                retry.call(
+                        "verifying reorg " + plan.reorgId(),
+                        () -> verify(c, plan, steps, chunkRows));
+        if (steps.logsFirstResult()) {
+            LOG.info("reorg {}: {}", plan.reorgId(), first);
+        }
+        Verification.Result result = first;
+        if (!first.ok()) {
+            if (plan.spec().verify() == JobSpec.Verify.STRICT) {
+                throw failStrict(c, retry, plan, first.toString());
+            }
+            LOG.warn(
+                    "reorg {}: {}; repairing {} ranges under row locks. In a run without"
+                            + " faults this is a bug in Backfill: please report it",
+                    plan.reorgId(),
+                    first,
+                    first.badRanges.size());
+            long changed =
+                    retry.call(
+                            "repairing reorg " + plan.reorgId(),
+                            () ->
+                                    steps.repair(
+                                            c,
+                                            first.badRanges,
+                                            plan.reorgId(),
+                                            (range, rows) -> repaired.accept(rows)));
+            result =
+                    retry.call(
+                            "verifying reorg " + plan.reorgId() + " after the repair",
+                            () -> verify(c, plan, steps, chunkRows));
+            LOG.warn(
+                    "reorg {}: repaired {} {}; now {}",
+                    plan.reorgId(),
+                    changed,
+                    steps.repairUnit(),
+                    result);
+        }
+        if (!steps.logsFirstResult()) {
+            LOG.info("reorg {}: {}", plan.reorgId(), result);
+        }
+        return result;
     }
 
     /**
      * Verifies on as many connections as the backfill had writers, or paced on one (see {@link
      * #verificationPace}).
      */
-    private static Verifier.Result verify(Connection c, ReorgPlan plan, long chunkRows)
-            throws SQLException {
+    private static Verification.Result verify(
+            Connection c, ReorgPlan plan, ReorgSteps steps, long chunkRows) throws SQLException {
         RowRateLimiter pace = verificationPace(c, plan);
-        return Verifier.verify(
+        return steps.verify(
                 plan.dataSource(),
                 pace == null ? plan.spec().tuning().parallelism() : 1,
                 pace,
                 c,
-                plan.index(),
                 chunkRows);
     }
 
@@ -250,38 +292,42 @@ public final class Finalizer {
         return new RowRateLimiter(rate, 1);
     }
 
-    private static Verifier.Result publish(
-            Connection c, Retry retry, ReorgPlan plan, Verifier.Result result)
-            throws SQLException, InterruptedException {
-        LOG.info("reorg {}: {}", plan.reorgId(), result);
-        boolean published =
-                retry.call(
-                        "publishing reorg " + plan.reorgId(),
-                        () -> {
-                            boolean ok;
-                            if (result.ok()) {
-                                ok =
-                                        Catalog.transition(
-                                                c,
-                                                plan.reorgId(),
-                                                List.of(State.VERIFYING),
-                                                State.PUBLIC);
-                                if (ok) {
-                                    Catalog.setRowsDone(c, plan.reorgId(), result.rows);
-                                }
-                            } else {
-                                ok = Catalog.fail(c, plan.reorgId(), result.toString());
-                            }
-                            c.commit();
-                            return ok;
-                        });
-        if (!published) {
-            throw stoppedNow(c, retry, plan);
+    /** One attempt's {@link Finishing}: its connection and retry. */
+    private static final class Attempt implements Finishing {
+        private final ReorgPlan plan;
+        private final Connection c;
+        private final Retry retry;
+
+        Attempt(ReorgPlan plan, Connection c, Retry retry) {
+            this.plan = plan;
+            this.c = c;
+            this.retry = retry;
         }
-        if (!result.ok()) {
-            throw new ReorgFailedException("reorg " + plan.reorgId() + " " + result);
+
+        @Override
+        public ReorgPlan plan() {
+            return plan;
         }
-        return result;
+
+        @Override
+        public Connection connection() {
+            return c;
+        }
+
+        @Override
+        public Retry retry() {
+            return retry;
+        }
+
+        @Override
+        public ReorgFailedException fail(String message) throws SQLException, InterruptedException {
+            return Finalizer.fail(c, retry, plan, message);
+        }
+
+        @Override
+        public ReorgFailedException stoppedNow() throws SQLException, InterruptedException {
+            return Finalizer.stoppedNow(c, retry, plan);
+        }
     }
 
     /**
@@ -340,6 +386,24 @@ public final class Finalizer {
         if (!failed) {
             return stopped(retry.call("reading reorg " + plan.reorgId(), () -> reorg(c, plan)));
         }
+        LOG.error("reorg {} failed: {}", plan.reorgId(), message);
+        return new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
+    }
+
+    /** Marks the reorg failed and returns the exception that stops the job. */
+    private static ReorgFailedException fail(
+            Connection c, Retry retry, ReorgPlan plan, String message)
+            throws SQLException, InterruptedException {
+        if (c.getAutoCommit()) {
+            c.setAutoCommit(false);
+        }
+        retry.call(
+                "failing reorg " + plan.reorgId(),
+                () -> {
+                    Catalog.fail(c, plan.reorgId(), message);
+                    c.commit();
+                    return null;
+                });
         LOG.error("reorg {} failed: {}", plan.reorgId(), message);
         return new ReorgFailedException("reorg " + plan.reorgId() + " failed: " + message);
     }

@@ -1,9 +1,11 @@
-package dev.backfill.sink;
+package dev.backfill.reorg;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
-import dev.backfill.reorg.ReorgSetup;
+import dev.backfill.op.Verification;
+import dev.backfill.op.addindex.IndexVerifier;
+import dev.backfill.sink.LogCapture;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,7 +40,7 @@ class FinalizerITCase {
         ReorgSetup.Outcome out = ReorgSetup.run(spec);
         exec(ds, "INSERT INTO t_v SELECT v, id FROM t");
 
-        Verifier.Result result = Finalizer.finish(out.plan);
+        Verification.Result result = Finalizer.finish(out.plan);
 
         assertThat(result.ok()).isTrue();
         assertThat(result.rows).isEqualTo(50);
@@ -62,10 +64,10 @@ class FinalizerITCase {
         ReorgSetup.Outcome out = ReorgSetup.run(spec);
         plantDiscrepancies(ds);
 
-        Verifier.Result result;
+        Verification.Result result;
         try (Connection c = ds.getConnection()) {
             // Ranges of 4 entries: the comparison is done range by range and summed up.
-            result = Verifier.verify(c, out.plan.index(), 4);
+            result = IndexVerifier.verify(c, out.plan.index(), 4);
         }
 
         assertThat(result.ok()).isFalse();
@@ -94,13 +96,13 @@ class FinalizerITCase {
                 "UPDATE t_v SET v = 'wrong' WHERE id IN (2500, 5, 1500)",
                 "INSERT INTO t_v VALUES ('x', 4000), ('y', 3001)");
 
-        Verifier.Result one;
-        Verifier.Result three;
+        Verification.Result one;
+        Verification.Result three;
         try (Connection c = ds.getConnection()) {
-            one = Verifier.verify(c, out.plan.index(), 100);
+            one = IndexVerifier.verify(c, out.plan.index(), 100);
         }
         try (Connection c = ds.getConnection()) {
-            three = Verifier.verify(out.plan.dataSource(), 3, c, out.plan.index(), 100);
+            three = IndexVerifier.verify(out.plan.dataSource(), 3, c, out.plan.index(), 100);
         }
 
         assertThat(three.toString())
@@ -141,9 +143,9 @@ class FinalizerITCase {
             dev.backfill.throttle.RowRateLimiter pace = Finalizer.verificationPace(c, out.plan);
             assertThat(pace).isNotNull();
             assertThat(pace.rowsPerSecond()).isEqualTo(20000.0);
-            Verifier.Result paced =
-                    Verifier.verify(out.plan.dataSource(), 1, pace, c, out.plan.index(), 100);
-            Verifier.Result full = Verifier.verify(c, out.plan.index(), 100);
+            Verification.Result paced =
+                    IndexVerifier.verify(out.plan.dataSource(), 1, pace, c, out.plan.index(), 100);
+            Verification.Result full = IndexVerifier.verify(c, out.plan.index(), 100);
             assertThat(paced.toString())
                     .isEqualTo(full.toString())
                     .contains("1 rows without a correct entry (first keys: 250)");
@@ -165,10 +167,10 @@ class FinalizerITCase {
         ReorgSetup.Outcome out = ReorgSetup.run(spec);
         plantDiscrepancies(ds);
 
-        Verifier.Result result;
+        Verification.Result result;
         List<String> warnings;
         long[] metric = {0};
-        try (LogCapture log = LogCapture.attach(Verifier.class)) {
+        try (LogCapture log = LogCapture.attach(Verification.class)) {
             result = Finalizer.finish(out.plan, 4, rows -> metric[0] += rows);
             warnings = log.messages(org.apache.logging.log4j.Level.WARN);
         }
@@ -290,7 +292,7 @@ class FinalizerITCase {
             try (Statement st = old.createStatement()) {
                 st.executeQuery("SELECT txid_current()").close();
             }
-            Future<Verifier.Result> done = pool.submit(() -> Finalizer.finish(out.plan));
+            Future<Verification.Result> done = pool.submit(() -> Finalizer.finish(out.plan));
             // The finalizer is verifying and polling pg_stat_activity for older transactions.
             TestingReorgs.await(
                     "the finalizer is waiting for the older transaction",

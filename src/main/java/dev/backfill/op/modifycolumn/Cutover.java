@@ -1,4 +1,4 @@
-package dev.backfill.sink;
+package dev.backfill.op.modifycolumn;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
@@ -10,12 +10,16 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.ShadowIndexes;
 import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TriggerOrder;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.Finishing;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.ReorgSteps;
 
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.util.Preconditions;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,13 +60,51 @@ public final class Cutover {
      */
     public static boolean run(Connection c, ReorgPlan plan)
             throws SQLException, InterruptedException {
+        ReorgSteps steps = plan.steps();
+        Preconditions.checkState(
+                steps instanceof ModifyColumnSteps,
+                "reorg %s is not a modify-column",
+                plan.reorgId());
+        return run(c, plan, (ModifyColumnSteps) steps);
+    }
+
+    /**
+     * The finalizer's publish step ({@link ModifyColumnSteps#publish}): with {@code cutover: auto}
+     * the cut-over at once, a failure of which fails the reorg (a lost connection aside: the
+     * finalizer starts again); with {@code manual}, the reorg waits in {@code ready}.
+     */
+    static void publish(Finishing f, ModifyColumnSteps steps)
+            throws SQLException, InterruptedException {
+        if (steps.spec().cutover() == JobSpec.ModifyColumnSpec.Cutover.AUTO) {
+            try {
+                run(f.connection(), f.plan(), steps);
+            } catch (SQLException e) {
+                if (SqlErrors.isConnectionError(e)) {
+                    throw e;
+                }
+                // The lock could not be had within the retries, or the swap itself failed: the
+                // reorg stays abortable; running the job again retries the cut-over.
+                throw f.fail("cut-over failed: " + e.getMessage());
+            }
+        } else {
+            LOG.info(
+                    "reorg {} is ready: verified, indexes rebuilt; the write-only trigger keeps"
+                            + " {} in step until `scripts/backfill cutover` swaps the columns",
+                    f.plan().reorgId(),
+                    steps.shadow().shadowName());
+        }
+    }
+
+    private static boolean run(Connection c, ReorgPlan plan, ModifyColumnSteps steps)
+            throws SQLException, InterruptedException {
+        ShadowColumn sc = steps.shadow();
         long timeout = plan.spec().tuning().lockTimeout().toMillis();
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
             boolean done;
             try {
-                done = attempt(c, plan, timeout);
+                done = attempt(c, plan, steps, timeout);
             } catch (TriggerOrder.LaterTriggerException e) {
                 throw failForTrigger(c, plan, e);
             }
@@ -70,9 +112,9 @@ public final class Cutover {
                 LOG.info(
                         "reorg {}: cut over: {} is {} now; the old column is {} until cleanup",
                         plan.reorgId(),
-                        plan.shadow().column().name(),
-                        plan.shadow().type(),
-                        plan.shadow().oldName());
+                        sc.column().name(),
+                        sc.type(),
+                        sc.oldName());
             }
             return done;
         } finally {
@@ -81,12 +123,13 @@ public final class Cutover {
     }
 
     /** The cut-over transaction, retried with backoff while the lock cannot be had. */
-    private static boolean attempt(Connection c, ReorgPlan plan, long timeout)
+    private static boolean attempt(
+            Connection c, ReorgPlan plan, ModifyColumnSteps steps, long timeout)
             throws SQLException, InterruptedException {
         DdlLockWait wait =
                 new DdlLockWait(
                         "cut-over of reorg " + plan.reorgId(),
-                        plan.shadow().table().quotedName(),
+                        steps.shadow().table().quotedName(),
                         timeout);
         return Retry.defaults()
                 .call(
@@ -97,7 +140,7 @@ public final class Cutover {
                                 + " ms)",
                         () -> {
                             try {
-                                boolean d = once(c, plan, wait);
+                                boolean d = once(c, plan, steps, wait);
                                 c.commit();
                                 return d;
                             } catch (SQLException e) {
@@ -141,9 +184,10 @@ public final class Cutover {
                 failed ? message : e.getMessage() + " (the reorg is no longer ready)");
     }
 
-    private static boolean once(Connection c, ReorgPlan plan, DdlLockWait wait)
+    private static boolean once(
+            Connection c, ReorgPlan plan, ModifyColumnSteps steps, DdlLockWait wait)
             throws SQLException {
-        ShadowColumn sc = plan.shadow();
+        ShadowColumn sc = steps.shadow();
         String table = sc.table().quotedName();
         String column = sc.column().name();
         wait.setLocal(c);
@@ -164,7 +208,7 @@ public final class Cutover {
         }
         // Under the lock, nothing can be created on the table any more: check again what was
         // checked before ready (issue #9, defects 6 and 7).
-        checkDependents(c, plan);
+        checkDependents(c, plan, steps);
         TriggerOrder.check(c, sc, "cut-over of reorg " + plan.reorgId());
         String defaultExpr = null;
         try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnDefault())) {
@@ -250,12 +294,12 @@ public final class Cutover {
      * _backfill_old_<column>}, which nothing writes after the cut-over. Refuses naming it; nothing
      * has changed then, the reorg keeps its state.
      */
-    private static void checkDependents(Connection c, ReorgPlan plan) throws SQLException {
-        ShadowColumn sc = plan.shadow();
+    private static void checkDependents(Connection c, ReorgPlan plan, ModifyColumnSteps steps)
+            throws SQLException {
+        ShadowColumn sc = steps.shadow();
         List<String> found = ColumnDependents.find(c, sc.table(), sc.column().name());
         if (!found.isEmpty()) {
-            boolean manual =
-                    plan.spec().modifyColumn().cutover() == JobSpec.ModifyColumnSpec.Cutover.MANUAL;
+            boolean manual = steps.spec().cutover() == JobSpec.ModifyColumnSpec.Cutover.MANUAL;
             throw new TableInfo.TableException(
                     "cut-over of reorg "
                             + plan.reorgId()
