@@ -7,6 +7,8 @@ import org.apache.flink.annotation.Internal;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
+import javax.sql.DataSource;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -82,7 +84,7 @@ public final class Connections {
         }
     }
 
-    public static PGSimpleDataSource dataSource(DatabaseSpec db, String reorgId) {
+    public static DataSource dataSource(DatabaseSpec db, String reorgId) {
         if (db.isEmbedded()) {
             throw new IllegalStateException(
                     "the embedded database must be started and its URL resolved before connecting");
@@ -113,7 +115,7 @@ public final class Connections {
     }
 
     /** Opens a connection with autocommit off. */
-    public static Connection open(PGSimpleDataSource ds) throws SQLException {
+    public static Connection open(DataSource ds) throws SQLException {
         Connection c;
         try {
             c = ds.getConnection();

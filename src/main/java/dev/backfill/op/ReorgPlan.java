@@ -1,18 +1,13 @@
 package dev.backfill.op;
 
 import dev.backfill.db.Connections;
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
-import dev.backfill.op.addindex.AddIndexSteps;
-import dev.backfill.op.convert.Converter;
-import dev.backfill.op.modifycolumn.ModifyColumnSteps;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.util.Preconditions;
 
-import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 import java.io.Serializable;
 
@@ -40,23 +35,6 @@ public final class ReorgPlan implements Serializable {
         this.steps = Preconditions.checkNotNull(steps, "steps");
     }
 
-    /** An add-index plan. */
-    public ReorgPlan(JobSpec spec, TableInfo table, IndexTable index) {
-        this(spec, table, new AddIndexSteps(Preconditions.checkNotNull(index, "index")));
-    }
-
-    /** A modify-column plan; {@code converter} is null when the conversion runs in SQL. */
-    public ReorgPlan(JobSpec spec, TableInfo table, ShadowColumn shadow, Converter converter) {
-        this(
-                spec,
-                table,
-                new ModifyColumnSteps(
-                        spec.reorgId(),
-                        spec.modifyColumn(),
-                        Preconditions.checkNotNull(shadow, "shadow"),
-                        converter));
-    }
-
     public JobSpec spec() {
         return spec;
     }
@@ -67,35 +45,6 @@ public final class ReorgPlan implements Serializable {
 
     public TableInfo table() {
         return table;
-    }
-
-    /** Kept while code still asks; ask {@link #steps()} instead. */
-    public boolean isModifyColumn() {
-        return steps instanceof ModifyColumnSteps;
-    }
-
-    /** The index table; add-index only. Kept while code still asks; ask {@link #steps()}. */
-    public IndexTable index() {
-        if (steps instanceof AddIndexSteps a) {
-            return a.index();
-        }
-        throw new IllegalStateException("reorg " + reorgId() + " is not an add-index");
-    }
-
-    /** The shadow column; modify-column only. Kept while code still asks; ask {@link #steps()}. */
-    public ShadowColumn shadow() {
-        if (steps instanceof ModifyColumnSteps m) {
-            return m.shadow();
-        }
-        throw new IllegalStateException("reorg " + reorgId() + " is not a modify-column");
-    }
-
-    /**
-     * The Java converter of a modify-column, or null when the conversion runs in SQL (and for an
-     * add-index). Kept while code still asks; ask {@link #steps()}.
-     */
-    public Converter converter() {
-        return steps instanceof ModifyColumnSteps m ? m.converter() : null;
     }
 
     /** What the reorg builds, for messages: the index table, or the column's change. */
@@ -114,7 +63,7 @@ public final class ReorgPlan implements Serializable {
     }
 
     /** A data source for this reorg's connections (application_name = backfill:<id>). */
-    public PGSimpleDataSource dataSource() {
+    public DataSource dataSource() {
         return Connections.dataSource(spec.database(), spec.reorgId());
     }
 

@@ -5,7 +5,7 @@ import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.PublicEvolving;
 
-import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 import java.io.Serializable;
 import java.sql.Connection;
@@ -124,7 +124,7 @@ public interface ReorgSteps extends Serializable {
      * {@code ds}, paced by {@code pace} when not null. Reads only.
      */
     Verification.Result verify(
-            PGSimpleDataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
+            DataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
             throws SQLException;
 
     /**

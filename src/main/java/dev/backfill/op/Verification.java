@@ -11,9 +11,10 @@ import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.PublicEvolving;
 
-import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -172,7 +173,7 @@ public final class Verification {
      * Returns the outcomes in the ranges' order. The first error stops every worker and is thrown.
      */
     public static List<RangeOutcome> checkRanges(
-            PGSimpleDataSource ds,
+            DataSource ds,
             int workers,
             RowRateLimiter pace,
             Connection c,

@@ -12,7 +12,7 @@ import dev.backfill.op.ReorgPlan;
 
 import org.apache.flink.annotation.Internal;
 
-import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -54,7 +54,7 @@ public final class ReorgSetup {
 
     /** Sets the reorg up. {@code spec}'s database must be resolved (not {@code embedded}). */
     public static Outcome run(JobSpec spec) throws SQLException, InterruptedException {
-        PGSimpleDataSource ds = Connections.dataSource(spec.database(), spec.reorgId());
+        DataSource ds = Connections.dataSource(spec.database(), spec.reorgId());
         try (Connection c = Connections.open(ds)) {
             Catalog.ensureSchema(c);
             c.commit();

@@ -168,7 +168,8 @@ class CutoverRecheckITCase {
                         "t",
                         "  column: code\n  type: varchar(40)\n  cutover: manual\n");
         ReorgSetup.Outcome out = ReorgSetup.run(spec);
-        assertThat(triggers(ds, "t")).containsExactly("zz_normalize", out.plan.shadow().trigger());
+        assertThat(triggers(ds, "t"))
+                .containsExactly("zz_normalize", TestingReorgs.shadow(out.plan).trigger());
 
         // Written after prepare: inserts, and updates that set a lower-case value.
         exec(
@@ -352,7 +353,7 @@ class CutoverRecheckITCase {
 
     private static ShadowColumn shadow(DataSource ds, JobSpec spec) throws Exception {
         try (Connection c = ds.getConnection()) {
-            return ReorgSetup.resolve(c, spec).shadow();
+            return TestingReorgs.shadow(ReorgSetup.resolve(c, spec));
         }
     }
 }

@@ -429,7 +429,7 @@ class ModifyColumnITCase {
         assertThat(TestingReorgs.reorg(ds, spec.reorgId()).state)
                 .isEqualTo(Catalog.State.WRITE_ONLY);
         // Written while write-only, before any batch: only the trigger can fill these shadows.
-        String shadow = Identifiers.quote(out.plan.shadow().shadowName());
+        String shadow = Identifiers.quote(TestingReorgs.shadow(out.plan).shadowName());
         exec(
                 ds,
                 "INSERT INTO codes VALUES (3001, '-9223372036854775808'), (3002, '0042'),"

@@ -146,7 +146,7 @@ class HardeningITCase {
             ReorgSetup.Outcome out =
                     ReorgSetup.run(modify("hd_types", "t-" + k[0], k[0], k[1], null));
             assertThat(out.status).as(k[1]).isEqualTo(ReorgSetup.Status.PREPARED);
-            assertThat(out.plan.shadow().type()).as(k[1]).isEqualTo(k[2]);
+            assertThat(TestingReorgs.shadow(out.plan).type()).as(k[1]).isEqualTo(k[2]);
             assertThat(columnType(ds, "_backfill_new_" + k[0])).as(k[1]).isEqualTo(k[2]);
         }
         // The trigger computes the new values with the resolved type.

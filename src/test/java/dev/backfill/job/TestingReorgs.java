@@ -1,8 +1,13 @@
 package dev.backfill.job;
 
 import dev.backfill.db.Catalog;
+import dev.backfill.db.IndexTable;
+import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.addindex.AddIndexSteps;
+import dev.backfill.op.modifycolumn.ModifyColumnSteps;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -61,6 +66,16 @@ public final class TestingReorgs {
                                 ? "  parallelism: 2\n  batch-size: 500\n  split-rows: 10000\n  checkpoint-interval: 1s\n"
                                 : tuning);
         return JobSpecParser.parse(yaml, db + ".yaml", Map.of());
+    }
+
+    /** The index table of an add-index plan. */
+    public static IndexTable index(ReorgPlan plan) {
+        return ((AddIndexSteps) plan.steps()).index();
+    }
+
+    /** The shadow column of a modify-column plan. */
+    public static ShadowColumn shadow(ReorgPlan plan) {
+        return ((ModifyColumnSteps) plan.steps()).shadow();
     }
 
     /** Runs the reorg's Flink job to the end on the MiniCluster; returns the setup outcome. */

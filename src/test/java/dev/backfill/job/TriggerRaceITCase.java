@@ -131,7 +131,7 @@ class TriggerRaceITCase {
                             db, "accounts", "accounts_email", "email", true, null);
             ReorgSetup.Outcome out = ReorgSetup.run(spec);
             assertThat(out.status).isEqualTo(ReorgSetup.Status.PREPARED);
-            index = out.plan.index();
+            index = TestingReorgs.index(out.plan);
             pg = TestingPostgres.get().dataSource(db);
         }
 

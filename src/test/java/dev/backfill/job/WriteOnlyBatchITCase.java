@@ -344,9 +344,9 @@ class WriteOnlyBatchITCase {
         // Emulate a reorg prepared before the write-only sink: deleting triggers, no marker.
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
-            Tombstones.switchTriggers(c, out.plan.index());
-            Tombstones.dropMarker(c, out.plan.index(), 1000, Retry.defaults());
-            assertThat(Tombstones.present(c, out.plan.index())).isFalse();
+            Tombstones.switchTriggers(c, TestingReorgs.index(out.plan));
+            Tombstones.dropMarker(c, TestingReorgs.index(out.plan), 1000, Retry.defaults());
+            assertThat(Tombstones.present(c, TestingReorgs.index(out.plan))).isFalse();
             c.commit();
         }
         TestingReorgs.runPrepared(out);
@@ -371,7 +371,7 @@ class WriteOnlyBatchITCase {
         ReorgSetup.Outcome out = ReorgSetup.run(spec);
         long rows = TestingReorgs.count(ds, "SELECT count(*) FROM accounts");
         try (Connection c = ds.getConnection()) {
-            assertThat(Tombstones.present(c, out.plan.index()))
+            assertThat(Tombstones.present(c, TestingReorgs.index(out.plan)))
                     .as("prepared with the marker")
                     .isTrue();
         }
@@ -381,7 +381,9 @@ class WriteOnlyBatchITCase {
                 .as("rows locked by the batches")
                 .isZero();
         try (Connection c = ds.getConnection()) {
-            assertThat(Tombstones.present(c, out.plan.index())).as("marker after public").isFalse();
+            assertThat(Tombstones.present(c, TestingReorgs.index(out.plan)))
+                    .as("marker after public")
+                    .isFalse();
         }
         assertThat(
                         TestingReorgs.count(
@@ -434,7 +436,7 @@ class WriteOnlyBatchITCase {
             ReorgSetup.Outcome out = ReorgSetup.run(spec);
             assertThat(out.status).isEqualTo(ReorgSetup.Status.PREPARED);
             plan = out.plan;
-            index = out.plan.index();
+            index = TestingReorgs.index(out.plan);
             pg = TestingPostgres.get().dataSource(db);
             try (Connection c = pg.getConnection()) {
                 assertThat(Tombstones.present(c, index)).as("prepared with the marker").isTrue();

@@ -67,7 +67,7 @@ class FinalizerITCase {
         Verification.Result result;
         try (Connection c = ds.getConnection()) {
             // Ranges of 4 entries: the comparison is done range by range and summed up.
-            result = IndexVerifier.verify(c, out.plan.index(), 4);
+            result = IndexVerifier.verify(c, TestingReorgs.index(out.plan), 4);
         }
 
         assertThat(result.ok()).isFalse();
@@ -99,10 +99,12 @@ class FinalizerITCase {
         Verification.Result one;
         Verification.Result three;
         try (Connection c = ds.getConnection()) {
-            one = IndexVerifier.verify(c, out.plan.index(), 100);
+            one = IndexVerifier.verify(c, TestingReorgs.index(out.plan), 100);
         }
         try (Connection c = ds.getConnection()) {
-            three = IndexVerifier.verify(out.plan.dataSource(), 3, c, out.plan.index(), 100);
+            three =
+                    IndexVerifier.verify(
+                            out.plan.dataSource(), 3, c, TestingReorgs.index(out.plan), 100);
         }
 
         assertThat(three.toString())
@@ -144,8 +146,9 @@ class FinalizerITCase {
             assertThat(pace).isNotNull();
             assertThat(pace.rowsPerSecond()).isEqualTo(20000.0);
             Verification.Result paced =
-                    IndexVerifier.verify(out.plan.dataSource(), 1, pace, c, out.plan.index(), 100);
-            Verification.Result full = IndexVerifier.verify(c, out.plan.index(), 100);
+                    IndexVerifier.verify(
+                            out.plan.dataSource(), 1, pace, c, TestingReorgs.index(out.plan), 100);
+            Verification.Result full = IndexVerifier.verify(c, TestingReorgs.index(out.plan), 100);
             assertThat(paced.toString())
                     .isEqualTo(full.toString())
                     .contains("1 rows without a correct entry (first keys: 250)");
@@ -234,7 +237,7 @@ class FinalizerITCase {
             try (PreparedStatement ps =
                     b.prepareStatement(
                             dev.backfill.db.SqlBuilder.addIndexBatch(
-                                    out.plan.index(), "ONLY \"public\".\"t\""))) {
+                                    TestingReorgs.index(out.plan), "ONLY \"public\".\"t\""))) {
                 String[] ids = new String[10];
                 String[] vs = new String[10];
                 for (int i = 0; i < 10; i++) {

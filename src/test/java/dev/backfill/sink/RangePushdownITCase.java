@@ -181,7 +181,7 @@ class RangePushdownITCase {
                 .as("rows skipped")
                 .isEqualTo(3);
         // Rows of the range are exact, and rows past the page's last key were not touched.
-        String shadow = Identifiers.quote(out.plan.shadow().shadowName());
+        String shadow = Identifiers.quote(TestingReorgs.shadow(out.plan).shadowName());
         assertThat(
                         count(
                                 ds,
@@ -241,7 +241,7 @@ class RangePushdownITCase {
         }
         RowBatch page = readFirstPage(out, split);
         assertThat(page.keys()).hasSize(50).doesNotContain(Key.of(50L));
-        String trigger = Identifiers.quote(out.plan.shadow().trigger());
+        String trigger = Identifiers.quote(TestingReorgs.shadow(out.plan).trigger());
         try (Connection c = ds.getConnection()) {
             exec(c, "ALTER TABLE t DISABLE TRIGGER " + trigger);
             exec(c, "INSERT INTO t VALUES (50, '5x')");
@@ -261,7 +261,7 @@ class RangePushdownITCase {
         Catalog.Reorg r = TestingReorgs.reorg(ds, spec.reorgId());
         assertThat(r.state).isEqualTo(Catalog.State.FAILED);
         assertThat(r.error).isEqualTo(error);
-        String shadow = Identifiers.quote(out.plan.shadow().shadowName());
+        String shadow = Identifiers.quote(TestingReorgs.shadow(out.plan).shadowName());
         assertThat(count(ds, "SELECT count(*) FROM t WHERE " + shadow + " IS NOT NULL"))
                 .as("shadow values written by the failed batch")
                 .isZero();

@@ -177,6 +177,6 @@ class ReplayedBatchITCase {
     }
 
     private static String quotedShadow(ReorgSetup.Outcome out) {
-        return dev.backfill.db.Identifiers.quote(out.plan.shadow().shadowName());
+        return dev.backfill.db.Identifiers.quote(TestingReorgs.shadow(out.plan).shadowName());
     }
 }

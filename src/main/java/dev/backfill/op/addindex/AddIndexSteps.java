@@ -20,7 +20,7 @@ import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
 
-import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -256,7 +256,7 @@ public final class AddIndexSteps implements ReorgSteps {
 
     @Override
     public Verification.Result verify(
-            PGSimpleDataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
+            DataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
             throws SQLException {
         return IndexVerifier.verify(ds, workers, pace, c, index, chunkRows);
     }

@@ -10,7 +10,7 @@ import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
 
-import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -99,18 +99,18 @@ public final class IndexVerifier {
      * in key order, the ranges to repair) is the same whatever the number of workers.
      */
     public static Result verify(
-            PGSimpleDataSource ds, int workers, Connection c, IndexTable index, long chunkRows)
+            DataSource ds, int workers, Connection c, IndexTable index, long chunkRows)
             throws SQLException {
         return verify(ds, workers, null, c, index, chunkRows);
     }
 
     /**
-     * {@link #verify(PGSimpleDataSource, int, Connection, IndexTable, long)}, paced: after each
-     * range, the worker waits on {@code pace} (shared by the workers; null: no pacing) for the
-     * range's rows, so that the whole verification keeps to the pace's rate.
+     * {@link #verify(DataSource, int, Connection, IndexTable, long)}, paced: after each range, the
+     * worker waits on {@code pace} (shared by the workers; null: no pacing) for the range's rows,
+     * so that the whole verification keeps to the pace's rate.
      */
     public static Result verify(
-            PGSimpleDataSource ds,
+            DataSource ds,
             int workers,
             RowRateLimiter pace,
             Connection c,

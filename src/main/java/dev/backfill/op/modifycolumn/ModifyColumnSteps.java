@@ -20,7 +20,7 @@ import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
 
-import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -262,7 +262,7 @@ public final class ModifyColumnSteps implements ReorgSteps {
     /** With the NULL check when the new value is the old one cast ({@code using} not given). */
     @Override
     public Verification.Result verify(
-            PGSimpleDataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
+            DataSource ds, int workers, RowRateLimiter pace, Connection c, long chunkRows)
             throws SQLException {
         return ShadowVerifier.verify(ds, workers, pace, c, shadow, chunkRows, spec.using() == null);
     }

@@ -11,7 +11,7 @@ import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
 
-import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -87,7 +87,7 @@ public final class ShadowVerifier {
      * once, as the index table's verification does ({@code IndexVerifier}).
      */
     public static Result verify(
-            PGSimpleDataSource ds,
+            DataSource ds,
             int workers,
             Connection c,
             ShadowColumn sc,
@@ -98,11 +98,11 @@ public final class ShadowVerifier {
     }
 
     /**
-     * {@link #verify(PGSimpleDataSource, int, Connection, ShadowColumn, long, boolean)}, paced as
-     * {@link Verification#checkRanges} paces.
+     * {@link #verify(DataSource, int, Connection, ShadowColumn, long, boolean)}, paced as {@link
+     * Verification#checkRanges} paces.
      */
     public static Result verify(
-            PGSimpleDataSource ds,
+            DataSource ds,
             int workers,
             RowRateLimiter pace,
             Connection c,
