@@ -1,5 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
 
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
 import org.junit.jupiter.api.Test;
@@ -10,10 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Pure string tests for {@link SqlBuilder}: no database. See {@code SqlBuilderITCase} for
- * execution.
+ * Pure string tests for {@link IndexSql}: no database. See {@code IndexSqlITCase} for execution.
  */
-class SqlBuilderTest {
+class IndexSqlTest {
     private static final Column ID = new Column("id", "bigint", true, true);
     private static final Column REGION = new Column("region", "text", true, false);
     private static final Column NAME = new Column("name", "text", true, false);
@@ -60,66 +60,6 @@ class SqlBuilderTest {
     }
 
     // ---------------------------------------------------------------- scans
-
-    @Test
-    void readPageForOneBigintKeyWithLowerBound() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID), List.of(EMAIL), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE t.\"id\" > ?::bigint AND t.\"id\" <= ?::bigint"
-                                + " ORDER BY t.\"id\" LIMIT ?");
-    }
-
-    @Test
-    void readPageForOneBigintKeyWithoutLowerBound() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID), List.of(EMAIL, AMOUNT), false))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"email\"::text, t.\"amount\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE t.\"id\" <= ?::bigint ORDER BY t.\"id\" LIMIT ?");
-    }
-
-    @Test
-    void readPageForACompositeKeyUsesRowComparisons() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"name\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
-                                + " AND (t.\"id\", t.\"name\") <= (?::bigint, ?::text)"
-                                + " ORDER BY t.\"id\", t.\"name\" LIMIT ?");
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), false))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"name\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE (t.\"id\", t.\"name\") <= (?::bigint, ?::text)"
-                                + " ORDER BY t.\"id\", t.\"name\" LIMIT ?");
-    }
-
-    @Test
-    void splitBoundaryOffsetsAfterTheLowerBound() {
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), false))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t ORDER BY t.\"id\" OFFSET ? LIMIT 1");
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t WHERE t.\"id\" > ?::bigint"
-                                + " ORDER BY t.\"id\" OFFSET ? LIMIT 1");
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID, NAME), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"name\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
-                                + " ORDER BY t.\"id\", t.\"name\" OFFSET ? LIMIT 1");
-    }
-
-    @Test
-    void lastKeyOrdersEveryKeyColumnDescending() {
-        assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID), false))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t ORDER BY t.\"id\" DESC LIMIT 1");
-        assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID, NAME), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"name\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
-                                + " ORDER BY t.\"id\" DESC, t.\"name\" DESC LIMIT 1");
-    }
 
     // ---------------------------------------------------------------- add-index batch
 
@@ -412,11 +352,5 @@ class SqlBuilderTest {
                 .contains(" ON t.\"region\" = i.\"region\" AND t.\"id\" = i.\"id\" AND")
                 .contains("(SELECT 1, (d._backfill_tk0, d._backfill_tk1)::text, count(*) OVER ()")
                 .contains("ORDER BY d._backfill_ik0, d._backfill_ik1 LIMIT 5)");
-    }
-
-    @Test
-    void verificationSourceIsOnlyTheTableUnlessPartitioned() {
-        assertThat(SqlBuilder.verificationSource(simple())).isEqualTo("ONLY \"shop\".\"orders\"");
-        assertThat(SqlBuilder.verificationSource(composite(true))).isEqualTo("\"shop\".\"orders\"");
     }
 }

@@ -1,4 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.TableInfo;
 
 import org.apache.flink.annotation.Internal;
 

@@ -1,6 +1,11 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
 
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.SingleExpression;
+import dev.backfill.db.SqlErrors;
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
+import dev.backfill.op.addindex.IndexTable;
 
 import org.apache.flink.annotation.Internal;
 

@@ -1,5 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
 
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
 import org.apache.flink.annotation.Internal;
@@ -230,7 +232,7 @@ public final class IndexTable implements Serializable {
     }
 
     /** The prefix of a reorg's trigger and function names. */
-    static String objectPrefix(String reorgId) {
+    public static String objectPrefix(String reorgId) {
         return "backfill_" + shortHash(reorgId);
     }
 

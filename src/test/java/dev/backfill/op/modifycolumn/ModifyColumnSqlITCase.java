@@ -1,5 +1,8 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
 
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.TestingReorgs;
 
 import org.junit.jupiter.api.BeforeEach;

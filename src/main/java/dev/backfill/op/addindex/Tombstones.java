@@ -1,5 +1,9 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
 
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Connections;
+import dev.backfill.db.DdlLockWait;
+import dev.backfill.db.Retry;
 import dev.backfill.model.Failpoints;
 
 import org.apache.flink.annotation.Internal;

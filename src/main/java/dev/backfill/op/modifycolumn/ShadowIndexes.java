@@ -1,4 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.TableInfo;
 
 import org.apache.flink.annotation.Internal;
 

@@ -1,4 +1,8 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TestingPostgres;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * bigint) and the indexed column {@code "E-mail"} varchar(100), indexed into {@code "Shop
  * Data"."Order""s E-mail"}.
  */
-class SqlBuilderITCase {
+class IndexSqlITCase {
     private static final String DB = "sqlbuilder_it";
 
     /** The table, written out by hand (not through Identifiers) so the test checks the quoting. */
