@@ -6,12 +6,13 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Identifiers;
-import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.addindex.IndexSql;
+import dev.backfill.op.addindex.IndexTable;
+import dev.backfill.op.modifycolumn.ColumnSql;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 
 import org.apache.flink.annotation.Internal;
 
@@ -166,12 +167,11 @@ public final class Abort {
                             List.of(),
                             spec.addIndex().unique(),
                             spec.reorgId());
-            return concat(
-                    SqlBuilder.dropPartitionGuards(spec.reorgId()), SqlBuilder.dropAll(index));
+            return concat(IndexSql.dropPartitionGuards(spec.reorgId()), IndexSql.dropAll(index));
         }
         return concat(
-                SqlBuilder.dropPartitionGuards(spec.reorgId()),
-                SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
+                IndexSql.dropPartitionGuards(spec.reorgId()),
+                IndexSql.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -195,13 +195,13 @@ public final class Abort {
                     "reorg {}: {}; dropping only the trigger function",
                     spec.reorgId(),
                     e.getMessage());
-            return List.of(SqlBuilder.dropShadowFunction(spec.reorgId()));
+            return List.of(ColumnSql.dropShadowFunction(spec.reorgId()));
         }
         TableInfo.Column column =
                 table.column(m.column())
                         .orElse(new TableInfo.Column(m.column(), m.type(), false, false));
         try {
-            return SqlBuilder.dropShadow(
+            return ColumnSql.dropShadow(
                     new ShadowColumn(table, column, m.type(), null, spec.reorgId()));
         } catch (IllegalArgumentException e) {
             throw new TableInfo.TableException(e.getMessage());

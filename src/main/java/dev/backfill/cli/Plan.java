@@ -4,12 +4,13 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.addindex.IndexSql;
+import dev.backfill.op.modifycolumn.ColumnSql;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 import dev.backfill.reorg.Prepare;
 import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.enumerator.KeyRangeSplitter;
@@ -159,20 +160,20 @@ public final class Plan {
         String lock;
         if (plan.isModifyColumn()) {
             ShadowColumn sc = plan.shadow();
-            ddl.add(SqlBuilder.addShadowColumn(sc));
-            ddl.add(SqlBuilder.checkUsing(sc));
-            triggers = SqlBuilder.createShadowTrigger(sc, plan.converter() != null);
+            ddl.add(ColumnSql.addShadowColumn(sc));
+            ddl.add(ColumnSql.checkUsing(sc));
+            triggers = ColumnSql.createShadowTrigger(sc, plan.converter() != null);
             lock =
                     "ACCESS EXCLUSIVE on "
                             + table.displayName()
                             + " for the ADD COLUMN (catalog only, no rewrite)";
         } else {
-            ddl.addAll(SqlBuilder.createIndexTable(plan.index()));
+            ddl.addAll(IndexSql.createIndexTable(plan.index()));
             boolean tombstones = plan.index().writeOnlyEligible();
             if (tombstones) {
-                ddl.addAll(SqlBuilder.addTombstones(plan.index()));
+                ddl.addAll(IndexSql.addTombstones(plan.index()));
             }
-            triggers = SqlBuilder.createTriggers(plan.index(), tombstones);
+            triggers = IndexSql.createTriggers(plan.index(), tombstones);
             lock = "SHARE ROW EXCLUSIVE on " + table.displayName() + " for the CREATE TRIGGERs";
         }
         out.println(
@@ -193,16 +194,16 @@ public final class Plan {
             out.println(sql + ";");
         }
         if (plan.isModifyColumn()) {
-            out.println(SqlBuilder.enableAlwaysShadowTrigger(plan.shadow()) + ";");
+            out.println(ColumnSql.enableAlwaysShadowTrigger(plan.shadow()) + ";");
         } else {
-            for (String sql : SqlBuilder.enableAlwaysTriggers(plan.index())) {
+            for (String sql : IndexSql.enableAlwaysTriggers(plan.index())) {
                 out.println(sql + ";");
             }
             if (table.partitioned()) {
                 out.println(
                         "-- partition guards (leaf TRUNCATE triggers, event triggers; need a"
                                 + " superuser)");
-                for (String sql : SqlBuilder.createPartitionGuards(plan.index())) {
+                for (String sql : IndexSql.createPartitionGuards(plan.index())) {
                     out.println(sql + ";");
                 }
             }

@@ -268,7 +268,7 @@ public final class Catalog {
      * transaction; a current one is left alone (no lock taken).
      */
     private static void upgradeFlinkJobId(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {
             ps.setString(1, REORGS);
             ps.setString(2, FLINK_JOB_ID);
             try (ResultSet rs = ps.executeQuery()) {
@@ -279,7 +279,7 @@ public final class Catalog {
             }
         }
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.addFlinkJobIdColumn());
+            st.execute(CatalogSql.addFlinkJobIdColumn());
         }
     }
 
@@ -288,7 +288,7 @@ public final class Catalog {
      * caller's transaction; a current one is left alone (no lock taken).
      */
     private static void upgradeRowsRepaired(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {
             ps.setString(1, REORGS);
             ps.setString(2, ROWS_REPAIRED);
             try (ResultSet rs = ps.executeQuery()) {
@@ -299,16 +299,16 @@ public final class Catalog {
             }
         }
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.addRowsRepairedColumn());
+            st.execute(CatalogSql.addRowsRepairedColumn());
         }
     }
 
     /**
      * A catalog created before #10 gets the adaptive throttle's columns (see {@link
-     * SqlBuilder#addThrottleColumns}), in the caller's transaction; a current one is left alone.
+     * CatalogSql#addThrottleColumns}), in the caller's transaction; a current one is left alone.
      */
     private static void upgradeThrottle(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {
             ps.setString(1, REORGS);
             ps.setString(2, THROTTLE_REASON);
             try (ResultSet rs = ps.executeQuery()) {
@@ -319,14 +319,14 @@ public final class Catalog {
             }
         }
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.addThrottleColumns());
+            st.execute(CatalogSql.addThrottleColumns());
         }
     }
 
     /** Reads the throttle's live knobs; empty when the reorg is not in the catalog. */
     public static Optional<dev.backfill.model.ThrottleSettings> throttleKnobs(
             Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleKnobs())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.throttleKnobs())) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -346,7 +346,7 @@ public final class Catalog {
     /** Sets the throttle's knobs a run starts with (from its spec) and clears its last decision. */
     public static void setThrottleKnobs(
             Connection c, String id, dev.backfill.model.ThrottleSettings t) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.setThrottleKnobs())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.setThrottleKnobs())) {
             ps.setBoolean(1, t.enabled());
             ps.setDouble(2, t.maxLatencyRatio());
             ps.setLong(3, t.maxReplicaLag().toMillis());
@@ -360,7 +360,7 @@ public final class Catalog {
     /** Records the throttle's decision: global rate cap (0: uncapped) and reason. */
     public static void recordThrottle(Connection c, String id, long globalRate, String reason)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.recordThrottle())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.recordThrottle())) {
             ps.setLong(1, globalRate);
             ps.setString(2, reason);
             ps.setString(3, id);
@@ -373,7 +373,7 @@ public final class Catalog {
      * finalizer calls it in the transaction of the repair it counts.
      */
     public static void addRowsRepaired(Connection c, String id, long rows) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addRowsRepaired())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.addRowsRepaired())) {
             ps.setLong(1, rows);
             ps.setString(2, id);
             ps.executeUpdate();
@@ -383,7 +383,7 @@ public final class Catalog {
     /** Records the id of the Flink job that runs the reorg now (its enumerator calls this). */
     public static void setFlinkJobId(Connection c, String id, String flinkJobId)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.setFlinkJobId())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.setFlinkJobId())) {
             ps.setString(1, flinkJobId);
             ps.setString(2, id);
             ps.executeUpdate();
@@ -791,7 +791,7 @@ public final class Catalog {
      */
     public static void flushWal(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            for (String sql : SqlBuilder.durableCommit()) {
+            for (String sql : SessionSql.durableCommit()) {
                 st.execute(sql);
             }
             c.commit();

@@ -331,7 +331,7 @@ public final class TableInfo implements Serializable {
 
     /** Whether a relation of that (quoted, possibly qualified) name exists. */
     public static boolean relationExists(Connection c, String quotedName) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.relationExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.relationExists())) {
             ps.setString(1, quotedName);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -346,7 +346,7 @@ public final class TableInfo implements Serializable {
         for (String physical : table.physicalTables()) {
             String q = table.quotedPhysical(physical);
             long n;
-            try (PreparedStatement ps = c.prepareStatement(SqlBuilder.rowEstimate())) {
+            try (PreparedStatement ps = c.prepareStatement(TableSql.rowEstimate())) {
                 ps.setString(1, q);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -356,7 +356,7 @@ public final class TableInfo implements Serializable {
             if (n < 0) {
                 try (Statement st = c.createStatement();
                         ResultSet rs =
-                                st.executeQuery(SqlBuilder.countRows(table.scanSource(physical)))) {
+                                st.executeQuery(TableSql.countRows(table.scanSource(physical)))) {
                     rs.next();
                     n = rs.getLong(1);
                 }

@@ -1,13 +1,13 @@
 package dev.backfill.op;
 
 import dev.backfill.db.Connections;
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.addindex.AddIndexSteps;
+import dev.backfill.op.addindex.IndexTable;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.modifycolumn.ModifyColumnSteps;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 
 import org.apache.flink.annotation.PublicEvolving;
 

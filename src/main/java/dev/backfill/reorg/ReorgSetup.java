@@ -3,19 +3,20 @@ package dev.backfill.reorg;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
-import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Identifiers;
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SingleExpression;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.addindex.IndexSql;
+import dev.backfill.op.addindex.IndexTable;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.convert.Converters;
+import dev.backfill.op.modifycolumn.ColumnDependents;
+import dev.backfill.op.modifycolumn.ColumnSql;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 
 import org.apache.flink.annotation.Internal;
 
@@ -149,7 +150,7 @@ public final class ReorgSetup {
     private static void checkOrderable(Connection c, TableInfo table, TableInfo.Column column)
             throws SQLException {
         try (PreparedStatement ps =
-                c.prepareStatement(SqlBuilder.orderProbe(table.quotedName(), column.name()))) {
+                c.prepareStatement(IndexSql.orderProbe(table.quotedName(), column.name()))) {
             ps.executeQuery().close();
         } catch (SQLException e) {
             if (!SqlErrors.isUndefinedFunction(e)) {
@@ -190,7 +191,7 @@ public final class ReorgSetup {
                                                         + table.columns().stream()
                                                                 .map(TableInfo.Column::name)
                                                                 .toList()));
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnKind())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.columnKind())) {
             ps.setString(1, table.quotedName());
             ps.setString(2, column.name());
             try (ResultSet rs = ps.executeQuery()) {

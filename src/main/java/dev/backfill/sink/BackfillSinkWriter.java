@@ -3,13 +3,11 @@ package dev.backfill.sink;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
-import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
+import dev.backfill.db.KeySql;
 import dev.backfill.db.Retry;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo.Column;
-import dev.backfill.db.Tombstones;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.Key;
@@ -17,6 +15,10 @@ import dev.backfill.model.ReorgFailedException;
 import dev.backfill.model.WriteBatch;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.WritePath;
+import dev.backfill.op.addindex.IndexSql;
+import dev.backfill.op.addindex.IndexTable;
+import dev.backfill.op.addindex.Tombstones;
+import dev.backfill.op.modifycolumn.ColumnSql;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -41,8 +43,8 @@ import java.util.List;
  * and re-validate them against the values read (compare-and-set), insert the entries idempotently
  * ({@code ON CONFLICT DO NOTHING}) — or, for an index table with tombstones ({@link Tombstones}),
  * only insert the entries as read, {@code ON CONFLICT (key) DO NOTHING}, without re-reading or
- * locking ({@link SqlBuilder#addIndexBatchWriteOnly}) — advance the split's watermark and counters
- * in {@code backfill.progress} with a compare-and-set from the batch's starting watermark, commit.
+ * locking ({@link IndexSql#addIndexBatchWriteOnly}) — advance the split's watermark and counters in
+ * {@code backfill.progress} with a compare-and-set from the batch's starting watermark, commit.
  *
  * <p>Exactly-once comes from that last step, not from Flink transactions: a batch whose starting
  * watermark is no longer the stored one was committed before (a replay after a restore) and is
@@ -201,8 +203,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         String physical = plan.table().scanSource(batch.source().physicalTable());
         String sql =
                 writeOnly
-                        ? SqlBuilder.addIndexBatchWriteOnly(index)
-                        : SqlBuilder.addIndexBatch(index, physical);
+                        ? IndexSql.addIndexBatchWriteOnly(index)
+                        : IndexSql.addIndexBatch(index, physical);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bindBatch(c, ps, batch);
             return ps.executeUpdate();
@@ -211,8 +213,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
 
     /**
      * The modify-column write: the shadow column of the batch's rows, compare-and-set against the
-     * value read ({@link SqlBuilder#modifyColumnBatch}). Returns the rows written; rows whose
-     * shadow already had the value, and rows changed or deleted since they were read, are skipped.
+     * value read ({@link ColumnSql#modifyColumnBatch}). Returns the rows written; rows whose shadow
+     * already had the value, and rows changed or deleted since they were read, are skipped.
      */
     private int writeShadow(Connection c, WriteBatch batch) throws SQLException {
         if (path == WritePath.RANGE) {
@@ -222,7 +224,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         boolean converted = plan.converter() != null;
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        SqlBuilder.modifyColumnBatch(plan.shadow(), physical, converted))) {
+                        ColumnSql.modifyColumnBatch(plan.shadow(), physical, converted))) {
             int p = bindKeys(c, ps, batch, 1);
             int n = batch.size();
             String[] read = new String[n];
@@ -241,8 +243,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
 
     /**
      * The modify-column write of the {@linkplain WritePath#RANGE range path}: one {@code UPDATE}
-     * over the batch's key range {@code (after, to]} ({@link SqlBuilder#modifyColumnRange}).
-     * Returns the rows written; the rest of the page's rows already had the value.
+     * over the batch's key range {@code (after, to]} ({@link ColumnSql#modifyColumnRange}). Returns
+     * the rows written; the rest of the page's rows already had the value.
      */
     private int writeShadowRange(Connection c, WriteBatch batch) throws SQLException {
         String physical = plan.table().scanSource(batch.source().physicalTable());
@@ -250,7 +252,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         Key to = batch.source().to();
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        SqlBuilder.modifyColumnRange(
+                        ColumnSql.modifyColumnRange(
                                 plan.shadow(), physical, after != null, to != null))) {
             int p = 1;
             for (int twice = 0; twice < 2; twice++) { // the range, then its CASE guard
@@ -282,7 +284,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         // The range path wrote every row of its range, not only the page's: search them all.
         List<Key> keys = path == WritePath.RANGE ? keysInRange(c, batch) : batch.keys();
         try (PreparedStatement ps =
-                c.prepareStatement(SqlBuilder.convertRow(plan.shadow(), physical))) {
+                c.prepareStatement(ColumnSql.convertRow(plan.shadow(), physical))) {
             for (int r = 0; r < keys.size() && message == null; r++) {
                 KeyCodec.bind(ps, 1, keys.get(r));
                 try (ResultSet rs = ps.executeQuery()) {
@@ -325,7 +327,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         List<Column> key = plan.table().keyColumns();
         Key after = batch.source().after();
         String sql =
-                SqlBuilder.readPage(
+                KeySql.readPage(
                         plan.table().scanSource(batch.source().physicalTable()),
                         key,
                         List.of(),
@@ -351,10 +353,10 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         }
     }
 
-    /** The source column's value of one row now, as text ({@link SqlBuilder#rowValue}). */
+    /** The source column's value of one row now, as text ({@link ColumnSql#rowValue}). */
     private String currentValue(Connection c, String physical, Key key) throws SQLException {
         try (PreparedStatement ps =
-                c.prepareStatement(SqlBuilder.rowValue(plan.shadow(), physical))) {
+                c.prepareStatement(ColumnSql.rowValue(plan.shadow(), physical))) {
             KeyCodec.bind(ps, 1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 String v = rs.next() ? rs.getString(1) : null;
@@ -422,8 +424,8 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         try (PreparedStatement ps =
                 c.prepareStatement(
                         writeOnly
-                                ? SqlBuilder.addIndexDuplicates(index, physical)
-                                : SqlBuilder.addIndexDuplicates(index))) {
+                                ? IndexSql.addIndexDuplicates(index, physical)
+                                : IndexSql.addIndexDuplicates(index))) {
             bindBatch(c, ps, batch);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
@@ -533,7 +535,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                 if (!plan.spec().tuning().synchronousCommit()) {
                     st.execute("SET synchronous_commit = off");
                 }
-                st.execute(SqlBuilder.markSinkSession());
+                st.execute(ColumnSql.markSinkSession());
             }
             writeOnly = index != null && Tombstones.present(connection, index);
             connection.commit();

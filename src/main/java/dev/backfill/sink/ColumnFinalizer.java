@@ -3,20 +3,21 @@ package dev.backfill.sink;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
-import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.Connections;
 import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.Retry;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.ShadowIndexes;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
+import dev.backfill.db.TableSql;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.modifycolumn.ColumnDependents;
+import dev.backfill.op.modifycolumn.ColumnSql;
+import dev.backfill.op.modifycolumn.ShadowColumn;
+import dev.backfill.op.modifycolumn.ShadowIndexes;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
@@ -276,7 +277,7 @@ public final class ColumnFinalizer {
     }
 
     private static boolean valid(Connection c, String index) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.indexValid())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.indexValid())) {
             ps.setString(1, index);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
@@ -291,7 +292,7 @@ public final class ColumnFinalizer {
     private static void proveNotNull(Connection c, Retry retry, ReorgPlan plan)
             throws SQLException, InterruptedException {
         ShadowColumn sc = plan.shadow();
-        List<String> steps = SqlBuilder.prepareNotNull(sc);
+        List<String> steps = ColumnSql.prepareNotNull(sc);
         long timeout = plan.spec().tuning().lockTimeout().toMillis();
         for (int i = 0; i < steps.size(); i++) {
             String sql = steps.get(i);
@@ -341,7 +342,7 @@ public final class ColumnFinalizer {
     }
 
     private static boolean constraintExists(Connection c, ShadowColumn sc) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.constraintExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.constraintExists())) {
             ps.setString(1, sc.table().quotedName());
             ps.setString(2, sc.notNullConstraint());
             try (ResultSet rs = ps.executeQuery()) {

@@ -2,14 +2,16 @@ package dev.backfill.sink;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
-import dev.backfill.db.IndexTable;
 import dev.backfill.db.KeyCodec;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.KeySql;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.model.Key;
+import dev.backfill.op.addindex.IndexSql;
+import dev.backfill.op.addindex.IndexTable;
+import dev.backfill.op.modifycolumn.ColumnSql;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 import dev.backfill.throttle.RowRateLimiter;
 
 import org.apache.flink.annotation.Internal;
@@ -169,7 +171,7 @@ public final class Verifier {
             IndexTable index,
             long chunkRows)
             throws SQLException {
-        String table = SqlBuilder.verificationSource(index.table());
+        String table = KeySql.verificationSource(index.table());
         List<Range> ranges = inTransaction(c, () -> ranges(c, index, chunkRows));
         List<RangeOutcome> outcomes =
                 checkRanges(
@@ -354,7 +356,7 @@ public final class Verifier {
         while (true) {
             Key upper;
             try (PreparedStatement ps =
-                    c.prepareStatement(SqlBuilder.splitBoundary(source, key, lower != null))) {
+                    c.prepareStatement(KeySql.splitBoundary(source, key, lower != null))) {
                 int i = 1;
                 if (lower != null) {
                     i = KeyCodec.bind(ps, i, lower);
@@ -376,8 +378,8 @@ public final class Verifier {
     private static long count(Connection c, TableInfo table, Range r) throws SQLException {
         String sql =
                 "SELECT count(*) FROM "
-                        + SqlBuilder.verificationSource(table)
-                        + SqlBuilder.keyRange(
+                        + KeySql.verificationSource(table)
+                        + KeySql.keyRange(
                                 null, table.keyColumns(), r.lower != null, r.upper != null);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             r.bind(ps, 1);
@@ -389,12 +391,12 @@ public final class Verifier {
     }
 
     /**
-     * One range's check ({@link SqlBuilder#entryCheck}): counts {rows, missing, dangling}, and the
+     * One range's check ({@link IndexSql#entryCheck}): counts {rows, missing, dangling}, and the
      * first missing keys and dangling keys, up to {@link #SAMPLE} each, in key order.
      */
     private static RangeOutcome check(Connection c, String table, IndexTable index, Range r)
             throws SQLException {
-        String sql = SqlBuilder.entryCheck(table, index, SAMPLE, r.lower != null, r.upper != null);
+        String sql = IndexSql.entryCheck(table, index, SAMPLE, r.lower != null, r.upper != null);
         RangeOutcome out = new RangeOutcome(3);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             r.bind(ps, r.bind(ps, 1));
@@ -414,7 +416,7 @@ public final class Verifier {
     }
 
     /**
-     * Repairs the given ranges, each in one short transaction (see {@link SqlBuilder#repairRange}).
+     * Repairs the given ranges, each in one short transaction (see {@link IndexSql#repairRange}).
      * Returns the entries deleted and inserted.
      */
     public static long repair(Connection c, IndexTable index, List<Range> ranges)
@@ -447,7 +449,7 @@ public final class Verifier {
         return repairRanges(
                 c,
                 ranges,
-                r -> SqlBuilder.repairRange(index, r.lower != null, r.upper != null),
+                r -> IndexSql.repairRange(index, r.lower != null, r.upper != null),
                 reorgId,
                 "entries of " + index.displayName(),
                 listener);
@@ -455,7 +457,7 @@ public final class Verifier {
 
     /**
      * Repairs a modify-column's shadow column in the given ranges (see {@link
-     * SqlBuilder#repairShadowRange}), each in one short transaction, counted like {@link
+     * ColumnSql#repairShadowRange}), each in one short transaction, counted like {@link
      * #repair(Connection, IndexTable, List, String, RepairListener)}. Returns the rows rewritten.
      */
     public static long repairShadow(
@@ -468,7 +470,7 @@ public final class Verifier {
         return repairRanges(
                 c,
                 ranges,
-                r -> SqlBuilder.repairShadowRange(sc, r.lower != null, r.upper != null),
+                r -> ColumnSql.repairShadowRange(sc, r.lower != null, r.upper != null),
                 reorgId,
                 "values of " + sc.shadowName(),
                 listener);
@@ -588,7 +590,7 @@ public final class Verifier {
     /**
      * Verifies a modify-column's shadow column against its {@code using} expression, over the whole
      * table, in ranges of about {@code chunkRows} rows, each in its own short REPEATABLE READ
-     * snapshot (see {@link SqlBuilder#shadowDifference(ShadowColumn, int, boolean, boolean,
+     * snapshot (see {@link ColumnSql#shadowDifference(ShadowColumn, int, boolean, boolean,
      * boolean)}). The write-only trigger keeps a row and its shadow in step within every snapshot,
      * so each range is consistent on its own.
      */
@@ -637,12 +639,7 @@ public final class Verifier {
         List<Range> ranges =
                 inTransaction(
                         c,
-                        () ->
-                                ranges(
-                                        c,
-                                        SqlBuilder.verificationSource(t),
-                                        t.keyColumns(),
-                                        chunkRows));
+                        () -> ranges(c, KeySql.verificationSource(t), t.keyColumns(), chunkRows));
         List<RangeOutcome> outcomes =
                 checkRanges(
                         ds,
@@ -654,7 +651,7 @@ public final class Verifier {
                             RangeOutcome o = new RangeOutcome(2);
                             o.counts[0] = count(conn, t, r);
                             String sql =
-                                    SqlBuilder.shadowDifference(
+                                    ColumnSql.shadowDifference(
                                             sc,
                                             SAMPLE,
                                             r.lower != null,

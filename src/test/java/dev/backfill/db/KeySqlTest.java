@@ -52,7 +52,7 @@ class KeySqlTest {
 
     @Test
     void readPageForOneBigintKeyWithLowerBound() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID), List.of(EMAIL), true))
+        assertThat(KeySql.readPage(ORDERS, List.of(ID), List.of(EMAIL), true))
                 .isEqualTo(
                         "SELECT t.\"id\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
                                 + " WHERE t.\"id\" > ?::bigint AND t.\"id\" <= ?::bigint"
@@ -61,7 +61,7 @@ class KeySqlTest {
 
     @Test
     void readPageForOneBigintKeyWithoutLowerBound() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID), List.of(EMAIL, AMOUNT), false))
+        assertThat(KeySql.readPage(ORDERS, List.of(ID), List.of(EMAIL, AMOUNT), false))
                 .isEqualTo(
                         "SELECT t.\"id\"::text, t.\"email\"::text, t.\"amount\"::text FROM \"shop\".\"orders\" t"
                                 + " WHERE t.\"id\" <= ?::bigint ORDER BY t.\"id\" LIMIT ?");
@@ -69,13 +69,13 @@ class KeySqlTest {
 
     @Test
     void readPageForACompositeKeyUsesRowComparisons() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), true))
+        assertThat(KeySql.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), true))
                 .isEqualTo(
                         "SELECT t.\"id\"::text, t.\"name\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
                                 + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
                                 + " AND (t.\"id\", t.\"name\") <= (?::bigint, ?::text)"
                                 + " ORDER BY t.\"id\", t.\"name\" LIMIT ?");
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), false))
+        assertThat(KeySql.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), false))
                 .isEqualTo(
                         "SELECT t.\"id\"::text, t.\"name\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
                                 + " WHERE (t.\"id\", t.\"name\") <= (?::bigint, ?::text)"
@@ -84,14 +84,14 @@ class KeySqlTest {
 
     @Test
     void splitBoundaryOffsetsAfterTheLowerBound() {
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), false))
+        assertThat(KeySql.splitBoundary(ORDERS, List.of(ID), false))
                 .isEqualTo(
                         "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t ORDER BY t.\"id\" OFFSET ? LIMIT 1");
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), true))
+        assertThat(KeySql.splitBoundary(ORDERS, List.of(ID), true))
                 .isEqualTo(
                         "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t WHERE t.\"id\" > ?::bigint"
                                 + " ORDER BY t.\"id\" OFFSET ? LIMIT 1");
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID, NAME), true))
+        assertThat(KeySql.splitBoundary(ORDERS, List.of(ID, NAME), true))
                 .isEqualTo(
                         "SELECT t.\"id\"::text, t.\"name\"::text FROM \"shop\".\"orders\" t"
                                 + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
@@ -100,10 +100,10 @@ class KeySqlTest {
 
     @Test
     void lastKeyOrdersEveryKeyColumnDescending() {
-        assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID), false))
+        assertThat(KeySql.lastKey(ORDERS, List.of(ID), false))
                 .isEqualTo(
                         "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t ORDER BY t.\"id\" DESC LIMIT 1");
-        assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID, NAME), true))
+        assertThat(KeySql.lastKey(ORDERS, List.of(ID, NAME), true))
                 .isEqualTo(
                         "SELECT t.\"id\"::text, t.\"name\"::text FROM \"shop\".\"orders\" t"
                                 + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
@@ -112,7 +112,7 @@ class KeySqlTest {
 
     @Test
     void verificationSourceIsOnlyTheTableUnlessPartitioned() {
-        assertThat(SqlBuilder.verificationSource(simple())).isEqualTo("ONLY \"shop\".\"orders\"");
-        assertThat(SqlBuilder.verificationSource(composite(true))).isEqualTo("\"shop\".\"orders\"");
+        assertThat(KeySql.verificationSource(simple())).isEqualTo("ONLY \"shop\".\"orders\"");
+        assertThat(KeySql.verificationSource(composite(true))).isEqualTo("\"shop\".\"orders\"");
     }
 }

@@ -1,7 +1,5 @@
 package dev.backfill.op.addindex;
 
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.op.AddIndex;
@@ -69,20 +67,20 @@ public final class AddIndexSteps implements ReorgSteps {
     public void createTarget(Connection c) throws SQLException {
         checkTargetFree(c);
         try (Statement st = c.createStatement()) {
-            for (String sql : SqlBuilder.createIndexTable(index)) {
+            for (String sql : IndexSql.createIndexTable(index)) {
                 st.execute(sql);
             }
             // The write-only sink's tombstones (Tombstones), unless the table cannot have them.
             boolean tombstones = index.writeOnlyEligible();
             if (tombstones) {
-                for (String sql : SqlBuilder.addTombstones(index)) {
+                for (String sql : IndexSql.addTombstones(index)) {
                     st.execute(sql);
                 }
             }
-            for (String sql : SqlBuilder.createTriggers(index, tombstones)) {
+            for (String sql : IndexSql.createTriggers(index, tombstones)) {
                 st.execute(sql);
             }
-            for (String sql : SqlBuilder.enableAlwaysTriggers(index)) {
+            for (String sql : IndexSql.enableAlwaysTriggers(index)) {
                 st.execute(sql);
             }
             if (index.table().partitioned()) {
@@ -93,12 +91,12 @@ public final class AddIndexSteps implements ReorgSteps {
 
     /**
      * The leaf TRUNCATE triggers and the event triggers that keep a global index exact under
-     * partition DDL ({@link SqlBuilder#createPartitionGuards}). Event triggers need a superuser;
+     * partition DDL ({@link IndexSql#createPartitionGuards}). Event triggers need a superuser;
      * without them ATTACH, DETACH and DROP of a partition would silently bypass the index, so
      * prepare refuses the table instead.
      */
     private void createPartitionGuards(Statement st) throws SQLException {
-        for (String sql : SqlBuilder.createPartitionGuards(index)) {
+        for (String sql : IndexSql.createPartitionGuards(index)) {
             try {
                 st.execute(sql);
             } catch (SQLException e) {

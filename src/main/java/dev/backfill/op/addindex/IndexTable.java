@@ -200,7 +200,7 @@ public final class IndexTable implements Serializable {
 
     /**
      * The write-only sink's tombstone marker column of the index table (see {@link
-     * SqlBuilder#addIndexBatchWriteOnly}). Its name starts with a character a column needs quoting
+     * IndexSql#addIndexBatchWriteOnly}). Its name starts with a character a column needs quoting
      * for; a table whose entry columns use it anyway gets the locking batch ({@link
      * #writeOnlyEligible}). Dropped before {@code public}.
      */

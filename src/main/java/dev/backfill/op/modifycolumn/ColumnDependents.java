@@ -43,7 +43,7 @@ public final class ColumnDependents {
      */
     public static List<String> find(Connection c, TableInfo table, String column)
             throws SQLException {
-        String sql = SqlBuilder.columnDependents(c.getMetaData().getDatabaseMajorVersion() >= 15);
+        String sql = ColumnSql.columnDependents(c.getMetaData().getDatabaseMajorVersion() >= 15);
         List<String> out = new ArrayList<>();
         boolean exists;
         try (PreparedStatement ps =

@@ -96,7 +96,7 @@ public final class ShadowIndexes {
         String column = sc.column().name();
         boolean pg15 = c.getMetaData().getDatabaseMajorVersion() >= 15;
         List<Planned> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.coveringIndexes(pg15))) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.coveringIndexes(pg15))) {
             ps.setString(1, t.quotedName());
             ps.setString(2, column);
             try (ResultSet rs = ps.executeQuery()) {
@@ -152,7 +152,7 @@ public final class ShadowIndexes {
 
         StringJoiner keys = new StringJoiner(", ");
         StringJoiner include = new StringJoiner(", ");
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.indexColumns())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.indexColumns())) {
             ps.setLong(1, oid);
             try (ResultSet cols = ps.executeQuery()) {
                 int i = 0;
@@ -287,7 +287,7 @@ public final class ShadowIndexes {
     public static List<String> dropInvalid(Connection c, ShadowColumn sc) throws SQLException {
         TableInfo t = sc.table();
         List<String> names = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.invalidIndexes())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.invalidIndexes())) {
             ps.setString(1, t.quotedName());
             ps.setString(2, tempPrefix(sc));
             try (ResultSet rs = ps.executeQuery()) {

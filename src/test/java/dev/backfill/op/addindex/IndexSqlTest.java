@@ -1,5 +1,6 @@
 package dev.backfill.op.addindex;
 
+import dev.backfill.db.KeySql;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
@@ -66,7 +67,7 @@ class IndexSqlTest {
     @Test
     void addIndexBatchForAUniqueIndexOnOneColumn() {
         IndexTable index = emailIndex(simple(), true);
-        assertThat(SqlBuilder.addIndexBatch(index, ORDERS))
+        assertThat(IndexSql.addIndexBatch(index, ORDERS))
                 .isEqualTo(
                         "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[]) AS b(k0, v0)),"
                                 + " l AS (SELECT t.\"email\", t.\"id\" FROM \"shop\".\"orders\" t"
@@ -83,7 +84,7 @@ class IndexSqlTest {
                 new IndexTable(t, "orders_email", List.of(EMAIL_VARCHAR, ID), false, "reorg-1");
         // Reads from the leaf it was given, writes to the index table; the key column that is also
         // indexed ("id") is in the entry once, and is matched both as key and as value.
-        assertThat(SqlBuilder.addIndexBatch(index, "\"shop\".\"orders_2024\""))
+        assertThat(IndexSql.addIndexBatch(index, "\"shop\".\"orders_2024\""))
                 .isEqualTo(
                         "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])"
                                 + " AS b(k0, k1, v0, v1)),"
@@ -101,7 +102,7 @@ class IndexSqlTest {
 
     @Test
     void createIndexTableUniqueHasAUniqueConstraintAndNoSeparateIndex() {
-        assertThat(SqlBuilder.createIndexTable(emailIndex(simple(), true)))
+        assertThat(IndexSql.createIndexTable(emailIndex(simple(), true)))
                 .containsExactly(
                         "CREATE TABLE \"shop\".\"orders_email\" (\"email\" text, \"id\" bigint NOT NULL,"
                                 + " CONSTRAINT \"orders_email_pkey\" PRIMARY KEY (\"id\"),"
@@ -110,7 +111,7 @@ class IndexSqlTest {
 
     @Test
     void createIndexTableNonUniqueHasAPlainIndexOnTheValues() {
-        assertThat(SqlBuilder.createIndexTable(emailIndex(composite(false), false)))
+        assertThat(IndexSql.createIndexTable(emailIndex(composite(false), false)))
                 .containsExactly(
                         "CREATE TABLE \"shop\".\"orders_email\" (\"email\" character varying(100),"
                                 + " \"region\" text NOT NULL, \"id\" bigint NOT NULL,"
@@ -123,7 +124,7 @@ class IndexSqlTest {
         TableInfo t = composite(false);
         IndexTable index =
                 new IndexTable(t, "orders_id_email", List.of(ID, EMAIL_VARCHAR), true, "reorg-1");
-        List<String> ddl = SqlBuilder.createIndexTable(index);
+        List<String> ddl = IndexSql.createIndexTable(index);
         assertThat(ddl)
                 .containsExactly(
                         "CREATE TABLE \"shop\".\"orders_id_email\" (\"id\" bigint, \"email\" character varying(100),"
@@ -138,7 +139,7 @@ class IndexSqlTest {
     void createTriggersInstallsFunctionAndRowTriggersWithAWhenClause() {
         IndexTable index = emailIndex(simple(), true);
         String fn = "\"backfill\".\"" + index.triggerFunction() + "\"()";
-        List<String> sql = SqlBuilder.createTriggers(index);
+        List<String> sql = IndexSql.createTriggers(index);
 
         assertThat(sql.get(0))
                 .startsWith(
@@ -177,7 +178,7 @@ class IndexSqlTest {
     @Test
     void createTriggersRewriteTheKeyOfAnEntryWhenOnlyKeyColumnsAreIndexed() {
         IndexTable index = new IndexTable(simple(), "orders_id", List.of(ID), true, "reorg-1");
-        List<String> sql = SqlBuilder.createTriggers(index);
+        List<String> sql = IndexSql.createTriggers(index);
         // A key changed only in representation (numeric 1.0 -> 1.000) is the same row: its entry
         // is rewritten, never left with the old text.
         assertThat(sql.get(0))
@@ -192,7 +193,7 @@ class IndexSqlTest {
     @Test
     void createTriggersForACompositeKeyComparesRows() {
         IndexTable index = emailIndex(composite(false), false);
-        List<String> sql = SqlBuilder.createTriggers(index);
+        List<String> sql = IndexSql.createTriggers(index);
         assertThat(sql.get(0))
                 .contains(
                         "DELETE FROM \"shop\".\"orders_email\" WHERE ROW(\"region\", \"id\") = ROW(OLD.\"region\", OLD.\"id\")")
@@ -211,7 +212,7 @@ class IndexSqlTest {
     void createTriggersAddsATruncateTriggerForAPlainTable() {
         IndexTable index = emailIndex(simple(), true);
         String truncateFn = "\"backfill\".\"" + index.triggerFunction() + "_truncate\"()";
-        List<String> sql = SqlBuilder.createTriggers(index);
+        List<String> sql = IndexSql.createTriggers(index);
         assertThat(sql).hasSize(6);
         assertThat(sql.get(4))
                 .isEqualTo(
@@ -230,7 +231,7 @@ class IndexSqlTest {
 
     @Test
     void createTriggersHasATruncateTriggerForAPartitionedTableToo() {
-        List<String> sql = SqlBuilder.createTriggers(emailIndex(composite(true), true));
+        List<String> sql = IndexSql.createTriggers(emailIndex(composite(true), true));
         assertThat(sql).hasSize(6);
         assertThat(sql.get(5))
                 .contains(" AFTER TRUNCATE ON \"shop\".\"orders\" FOR EACH STATEMENT ");
@@ -263,21 +264,21 @@ class IndexSqlTest {
         TableInfo t = table(false, List.of(key, val), List.of(key));
         IndexTable index = new IndexTable(t, "orders_email", List.of(val), false, "reorg-1");
 
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(key), List.of(val), true))
+        assertThat(KeySql.readPage(ORDERS, List.of(key), List.of(val), true))
                 .isEqualTo(
                         "SELECT t.\"order\"\"id\"::text, t.\"e\"\"mail\"::text FROM \"shop\".\"orders\" t"
                                 + " WHERE t.\"order\"\"id\" > ?::bigint AND t.\"order\"\"id\" <= ?::bigint"
                                 + " ORDER BY t.\"order\"\"id\" LIMIT ?");
-        assertThat(SqlBuilder.createIndexTable(index).get(0))
+        assertThat(IndexSql.createIndexTable(index).get(0))
                 .startsWith(
                         "CREATE TABLE \"shop\".\"orders_email\" (\"e\"\"mail\" text, \"order\"\"id\" bigint NOT NULL,");
-        List<String> triggers = SqlBuilder.createTriggers(index);
+        List<String> triggers = IndexSql.createTriggers(index);
         assertThat(triggers.get(0))
                 .contains("VALUES (NEW.\"e\"\"mail\", NEW.\"order\"\"id\")")
                 .contains("SET \"e\"\"mail\" = EXCLUDED.\"e\"\"mail\"");
         assertThat(triggers.get(2))
                 .contains("WHEN (ROW(OLD.\"e\"\"mail\", OLD.\"order\"\"id\")::record *<>");
-        assertThat(SqlBuilder.addIndexBatch(index, ORDERS))
+        assertThat(IndexSql.addIndexBatch(index, ORDERS))
                 .contains(
                         "t.\"order\"\"id\" = b.k0::bigint AND t.\"order\"\"id\"::text COLLATE \"C\" = b.k0"
                                 + " AND t.\"e\"\"mail\"::text COLLATE \"C\" IS NOT DISTINCT FROM b.v0");
@@ -288,7 +289,7 @@ class IndexSqlTest {
         Column evil = new Column("x$backfill_trigger$; DROP TABLE users; --", "text", false, false);
         TableInfo t = table(false, List.of(ID, evil), List.of(ID));
         IndexTable index = new IndexTable(t, "orders_x", List.of(evil), false, "reorg-1");
-        assertThatThrownBy(() -> SqlBuilder.createTriggers(index))
+        assertThatThrownBy(() -> IndexSql.createTriggers(index))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("$backfill_trigger$");
     }
@@ -297,7 +298,7 @@ class IndexSqlTest {
     void anIndexTableNameContainingTheBodyTagIsRejected() {
         IndexTable index =
                 new IndexTable(simple(), "a$backfill_trigger$b", List.of(EMAIL), false, "reorg-1");
-        assertThatThrownBy(() -> SqlBuilder.createTriggers(index))
+        assertThatThrownBy(() -> IndexSql.createTriggers(index))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("$backfill_trigger$");
     }
@@ -306,7 +307,7 @@ class IndexSqlTest {
     void dropAllDropsTriggersFunctionsAndTableIdempotently() {
         IndexTable index = emailIndex(simple(), true);
         String on = " ON \"shop\".\"orders\"";
-        assertThat(SqlBuilder.dropAll(index))
+        assertThat(IndexSql.dropAll(index))
                 .containsExactly(
                         "DROP TRIGGER IF EXISTS \"" + index.insertTrigger() + "\"" + on,
                         "DROP TRIGGER IF EXISTS \"" + index.updateTrigger() + "\"" + on,
@@ -327,7 +328,7 @@ class IndexSqlTest {
     @Test
     void entryCheckJoinsBothSidesOnceByKeyAndText() {
         IndexTable index = emailIndex(simple(), true);
-        assertThat(SqlBuilder.entryCheck("ONLY " + ORDERS, index, 10, false, true))
+        assertThat(IndexSql.entryCheck("ONLY " + ORDERS, index, 10, false, true))
                 .isEqualTo(
                         "WITH d AS (SELECT t.\"id\" AS _backfill_tk0, i.\"id\" AS _backfill_ik0 FROM"
                                 + " (SELECT \"id\", \"email\"::text COLLATE \"C\" AS _backfill_t0,"
@@ -347,7 +348,7 @@ class IndexSqlTest {
     @Test
     void entryCheckReportsACompositeKeyAsARow() {
         IndexTable index = emailIndex(composite(false), false);
-        String sql = SqlBuilder.entryCheck(ORDERS, index, 5, false, false);
+        String sql = IndexSql.entryCheck(ORDERS, index, 5, false, false);
         assertThat(sql)
                 .contains(" ON t.\"region\" = i.\"region\" AND t.\"id\" = i.\"id\" AND")
                 .contains("(SELECT 1, (d._backfill_tk0, d._backfill_tk1)::text, count(*) OVER ()")

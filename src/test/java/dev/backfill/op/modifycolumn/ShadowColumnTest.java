@@ -2,6 +2,7 @@ package dev.backfill.op.modifycolumn;
 
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
+import dev.backfill.op.addindex.IndexTable;
 
 import org.junit.jupiter.api.Test;
 
