@@ -120,4 +120,29 @@ public final class SessionSql {
                 + " coalesce((max(extract(epoch FROM replay_lag)) * 1000)::bigint, 0) END"
                 + " FROM pg_stat_replication)";
     }
+
+    /** {@code pg_try_advisory_lock} on a text key (a reorg's runner lock). Parameter: the key. */
+    public static String tryAdvisoryLock() {
+        return "SELECT pg_try_advisory_lock(hashtextextended(?, 0))";
+    }
+
+    /**
+     * {@code pg_advisory_unlock} of a text key taken by {@link #tryAdvisoryLock}. Parameter: the
+     * key.
+     */
+    public static String advisoryUnlock() {
+        return "SELECT pg_advisory_unlock(hashtextextended(?, 0))";
+    }
+
+    /**
+     * The session holding the advisory lock of a text key: pid, application name, client address,
+     * backend start. Parameter: the key.
+     */
+    public static String advisoryLockHolder() {
+        return "SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
+                + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                + " WHERE l.locktype = 'advisory' AND l.granted"
+                + " AND ((l.classid::bigint << 32) | l.objid::bigint)"
+                + " = hashtextextended(?, 0)";
+    }
 }
