@@ -145,4 +145,9 @@ public final class SessionSql {
                 + " AND ((l.classid::bigint << 32) | l.objid::bigint)"
                 + " = hashtextextended(?, 0)";
     }
+
+    /** {@code SET TimeZone = '...'}: a session's time zone; {@code zone} is quoted as a literal. */
+    public static String setTimeZone(String zone) {
+        return "SET TimeZone = " + Identifiers.literal(zone);
+    }
 }

@@ -66,4 +66,56 @@ public final class TableSql {
     public static String countRows(String source) {
         return "SELECT count(*) FROM " + source;
     }
+
+    /**
+     * A relation by regclass text: oid, schema, name, relkind; no row when it does not exist.
+     * Parameter: the name (regclass text).
+     */
+    public static String relation() {
+        return "SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.oid = to_regclass(?)";
+    }
+
+    /**
+     * A table's columns in order: name, type (with modifier), NOT NULL, whether an integer type,
+     * and the collation (quoted schema.name) when it is not the type's. Parameter: the table's oid.
+     */
+    public static String columns() {
+        return "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+                + " a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype),"
+                + " CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation"
+                + " THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END"
+                + " FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
+                + " LEFT JOIN pg_collation co ON co.oid = a.attcollation"
+                + " LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace"
+                + " WHERE a.attrelid = ? AND a.attnum > 0"
+                + " AND NOT a.attisdropped ORDER BY a.attnum";
+    }
+
+    /** The primary key's columns in order. Parameter: the table's oid. */
+    public static String primaryKeyColumns() {
+        return "SELECT a.attname FROM pg_index i"
+                + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+                + " WHERE i.indrelid = ? AND i.indisprimary ORDER BY k.ord";
+    }
+
+    /**
+     * Whether the primary key is deferrable: one row, none without a key. Parameter: the table's
+     * oid.
+     */
+    public static String primaryKeyDeferrable() {
+        return "SELECT condeferrable FROM pg_constraint WHERE conrelid = ? AND contype = 'p'";
+    }
+
+    /**
+     * A partitioned table's leaf partitions: schema, name, in order. Parameter: the table's oid.
+     */
+    public static String leafPartitions() {
+        return "SELECT n.nspname, c.relname FROM pg_partition_tree(?::regclass) t"
+                + " JOIN pg_class c ON c.oid = t.relid"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE t.isleaf ORDER BY n.nspname, c.relname";
+    }
 }

@@ -1333,4 +1333,13 @@ public final class IndexSql {
         }
         return j.toString();
     }
+
+    /**
+     * Whether the index table exists and has the marker column. Parameters: the index table
+     * (regclass text), the marker column's name.
+     */
+    public static String tombstoneColumnExists() {
+        return "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid ="
+                + " to_regclass(?) AND attname = ? AND NOT attisdropped)";
+    }
 }

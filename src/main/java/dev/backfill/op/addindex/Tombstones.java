@@ -57,10 +57,7 @@ public final class Tombstones {
         if (!index.writeOnlyEligible()) {
             return false;
         }
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid ="
-                                + " to_regclass(?) AND attname = ? AND NOT attisdropped)")) {
+        try (PreparedStatement ps = c.prepareStatement(IndexSql.tombstoneColumnExists())) {
             ps.setString(1, index.quotedName());
             ps.setString(2, IndexTable.TOMBSTONE);
             try (ResultSet rs = ps.executeQuery()) {

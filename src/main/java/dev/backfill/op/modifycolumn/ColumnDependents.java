@@ -46,10 +46,7 @@ public final class ColumnDependents {
         String sql = ColumnSql.columnDependents(c.getMetaData().getDatabaseMajorVersion() >= 15);
         List<String> out = new ArrayList<>();
         boolean exists;
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT count(*) FROM pg_attribute WHERE attrelid = ?::regclass"
-                                + " AND attname = ? AND attnum > 0 AND NOT attisdropped")) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.columnCount())) {
             ps.setString(1, table.quotedName());
             ps.setString(2, column);
             try (ResultSet rs = ps.executeQuery()) {

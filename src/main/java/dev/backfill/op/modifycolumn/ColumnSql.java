@@ -954,4 +954,153 @@ public final class ColumnSql {
                 + Identifiers.quote(t.name())
                 + " WHERE false";
     }
+
+    /**
+     * How many columns of that name the table has (0 or 1, not dropped, not a system column).
+     * Parameters: the table (regclass text), the column's name.
+     */
+    public static String columnCount() {
+        return "SELECT count(*) FROM pg_attribute WHERE attrelid = ?::regclass"
+                + " AND attname = ? AND attnum > 0 AND NOT attisdropped";
+    }
+
+    /**
+     * One key column of a shadow index ({@link ShadowIndexes#plan}): the column, its collation and
+     * operator class when given (schema, name), and for an ordered access method {@code DESC} and
+     * the NULLS order when they are not the default.
+     */
+    public static String indexKey(
+            String ref,
+            String collationSchema,
+            String collation,
+            String opclassSchema,
+            String opclass,
+            boolean ordered,
+            boolean desc,
+            boolean nullsFirst) {
+        StringBuilder k = new StringBuilder(ref);
+        if (collation != null) {
+            k.append(" COLLATE ").append(Identifiers.qualified(collationSchema, collation));
+        }
+        if (opclass != null) {
+            k.append(' ').append(Identifiers.qualified(opclassSchema, opclass));
+        }
+        if (ordered) {
+            if (desc) {
+                k.append(" DESC");
+                if (!nullsFirst) {
+                    k.append(" NULLS LAST");
+                }
+            } else if (nullsFirst) {
+                k.append(" NULLS FIRST");
+            }
+        }
+        return k.toString();
+    }
+
+    /**
+     * {@code CREATE [UNIQUE] INDEX CONCURRENTLY temp ON table USING am (keys) [INCLUDE (...)]
+     * [NULLS NOT DISTINCT] [WITH (...)] [TABLESPACE ...]}: a shadow index, as the old index was
+     * ({@link ShadowIndexes#plan}); {@code relopts} are the index's {@code name=value} options or
+     * null, {@code include} is empty when there is none.
+     */
+    public static String createIndexConcurrently(
+            boolean unique,
+            String temp,
+            String quotedTable,
+            String am,
+            String keys,
+            String include,
+            boolean nullsNotDistinct,
+            Object[] relopts,
+            String tablespace) {
+        StringBuilder create = new StringBuilder("CREATE ");
+        if (unique) {
+            create.append("UNIQUE ");
+        }
+        create.append("INDEX CONCURRENTLY ")
+                .append(Identifiers.quote(temp))
+                .append(" ON ")
+                .append(quotedTable)
+                .append(" USING ")
+                .append(Identifiers.quote(am))
+                .append(" (")
+                .append(keys)
+                .append(')');
+        if (include.length() > 0) {
+            create.append(" INCLUDE (").append(include).append(')');
+        }
+        if (nullsNotDistinct) {
+            create.append(" NULLS NOT DISTINCT");
+        }
+        if (relopts != null) {
+            StringJoiner with = new StringJoiner(", ");
+            for (Object o : relopts) {
+                String opt = (String) o;
+                int eq = opt.indexOf('=');
+                with.add(
+                        Identifiers.quote(opt.substring(0, eq))
+                                + " = "
+                                + Identifiers.literal(opt.substring(eq + 1)));
+            }
+            create.append(" WITH (").append(with).append(')');
+        }
+        if (tablespace != null) {
+            create.append(" TABLESPACE ").append(Identifiers.quote(tablespace));
+        }
+        return create.toString();
+    }
+
+    /** {@code ALTER TABLE table DROP CONSTRAINT "constraint"}; {@code table} is quoted. */
+    public static String dropConstraint(String table, String constraint) {
+        return "ALTER TABLE " + table + " DROP CONSTRAINT " + Identifiers.quote(constraint);
+    }
+
+    /**
+     * {@code ALTER TABLE table ADD CONSTRAINT "constraint" PRIMARY KEY|UNIQUE USING INDEX "index"}:
+     * a primary key when {@code contype} is {@code p}, else a unique constraint.
+     */
+    public static String addConstraintUsingIndex(
+            String table, String constraint, String contype, String index) {
+        return "ALTER TABLE "
+                + table
+                + " ADD CONSTRAINT "
+                + Identifiers.quote(constraint)
+                + ("p".equals(contype) ? " PRIMARY KEY" : " UNIQUE")
+                + " USING INDEX "
+                + Identifiers.quote(index);
+    }
+
+    /** {@code ALTER INDEX schema.index RENAME TO "to"}. */
+    public static String renameIndex(String schema, String index, String to) {
+        return "ALTER INDEX "
+                + Identifiers.qualified(schema, index)
+                + " RENAME TO "
+                + Identifiers.quote(to);
+    }
+
+    /** {@code DROP INDEX index}; {@code index} is qualified and quoted. */
+    public static String dropIndex(String index) {
+        return "DROP INDEX " + index;
+    }
+
+    /** {@code COMMENT ON INDEX index IS '...'}; {@code index} is qualified and quoted. */
+    public static String commentOnIndex(String index, String comment) {
+        return "COMMENT ON INDEX " + index + " IS " + Identifiers.literal(comment);
+    }
+
+    /** {@code ALTER TABLE table REPLICA IDENTITY USING INDEX "index"}. */
+    public static String replicaIdentityUsingIndex(String table, String index) {
+        return "ALTER TABLE " + table + " REPLICA IDENTITY USING INDEX " + Identifiers.quote(index);
+    }
+
+    /** {@code ALTER TABLE table CLUSTER ON "index"}. */
+    public static String clusterOn(String table, String index) {
+        return "ALTER TABLE " + table + " CLUSTER ON " + Identifiers.quote(index);
+    }
+
+    /** {@code DROP INDEX CONCURRENTLY IF EXISTS schema.index}. */
+    public static String dropIndexConcurrently(String schema, String index) {
+        return "DROP INDEX CONCURRENTLY IF EXISTS " + Identifiers.qualified(schema, index);
+    }
 }
