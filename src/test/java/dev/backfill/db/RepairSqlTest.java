@@ -11,8 +11,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The repair count's and the shadow repair's statements of {@link SqlBuilder} as text (their
- * behaviour on a real server: RepairITCase, StatusPlanITCase).
+ * The repair count's and the shadow repair's statements of {@link CatalogSql} and {@link ColumnSql}
+ * as text (their behaviour on a real server: RepairITCase, StatusPlanITCase).
  */
 class RepairSqlTest {
     private static final Column ID = new Column("id", "bigint", true, true);

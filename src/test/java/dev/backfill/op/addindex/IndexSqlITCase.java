@@ -23,10 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Runs {@link SqlBuilder}'s SQL against a real PostgreSQL, on a table whose every identifier needs
- * quoting: {@code "Shop Data"."Order""s"} with the composite key ({@code "Region"} text, {@code id}
- * bigint) and the indexed column {@code "E-mail"} varchar(100), indexed into {@code "Shop
- * Data"."Order""s E-mail"}.
+ * Runs {@link IndexSql}'s SQL (and {@link KeySql}'s scans) against a real PostgreSQL, on a table
+ * whose every identifier needs quoting: {@code "Shop Data"."Order""s"} with the composite key
+ * ({@code "Region"} text, {@code id} bigint) and the indexed column {@code "E-mail"} varchar(100),
+ * indexed into {@code "Shop Data"."Order""s E-mail"}.
  */
 class IndexSqlITCase {
     private static final String DB = "sqlbuilder_it";

@@ -22,10 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Runs {@link SqlBuilder}'s modify-column SQL (issue #4) against a real PostgreSQL, on a table
- * whose every identifier needs quoting: {@code "Shop Data"."Order""s"} with the composite key
- * ({@code "Region"} text, {@code id} bigint), and the text column {@code "Amount"} that becomes an
- * integer (or a numeric through a {@code using} expression).
+ * Runs {@link ColumnSql}'s modify-column SQL (issue #4) against a real PostgreSQL, on a table whose
+ * every identifier needs quoting: {@code "Shop Data"."Order""s"} with the composite key ({@code
+ * "Region"} text, {@code id} bigint), and the text column {@code "Amount"} that becomes an integer
+ * (or a numeric through a {@code using} expression).
  */
 class ModifyColumnSqlITCase {
     private static final String DB = "modify_column_sql_it";

@@ -10,7 +10,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The modify-column statements of {@link SqlBuilder} as text (their behaviour: the ITCases). */
+/** The modify-column statements of {@link ColumnSql} as text (their behaviour: the ITCases). */
 class ModifyColumnSqlTest {
     private static final Column ID = new Column("id", "bigint", true, true);
     private static final Column CODE = new Column("co\"de", "text", false, false);
