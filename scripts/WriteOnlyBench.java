@@ -1,6 +1,6 @@
 // A/B of the add-index batch statement (issue #10, item 2): today's locking batch
-// (SqlBuilder.addIndexBatch: unnest + join + FOR SHARE + insert) against the write-only one
-// (SqlBuilder.addIndexBatchWriteOnly: insert ON CONFLICT (key) DO NOTHING, no re-read, no lock),
+// (IndexSql.addIndexBatch: unnest + join + FOR SHARE + insert) against the write-only one
+// (IndexSql.addIndexBatchWriteOnly: insert ON CONFLICT (key) DO NOTHING, no re-read, no lock),
 // with the statements Backfill builds, over JDBC, on the same table, alternately.
 //
 // Per run: a fresh index table (the write-only one with its marker column, partial index and
@@ -15,9 +15,9 @@
 //
 // Arguments: JDBC URL (user postgres), rows (default 500000), rounds (default 2; each round runs
 // locking then write-only, and the next one the other way round).
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.op.addindex.IndexTable;
 import dev.backfill.db.TableInfo;
+import dev.backfill.op.addindex.IndexSql;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -70,12 +70,12 @@ public class WriteOnlyBench {
             throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + index.quotedName());
-            for (String sql : SqlBuilder.createIndexTable(index)) {
+            for (String sql : IndexSql.createIndexTable(index)) {
                 st.execute(sql);
             }
             if (writeOnly) {
                 st.execute("CREATE SCHEMA IF NOT EXISTS backfill");
-                for (String sql : SqlBuilder.addTombstones(index)) {
+                for (String sql : IndexSql.addTombstones(index)) {
                     st.execute(sql);
                 }
             }
@@ -95,8 +95,8 @@ public class WriteOnlyBench {
                         + BATCH;
         String write =
                 writeOnly
-                        ? SqlBuilder.addIndexBatchWriteOnly(index)
-                        : SqlBuilder.addIndexBatch(index, phys);
+                        ? IndexSql.addIndexBatchWriteOnly(index)
+                        : IndexSql.addIndexBatch(index, phys);
         long stmt = 0;
         long commit = 0;
         long reading = 0;

@@ -24,7 +24,7 @@ BEGIN
         FROM prof.mc WHERE id > lo AND id <= lo + 1000;
       rd := rd + extract(epoch FROM clock_timestamp() - t0);
       t0 := clock_timestamp();
-      -- SqlBuilder.modifyColumnBatch's shape: unnest, key match + text CAS, guarded CASE
+      -- ColumnSql.modifyColumnBatch's shape: unnest, key match + text CAS, guarded CASE
       UPDATE ONLY prof.mc AS mc SET shadow = (amount::bigint)
         FROM unnest(ka, va) AS b(k0, v)
        WHERE mc.id = b.k0::bigint AND mc.amount::text COLLATE "C" IS NOT DISTINCT FROM b.v

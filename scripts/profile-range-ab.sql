@@ -2,10 +2,10 @@
 -- interleaved so that both variants see the same load on a busy machine: two fresh copies of a
 -- table like docs/profile.md's (bigint key, amount integer, about 160 bytes a row), each with a NULL
 -- bigint shadow column and, unless -v trigger=off, the write-only trigger of
--- SqlBuilder.createShadowTrigger (which fires on the batch's own UPDATE too). For each 1000-key
+-- ColumnSql.createShadowTrigger (which fires on the batch's own UPDATE too). For each 1000-key
 -- range: the row path on one copy (page read of keys and values as text, then
--- SqlBuilder.modifyColumnBatch's UPDATE ... FROM unnest with the text compare-and-set) and the
--- range path on the other (page read of keys only, then SqlBuilder.modifyColumnRange's UPDATE over
+-- ColumnSql.modifyColumnBatch's UPDATE ... FROM unnest with the text compare-and-set) and the
+-- range path on the other (page read of keys only, then ColumnSql.modifyColumnRange's UPDATE over
 -- the range), in alternating order, each in its own transaction. Prints seconds per variant.
 --   psql -X -h localhost -p PORT -U postgres -v rows=1000000 -f scripts/profile-range-ab.sql
 --   psql ... -v rows=1000000 -v trigger=off -f scripts/profile-range-ab.sql

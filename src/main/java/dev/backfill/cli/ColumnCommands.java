@@ -6,13 +6,14 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Retry;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
+import dev.backfill.db.TableSql;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.Operations;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.modifycolumn.ColumnSql;
 import dev.backfill.op.modifycolumn.Cutover;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.annotation.Internal;
@@ -85,7 +86,7 @@ public final class ColumnCommands {
             ShadowColumn sc =
                     ShadowColumn.resolve(table, m.column(), m.type(), null, spec.reorgId());
             boolean exists;
-            try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+            try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {
                 ps.setString(1, table.quotedName());
                 ps.setString(2, sc.oldName());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -125,7 +126,7 @@ public final class ColumnCommands {
                                                         + now.value()
                                                         + "; cleanup needs state public");
                                     }
-                                    st.execute(SqlBuilder.dropOldColumn(sc));
+                                    st.execute(ColumnSql.dropOldColumn(sc));
                                     c.commit();
                                     return null;
                                 } catch (SQLException e) {

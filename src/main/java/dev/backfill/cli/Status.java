@@ -3,9 +3,10 @@ package dev.backfill.cli;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
+import dev.backfill.db.CatalogSql;
 import dev.backfill.db.Connections;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
+import dev.backfill.db.TableSql;
 import dev.backfill.model.JobSpec;
 
 import org.apache.flink.annotation.Internal;
@@ -141,7 +142,7 @@ public final class Status {
     }
 
     private static boolean catalogExists(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.relationExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.relationExists())) {
             ps.setString(1, Catalog.REORGS);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -209,7 +210,7 @@ public final class Status {
 
     private static List<Row> read(Connection c, String idOrNull) throws SQLException {
         List<Row> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.reorgStatus(idOrNull != null))) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.reorgStatus(idOrNull != null))) {
             if (idOrNull != null) {
                 ps.setString(1, idOrNull);
             }

@@ -173,52 +173,9 @@ public final class Catalog {
     /** Creates the schema and tables if absent. Idempotent; safe to race with another client. */
     public static void ensureSchema(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(SCHEMA));
-            st.execute(
-                    "CREATE TABLE IF NOT EXISTS "
-                            + REORGS
-                            + " ("
-                            + "id text PRIMARY KEY,"
-                            + " spec text NOT NULL,"
-                            + " spec_hash text NOT NULL,"
-                            + " table_name text NOT NULL,"
-                            + " operation text NOT NULL,"
-                            + " state text NOT NULL CONSTRAINT reorgs_state_check CHECK ("
-                            + STATE_CHECK
-                            + "),"
-                            + " rows_done bigint NOT NULL DEFAULT 0,"
-                            + " rows_estimated bigint NOT NULL DEFAULT 0,"
-                            + " error text,"
-                            + " started_at timestamptz NOT NULL DEFAULT now(),"
-                            + " updated_at timestamptz NOT NULL DEFAULT now(),"
-                            + " finished_at timestamptz,"
-                            + " max_rows_per_second bigint NOT NULL DEFAULT 0,"
-                            + " batch_size integer,"
-                            + " paused boolean NOT NULL DEFAULT false,"
-                            + " "
-                            + Identifiers.quote(FLINK_JOB_ID)
-                            + " text, "
-                            + Identifiers.quote(ROWS_REPAIRED)
-                            + " bigint NOT NULL DEFAULT 0)");
-            st.execute(
-                    "CREATE TABLE IF NOT EXISTS "
-                            + PROGRESS
-                            + " ("
-                            + "reorg_id text NOT NULL REFERENCES "
-                            + REORGS
-                            + " (id) ON DELETE CASCADE,"
-                            + " split_id text NOT NULL,"
-                            + " physical_table text NOT NULL,"
-                            + " split_index integer NOT NULL,"
-                            + " start_key text,"
-                            + " end_key text NOT NULL,"
-                            + " last boolean NOT NULL DEFAULT false,"
-                            + " watermark text,"
-                            + " rows_scanned bigint NOT NULL DEFAULT 0,"
-                            + " rows_written bigint NOT NULL DEFAULT 0,"
-                            + " done boolean NOT NULL DEFAULT false,"
-                            + " updated_at timestamptz NOT NULL DEFAULT now(),"
-                            + " PRIMARY KEY (reorg_id, split_id))");
+            st.execute(CatalogSql.createSchema());
+            st.execute(CatalogSql.createReorgs());
+            st.execute(CatalogSql.createProgress());
             upgradeStateCheck(c);
             upgradeFlinkJobId(c);
             upgradeRowsRepaired(c);
@@ -231,20 +188,12 @@ public final class Catalog {
         }
     }
 
-    /** The allowed states; {@code ready} came with modify-column. */
-    private static final String STATE_CHECK =
-            "state IN ('write-only', 'backfilling', 'verifying', 'ready', 'public', 'failed',"
-                    + " 'aborted')";
-
     /**
      * A catalog created before state {@code ready} existed gets the new CHECK constraint, in the
      * caller's transaction; a current one is left alone (no lock taken).
      */
     private static void upgradeStateCheck(Connection c) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
-                                + " WHERE conrelid = ?::regclass AND conname = 'reorgs_state_check'")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.stateCheckDefinition())) {
             ps.setString(1, REORGS);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next() && rs.getString(1).contains("'ready'")) {
@@ -253,13 +202,7 @@ public final class Catalog {
             }
         }
         try (Statement st = c.createStatement()) {
-            st.execute(
-                    "ALTER TABLE "
-                            + REORGS
-                            + " DROP CONSTRAINT IF EXISTS reorgs_state_check,"
-                            + " ADD CONSTRAINT reorgs_state_check CHECK ("
-                            + STATE_CHECK
-                            + ")");
+            st.execute(CatalogSql.upgradeStateCheck());
         }
     }
 
@@ -268,7 +211,7 @@ public final class Catalog {
      * transaction; a current one is left alone (no lock taken).
      */
     private static void upgradeFlinkJobId(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {
             ps.setString(1, REORGS);
             ps.setString(2, FLINK_JOB_ID);
             try (ResultSet rs = ps.executeQuery()) {
@@ -279,7 +222,7 @@ public final class Catalog {
             }
         }
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.addFlinkJobIdColumn());
+            st.execute(CatalogSql.addFlinkJobIdColumn());
         }
     }
 
@@ -288,7 +231,7 @@ public final class Catalog {
      * caller's transaction; a current one is left alone (no lock taken).
      */
     private static void upgradeRowsRepaired(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {
             ps.setString(1, REORGS);
             ps.setString(2, ROWS_REPAIRED);
             try (ResultSet rs = ps.executeQuery()) {
@@ -299,16 +242,16 @@ public final class Catalog {
             }
         }
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.addRowsRepairedColumn());
+            st.execute(CatalogSql.addRowsRepairedColumn());
         }
     }
 
     /**
      * A catalog created before #10 gets the adaptive throttle's columns (see {@link
-     * SqlBuilder#addThrottleColumns}), in the caller's transaction; a current one is left alone.
+     * CatalogSql#addThrottleColumns}), in the caller's transaction; a current one is left alone.
      */
     private static void upgradeThrottle(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {
             ps.setString(1, REORGS);
             ps.setString(2, THROTTLE_REASON);
             try (ResultSet rs = ps.executeQuery()) {
@@ -319,14 +262,14 @@ public final class Catalog {
             }
         }
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.addThrottleColumns());
+            st.execute(CatalogSql.addThrottleColumns());
         }
     }
 
     /** Reads the throttle's live knobs; empty when the reorg is not in the catalog. */
     public static Optional<dev.backfill.model.ThrottleSettings> throttleKnobs(
             Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleKnobs())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.throttleKnobs())) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -346,7 +289,7 @@ public final class Catalog {
     /** Sets the throttle's knobs a run starts with (from its spec) and clears its last decision. */
     public static void setThrottleKnobs(
             Connection c, String id, dev.backfill.model.ThrottleSettings t) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.setThrottleKnobs())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.setThrottleKnobs())) {
             ps.setBoolean(1, t.enabled());
             ps.setDouble(2, t.maxLatencyRatio());
             ps.setLong(3, t.maxReplicaLag().toMillis());
@@ -360,7 +303,7 @@ public final class Catalog {
     /** Records the throttle's decision: global rate cap (0: uncapped) and reason. */
     public static void recordThrottle(Connection c, String id, long globalRate, String reason)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.recordThrottle())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.recordThrottle())) {
             ps.setLong(1, globalRate);
             ps.setString(2, reason);
             ps.setString(3, id);
@@ -373,7 +316,7 @@ public final class Catalog {
      * finalizer calls it in the transaction of the repair it counts.
      */
     public static void addRowsRepaired(Connection c, String id, long rows) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addRowsRepaired())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.addRowsRepaired())) {
             ps.setLong(1, rows);
             ps.setString(2, id);
             ps.executeUpdate();
@@ -383,7 +326,7 @@ public final class Catalog {
     /** Records the id of the Flink job that runs the reorg now (its enumerator calls this). */
     public static void setFlinkJobId(Connection c, String id, String flinkJobId)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.setFlinkJobId())) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.setFlinkJobId())) {
             ps.setString(1, flinkJobId);
             ps.setString(2, id);
             ps.executeUpdate();
@@ -395,8 +338,7 @@ public final class Catalog {
      * so that an abort cannot interleave). Fails when the reorg is not in the catalog.
      */
     public static Reorg lock(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT * FROM " + REORGS + " WHERE id = ? FOR UPDATE")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.lockReorg())) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -408,8 +350,7 @@ public final class Catalog {
     }
 
     public static Optional<Reorg> find(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT * FROM " + REORGS + " WHERE id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.findReorg())) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Reorg(rs)) : Optional.empty();
@@ -426,12 +367,7 @@ public final class Catalog {
             String operation,
             long rowsEstimated)
             throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "INSERT INTO "
-                                + REORGS
-                                + " (id, spec, spec_hash, table_name, operation, state, rows_estimated)"
-                                + " VALUES (?, ?, ?, ?, ?, 'write-only', ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.insertReorg())) {
             ps.setString(1, id);
             ps.setString(2, spec);
             ps.setString(3, specHash);
@@ -476,11 +412,7 @@ public final class Catalog {
     /** Reads the knobs; {@code defaultBatchSize} stands in for a NULL batch_size. */
     public static Optional<Knobs> knobs(Connection c, String id, int defaultBatchSize)
             throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT state, paused, max_rows_per_second, batch_size FROM "
-                                + REORGS
-                                + " WHERE id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.reorgKnobs())) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -500,11 +432,7 @@ public final class Catalog {
     /** Sets the knobs a run starts with (from its spec); live changes are plain UPDATEs. */
     public static void setKnobs(Connection c, String id, long maxRowsPerSecond, int batchSize)
             throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + REORGS
-                                + " SET max_rows_per_second = ?, batch_size = ? WHERE id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.setKnobs())) {
             ps.setLong(1, maxRowsPerSecond);
             ps.setInt(2, batchSize);
             ps.setString(3, id);
@@ -530,12 +458,7 @@ public final class Catalog {
      * if it changed.
      */
     public static boolean fail(Connection c, String id, String error) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + REORGS
-                                + " SET state = 'failed', error = ?, updated_at = now()"
-                                + " WHERE id = ? AND state = ANY (?)")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.failReorg())) {
             ps.setString(1, error);
             ps.setString(2, id);
             ps.setArray(3, states(c, UNFINISHED));
@@ -573,12 +496,7 @@ public final class Catalog {
         if (!UNFINISHED.contains(found)) {
             return new AbortResult(found, false);
         }
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + REORGS
-                                + " SET state = 'aborted', error = ?, updated_at = now(),"
-                                + " finished_at = now() WHERE id = ? AND state = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.abortReorg())) {
             ps.setString(1, "aborted in state " + found.value());
             ps.setString(2, id);
             ps.setString(3, found.value());
@@ -596,8 +514,7 @@ public final class Catalog {
      * run the same reorg at once. Returns false when another session holds it.
      */
     public static boolean tryLockRunner(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
+        try (PreparedStatement ps = c.prepareStatement(SessionSql.tryAdvisoryLock())) {
             ps.setString(1, "backfill:" + id);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -608,8 +525,7 @@ public final class Catalog {
 
     /** Releases the runner lock taken by {@link #tryLockRunner} on this session. */
     public static void unlockRunner(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT pg_advisory_unlock(hashtextextended(?, 0))")) {
+        try (PreparedStatement ps = c.prepareStatement(SessionSql.advisoryUnlock())) {
             ps.setString(1, "backfill:" + id);
             ps.executeQuery().close();
         }
@@ -617,13 +533,7 @@ public final class Catalog {
 
     /** Describes the session holding the reorg's runner lock, for the error message. */
     public static String runnerLockHolder(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
-                                + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                                + " WHERE l.locktype = 'advisory' AND l.granted"
-                                + " AND ((l.classid::bigint << 32) | l.objid::bigint)"
-                                + " = hashtextextended(?, 0)")) {
+        try (PreparedStatement ps = c.prepareStatement(SessionSql.advisoryLockHolder())) {
             ps.setString(1, "backfill:" + id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -643,8 +553,7 @@ public final class Catalog {
 
     /** Deletes the reorg's split rows (abort). */
     public static void deleteProgress(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("DELETE FROM " + PROGRESS + " WHERE reorg_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.deleteProgress())) {
             ps.setString(1, id);
             ps.executeUpdate();
         }
@@ -659,13 +568,7 @@ public final class Catalog {
      */
     public static boolean transition(Connection c, String id, List<State> from, State to)
             throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + REORGS
-                                + " SET state = ?, error = NULL, updated_at = now(),"
-                                + " finished_at = CASE WHEN ? THEN now() END"
-                                + " WHERE id = ? AND state = ANY (?)")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.transition())) {
             ps.setString(1, to.value());
             ps.setBoolean(2, to == State.PUBLIC);
             ps.setString(3, id);
@@ -679,11 +582,7 @@ public final class Catalog {
     }
 
     public static void setRowsDone(Connection c, String id, long rowsDone) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + REORGS
-                                + " SET rows_done = ?, updated_at = now() WHERE id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.setRowsDone())) {
             ps.setLong(1, rowsDone);
             ps.setString(2, id);
             ps.executeUpdate();
@@ -692,14 +591,7 @@ public final class Catalog {
 
     /** Sets rows_done to the rows scanned so far over all splits; returns that number. */
     public static long refreshRowsDone(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + REORGS
-                                + " r SET rows_done = (SELECT coalesce(sum(rows_scanned), 0) FROM "
-                                + PROGRESS
-                                + " p WHERE p.reorg_id = r.id), updated_at = now()"
-                                + " WHERE r.id = ? AND r.state = 'backfilling' RETURNING rows_done")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.refreshRowsDone())) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : -1;
@@ -715,15 +607,7 @@ public final class Catalog {
             Connection c, String reorgId, SplitRange s, boolean last) throws SQLException {
         // Only while the reorg runs: an abort (which deletes the split rows) must not be undone by
         // a split cut a moment later. The reorg row is locked against a concurrent abort.
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "INSERT INTO "
-                                + PROGRESS
-                                + " (reorg_id, split_id, physical_table, split_index, start_key, end_key, last)"
-                                + " SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM "
-                                + REORGS
-                                + " WHERE id = ? AND state NOT IN ('aborted', 'public') FOR SHARE)"
-                                + " ON CONFLICT (reorg_id, split_id) DO NOTHING")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.recordSplit())) {
             ps.setString(1, reorgId);
             ps.setString(2, s.splitId());
             ps.setString(3, s.physicalTable());
@@ -739,9 +623,7 @@ public final class Catalog {
 
     public static Optional<SplitProgress> findSplit(Connection c, String reorgId, String splitId)
             throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT * FROM " + PROGRESS + " WHERE reorg_id = ? AND split_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.findSplit())) {
             ps.setString(1, reorgId);
             ps.setString(2, splitId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -753,11 +635,7 @@ public final class Catalog {
     /** Every split of the reorg, by physical table and index. */
     public static List<SplitProgress> splits(Connection c, String reorgId) throws SQLException {
         List<SplitProgress> out = new ArrayList<>();
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT * FROM "
-                                + PROGRESS
-                                + " WHERE reorg_id = ? ORDER BY physical_table, split_index")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.splits())) {
             ps.setString(1, reorgId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -791,7 +669,7 @@ public final class Catalog {
      */
     public static void flushWal(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            for (String sql : SqlBuilder.durableCommit()) {
+            for (String sql : SessionSql.durableCommit()) {
                 st.execute(sql);
             }
             c.commit();
@@ -816,14 +694,7 @@ public final class Catalog {
             long written,
             boolean done)
             throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + PROGRESS
-                                + " SET watermark = coalesce(?, watermark), rows_scanned = rows_scanned + ?,"
-                                + " rows_written = rows_written + ?, done = ?, updated_at = now()"
-                                + " WHERE reorg_id = ? AND split_id = ? AND NOT done"
-                                + " AND watermark IS NOT DISTINCT FROM ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.advanceSplit())) {
             ps.setString(1, KeyCodec.toJson(to));
             ps.setLong(2, scanned);
             ps.setLong(3, written);
@@ -850,12 +721,7 @@ public final class Catalog {
 
     /** Reads {@link SplitCounts} from {@code backfill.progress}: one aggregate over its rows. */
     public static SplitCounts splitCounts(Connection c, String reorgId) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT count(*), count(*) FILTER (WHERE done),"
-                                + " coalesce(sum(rows_scanned), 0) FROM "
-                                + PROGRESS
-                                + " WHERE reorg_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(CatalogSql.splitCounts())) {
             ps.setString(1, reorgId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

@@ -75,7 +75,7 @@ public final class Connections {
         public Connection getConnection(String user, String password) throws SQLException {
             Connection c = super.getConnection(user, password);
             try (Statement st = c.createStatement()) {
-                st.execute("SET TimeZone = " + Identifiers.literal(CANONICAL.get("TimeZone")));
+                st.execute(SessionSql.setTimeZone(CANONICAL.get("TimeZone")));
             } catch (SQLException e) {
                 closeQuietly(c);
                 throw e;

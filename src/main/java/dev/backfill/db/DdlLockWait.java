@@ -130,7 +130,7 @@ public final class DdlLockWait {
     /** Sets the attempt's lock_timeout; run first in each attempt's transaction. */
     public void setLocal(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.setLocalLockTimeout(nextMillis));
+            st.execute(SessionSql.setLocalLockTimeout(nextMillis));
         }
     }
 
@@ -145,7 +145,7 @@ public final class DdlLockWait {
         }
         try {
             List<Blocker> found = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(SqlBuilder.lockHoldersOf())) {
+            try (PreparedStatement ps = c.prepareStatement(SessionSql.lockHoldersOf())) {
                 ps.setString(1, table);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -174,7 +174,7 @@ public final class DdlLockWait {
             long deadlock = 0;
             if (autovacuum && !clientHeldOn) {
                 try (Statement st = c.createStatement();
-                        ResultSet rs = st.executeQuery(SqlBuilder.deadlockTimeoutMillis())) {
+                        ResultSet rs = st.executeQuery(SessionSql.deadlockTimeoutMillis())) {
                     rs.next();
                     deadlock = rs.getLong(1);
                 }

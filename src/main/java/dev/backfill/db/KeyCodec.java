@@ -77,8 +77,8 @@ public final class KeyCodec {
 
     /**
      * Reads key columns {@code first..first+key.size()-1} (1-based) of the current row, which a
-     * scan selected as text ({@code col::text}, see {@link SqlBuilder}): the server's text form,
-     * never the driver's decoding of the column's own type.
+     * scan selected as text ({@code col::text}, see {@link KeySql}): the server's text form, never
+     * the driver's decoding of the column's own type.
      */
     public static Key read(ResultSet rs, int first, List<TableInfo.Column> key)
             throws SQLException {

@@ -130,11 +130,7 @@ public final class TableInfo implements Serializable {
         String schema;
         String name;
         char kind;
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c"
-                                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                + " WHERE c.oid = to_regclass(?)")) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.relation())) {
             ps.setString(1, regclass);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -154,17 +150,7 @@ public final class TableInfo implements Serializable {
                             + "'); only tables can be reorganized");
         }
         List<Column> columns = new ArrayList<>();
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-                                + " a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype),"
-                                + " CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation"
-                                + " THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END"
-                                + " FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
-                                + " LEFT JOIN pg_collation co ON co.oid = a.attcollation"
-                                + " LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace"
-                                + " WHERE a.attrelid = ? AND a.attnum > 0"
-                                + " AND NOT a.attisdropped ORDER BY a.attnum")) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.columns())) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -179,12 +165,7 @@ public final class TableInfo implements Serializable {
             }
         }
         List<Column> key = new ArrayList<>();
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT a.attname FROM pg_index i"
-                                + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-                                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-                                + " WHERE i.indrelid = ? AND i.indisprimary ORDER BY k.ord")) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.primaryKeyColumns())) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -197,9 +178,7 @@ public final class TableInfo implements Serializable {
                 }
             }
         }
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT condeferrable FROM pg_constraint WHERE conrelid = ? AND contype = 'p'")) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.primaryKeyDeferrable())) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next() && rs.getBoolean(1)) {
@@ -226,12 +205,7 @@ public final class TableInfo implements Serializable {
         List<String> physical = new ArrayList<>();
         List<String> quotedPhysical = new ArrayList<>();
         if (kind == 'p') {
-            try (PreparedStatement ps =
-                    c.prepareStatement(
-                            "SELECT n.nspname, c.relname FROM pg_partition_tree(?::regclass) t"
-                                    + " JOIN pg_class c ON c.oid = t.relid"
-                                    + " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                                    + " WHERE t.isleaf ORDER BY n.nspname, c.relname")) {
+            try (PreparedStatement ps = c.prepareStatement(TableSql.leafPartitions())) {
                 ps.setLong(1, oid);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -331,7 +305,7 @@ public final class TableInfo implements Serializable {
 
     /** Whether a relation of that (quoted, possibly qualified) name exists. */
     public static boolean relationExists(Connection c, String quotedName) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.relationExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.relationExists())) {
             ps.setString(1, quotedName);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -346,7 +320,7 @@ public final class TableInfo implements Serializable {
         for (String physical : table.physicalTables()) {
             String q = table.quotedPhysical(physical);
             long n;
-            try (PreparedStatement ps = c.prepareStatement(SqlBuilder.rowEstimate())) {
+            try (PreparedStatement ps = c.prepareStatement(TableSql.rowEstimate())) {
                 ps.setString(1, q);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -356,7 +330,7 @@ public final class TableInfo implements Serializable {
             if (n < 0) {
                 try (Statement st = c.createStatement();
                         ResultSet rs =
-                                st.executeQuery(SqlBuilder.countRows(table.scanSource(physical)))) {
+                                st.executeQuery(TableSql.countRows(table.scanSource(physical)))) {
                     rs.next();
                     n = rs.getLong(1);
                 }

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * A table's size in bytes (with TOAST, without indexes) and its dead tuples ({@link
- * SqlBuilder#tableSize()}): a modify-column's in-place update leaves a dead tuple per row until
+ * TableSql#tableSize()}): a modify-column's in-place update leaves a dead tuple per row until
  * VACUUM.
  */
 @Internal
@@ -25,7 +25,7 @@ public record TableSize(long bytes, long deadTuples) {
     public static Optional<TableSize> read(JobSpec spec) {
         try (Connection c =
                         Connections.open(Connections.dataSource(spec.database(), spec.reorgId()));
-                PreparedStatement ps = c.prepareStatement(SqlBuilder.tableSize())) {
+                PreparedStatement ps = c.prepareStatement(TableSql.tableSize())) {
             ps.setString(1, spec.tableName());
             ps.setString(2, spec.tableName());
             try (ResultSet rs = ps.executeQuery()) {

@@ -1,9 +1,6 @@
 package dev.backfill.local;
 
 import dev.backfill.db.Catalog;
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.SqlBuilder;
-import dev.backfill.db.TableInfo;
 
 import org.apache.flink.annotation.Internal;
 
@@ -26,16 +23,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import static org.apache.flink.util.Preconditions.checkArgument;
-
 /**
  * The figures of {@code scripts/bench}: reads what the script measured and writes the report.
  *
  * <ul>
  *   <li>{@code BenchReport catalog JDBC_URL REORG_ID} prints a finished reorg's prepare→public
  *       seconds from the catalog.
- *   <li>{@code BenchReport index-ddl JDBC_URL SCHEMA.TABLE COLUMN INDEX_NAME} prints the statements
- *       with which Backfill would create the index table of a unique add-index.
  *   <li>{@code BenchReport report DIR} reads {@code DIR/runs.tsv} (one line per measured step),
  *       {@code DIR/setup.txt} and the pgbench per-transaction logs under {@code DIR/pgbench/} and
  *       writes {@code DIR/report.md} (Markdown tables: offline baselines, Backfill at each
@@ -59,10 +52,6 @@ public final class BenchReport {
     public static void main(String[] args) throws Exception {
         if (args.length == 3 && args[0].equals("catalog")) {
             System.out.println(catalogSeconds(args[1], args[2]));
-        } else if (args.length == 5 && args[0].equals("index-ddl")) {
-            for (String statement : indexTableDdl(args[1], args[2], args[3], args[4])) {
-                System.out.println(statement + ";");
-            }
         } else if (args.length == 2 && args[0].equals("report")) {
             Path dir = Path.of(args[1]);
             Report r = Report.read(dir);
@@ -70,9 +59,7 @@ public final class BenchReport {
             BenchChart.write(r, dir.resolve("bench.png"));
         } else {
             System.err.println(
-                    "usage: BenchReport catalog JDBC_URL REORG_ID"
-                            + " | BenchReport index-ddl JDBC_URL SCHEMA.TABLE COLUMN INDEX_NAME"
-                            + " | BenchReport report DIR");
+                    "usage: BenchReport catalog JDBC_URL REORG_ID" + " | BenchReport report DIR");
             System.exit(2);
         }
     }
@@ -91,23 +78,6 @@ public final class BenchReport {
                     "%.3f",
                     Duration.between(r.startedAt.toInstant(), r.finishedAt.toInstant()).toMillis()
                             / 1000.0);
-        }
-    }
-
-    /**
-     * The statements with which Backfill creates the index table of a unique add-index on one
-     * column (SqlBuilder.createIndexTable), so that the offline baseline writes into the same DDL.
-     */
-    private static List<String> indexTableDdl(
-            String url, String qualifiedTable, String column, String indexName) throws Exception {
-        int dot = qualifiedTable.indexOf('.');
-        checkArgument(dot >= 0, "index-ddl: expected SCHEMA.TABLE, got '%s'", qualifiedTable);
-        try (Connection c = DriverManager.getConnection(url, "postgres", null)) {
-            TableInfo table =
-                    TableInfo.load(
-                            c, qualifiedTable.substring(0, dot), qualifiedTable.substring(dot + 1));
-            return SqlBuilder.createIndexTable(
-                    IndexTable.resolve(table, indexName, List.of(column), true, "bench-offline"));
         }
     }
 

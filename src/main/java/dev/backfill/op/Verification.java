@@ -3,7 +3,7 @@ package dev.backfill.op;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.db.KeyCodec;
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.KeySql;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.model.Key;
@@ -273,7 +273,7 @@ public final class Verification {
         while (true) {
             Key upper;
             try (PreparedStatement ps =
-                    c.prepareStatement(SqlBuilder.splitBoundary(source, key, lower != null))) {
+                    c.prepareStatement(KeySql.splitBoundary(source, key, lower != null))) {
                 int i = 1;
                 if (lower != null) {
                     i = KeyCodec.bind(ps, i, lower);

@@ -5,7 +5,7 @@ import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Retry;
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SessionSql;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
@@ -50,8 +50,8 @@ import java.util.function.LongConsumer;
  * PostgreSQL raises serialization failures only for rows that were modified, not for rows that were
  * merely locked, so no lock strength prevents it. The triggers close it themselves: they claim the
  * old entry before deleting it, so such a writer gets a serialization failure (40001) instead (see
- * {@code SqlBuilder.createTriggers} and {@code TriggerRaceITCase}). The wait is the second line:
- * like {@code CREATE INDEX CONCURRENTLY} waiting for old snapshots, the finalizer first waits until
+ * {@code IndexSql.createTriggers} and {@code TriggerRaceITCase}). The wait is the second line: like
+ * {@code CREATE INDEX CONCURRENTLY} waiting for old snapshots, the finalizer first waits until
  * every transaction that started before the last batch committed has ended, so that no transaction
  * can hold a snapshot that misses a batch's entry; only then does it verify.
  *
@@ -437,7 +437,7 @@ public final class Finalizer {
     }
 
     static Timestamp now(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.clockTimestamp());
+        try (PreparedStatement ps = c.prepareStatement(SessionSql.clockTimestamp());
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             Timestamp t = rs.getTimestamp(1);
@@ -459,7 +459,7 @@ public final class Finalizer {
         long start = System.nanoTime();
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(true);
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.olderTransactions())) {
+        try (PreparedStatement ps = c.prepareStatement(SessionSql.olderTransactions())) {
             ps.setString(1, plan.reorgId());
             ps.setTimestamp(2, since);
             while (true) {

@@ -5,7 +5,6 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.model.Failpoints;
@@ -14,6 +13,7 @@ import dev.backfill.model.WriteBatch;
 import dev.backfill.op.BatchWriter;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.WritePath;
+import dev.backfill.op.modifycolumn.ColumnSql;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -277,7 +277,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                 if (!plan.spec().tuning().synchronousCommit()) {
                     st.execute("SET synchronous_commit = off");
                 }
-                st.execute(SqlBuilder.markSinkSession());
+                st.execute(ColumnSql.markSinkSession());
             }
             writer.connected(connection);
             connection.commit();

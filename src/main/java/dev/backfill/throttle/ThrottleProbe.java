@@ -1,6 +1,6 @@
 package dev.backfill.throttle;
 
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.SessionSql;
 import dev.backfill.model.Failpoints;
 
 import org.apache.flink.annotation.Internal;
@@ -13,10 +13,10 @@ import java.time.Duration;
 
 /**
  * The adaptive throttle's readings of the database, on a connection of its own (autocommit): the
- * probe's round trip ({@link SqlBuilder#throttleProbe}: a tiny durable commit, so it measures what
+ * probe's round trip ({@link SessionSql#throttleProbe}: a tiny durable commit, so it measures what
  * a small application write waits for, CPU and scheduling on the server and the WAL flush), and one
  * query over {@code pg_stat_activity} and {@code pg_stat_replication} (see {@link
- * SqlBuilder#throttleActivity}).
+ * SessionSql#throttleActivity}).
  */
 @Internal
 public final class ThrottleProbe {
@@ -32,7 +32,7 @@ public final class ThrottleProbe {
     public static double probeMillis(Connection c) throws SQLException {
         Duration delay = Failpoints.delay(Failpoints.THROTTLE_PROBE);
         boolean sleep = !delay.isZero();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleProbe(sleep))) {
+        try (PreparedStatement ps = c.prepareStatement(SessionSql.throttleProbe(sleep))) {
             if (sleep) {
                 ps.setDouble(1, delay.toMillis() / 1000.0);
             }
@@ -46,7 +46,7 @@ public final class ThrottleProbe {
 
     /** Active client sessions now that are not {@code applicationName}'s. */
     public static int othersActive(Connection c, String applicationName) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleOthersActive())) {
+        try (PreparedStatement ps = c.prepareStatement(SessionSql.throttleOthersActive())) {
             ps.setString(1, applicationName);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -57,7 +57,7 @@ public final class ThrottleProbe {
 
     /** Other active sessions, sessions waiting on ours, replica lag; {@code applicationName}'s. */
     public static Activity activity(Connection c, String applicationName) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.throttleActivity())) {
+        try (PreparedStatement ps = c.prepareStatement(SessionSql.throttleActivity())) {
             ps.setString(1, applicationName);
             ps.setString(2, applicationName);
             ps.setString(3, applicationName);

@@ -173,7 +173,7 @@ class AbortITCase {
         // left tombstones, see Tombstones).
         String live =
                 "SELECT email, id FROM shop.orders_email WHERE NOT \""
-                        + dev.backfill.db.IndexTable.TOMBSTONE
+                        + dev.backfill.op.addindex.IndexTable.TOMBSTONE
                         + "\"";
         assertThat(TestingReorgs.except(ds, live, "SELECT email, id FROM shop.orders")).isZero();
         assertThat(

@@ -1,13 +1,13 @@
 package dev.backfill.cli;
 
 import dev.backfill.db.Catalog;
-import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
-import dev.backfill.db.TriggerOrder;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.modifycolumn.ShadowColumn;
+import dev.backfill.op.modifycolumn.TriggerOrder;
 import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.Finalizer;
 import dev.backfill.reorg.ReorgSetup;

@@ -1,6 +1,8 @@
 package dev.backfill.db;
 
 import dev.backfill.db.TableInfo.Column;
+import dev.backfill.op.modifycolumn.ColumnSql;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,8 +11,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The repair count's and the shadow repair's statements of {@link SqlBuilder} as text (their
- * behaviour on a real server: RepairITCase, StatusPlanITCase).
+ * The repair count's and the shadow repair's statements of {@link CatalogSql} and {@link ColumnSql}
+ * as text (their behaviour on a real server: RepairITCase, StatusPlanITCase).
  */
 class RepairSqlTest {
     private static final Column ID = new Column("id", "bigint", true, true);
@@ -28,11 +30,11 @@ class RepairSqlTest {
 
     @Test
     void theCatalogColumnIsAddedInPlaceAndCountedUp() {
-        assertThat(SqlBuilder.addRowsRepairedColumn())
+        assertThat(CatalogSql.addRowsRepairedColumn())
                 .isEqualTo(
                         "ALTER TABLE \"backfill\".\"reorgs\" ADD COLUMN IF NOT EXISTS"
                                 + " \"rows_repaired\" bigint NOT NULL DEFAULT 0");
-        assertThat(SqlBuilder.addRowsRepaired())
+        assertThat(CatalogSql.addRowsRepaired())
                 .isEqualTo(
                         "UPDATE \"backfill\".\"reorgs\" SET \"rows_repaired\" ="
                                 + " \"rows_repaired\" + ? WHERE id = ?");
@@ -40,9 +42,9 @@ class RepairSqlTest {
 
     @Test
     void aShadowRangeIsLockedThenRewrittenWhereItsTextDiffers() {
-        List<String> sql = SqlBuilder.repairShadowRange(SC, true, true);
+        List<String> sql = ColumnSql.repairShadowRange(SC, true, true);
         // The range as every ranged statement has it (keyRange), on the table's alias.
-        String range = SqlBuilder.keyRange("\"orders\"", TABLE.keyColumns(), true, true);
+        String range = KeySql.keyRange("\"orders\"", TABLE.keyColumns(), true, true);
         assertThat(range).startsWith(" WHERE \"orders\".\"id\" > ");
         String value = "CAST((CAST(\"co\"\"de\" AS integer)\n) AS integer)";
         assertThat(sql)
@@ -59,7 +61,7 @@ class RepairSqlTest {
                                 + value
                                 + "::text COLLATE \"C\")");
         // Without bounds: the whole table.
-        assertThat(SqlBuilder.repairShadowRange(SC, false, false).get(1))
+        assertThat(ColumnSql.repairShadowRange(SC, false, false).get(1))
                 .contains("AS \"orders\" SET ")
                 .contains(value + " WHERE NOT (\"orders\".\"_backfill_new_co\"\"de\"::text");
     }

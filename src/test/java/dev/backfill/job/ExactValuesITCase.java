@@ -1,9 +1,9 @@
 package dev.backfill.job;
 
 import dev.backfill.db.Catalog;
-import dev.backfill.db.IndexTable;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.addindex.IndexTable;
 import dev.backfill.op.addindex.IndexVerifier;
 import dev.backfill.reorg.ReorgSetup;
 

@@ -3,10 +3,10 @@ package dev.backfill.job;
 import dev.backfill.cli.BackfillCli;
 import dev.backfill.cli.Plan;
 import dev.backfill.cli.Status;
-import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

@@ -1,13 +1,13 @@
 package dev.backfill.job;
 
 import dev.backfill.db.Catalog;
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.addindex.AddIndexSteps;
+import dev.backfill.op.addindex.IndexTable;
 import dev.backfill.op.modifycolumn.ModifyColumnSteps;
+import dev.backfill.op.modifycolumn.ShadowColumn;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;

@@ -1,10 +1,10 @@
 package dev.backfill.job;
 
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TestingPostgres;
-import dev.backfill.db.Tombstones;
 import dev.backfill.model.JobSpec;
+import dev.backfill.op.addindex.IndexSql;
+import dev.backfill.op.addindex.IndexTable;
+import dev.backfill.op.addindex.Tombstones;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * is unique), and a delete leaves the entry stale.
  *
  * <p>The trigger prevents this by claiming the old entry first ({@code INSERT ... ON CONFLICT DO
- * NOTHING} of the old entry, see {@link SqlBuilder#createTriggers}): at REPEATABLE READ a conflict
+ * NOTHING} of the old entry, see {@link IndexSql#createTriggers}): at REPEATABLE READ a conflict
  * with a row the snapshot does not see is a serialization failure (40001), which the writer retries
  * with a new snapshot. These tests assert exactly that: 40001, no unique violation, and an exact
  * index table afterwards; and that the same writer at READ COMMITTED simply succeeds.
@@ -150,8 +150,8 @@ class TriggerRaceITCase {
             try (PreparedStatement ps =
                     c.prepareStatement(
                             writeOnly
-                                    ? SqlBuilder.addIndexBatchWriteOnly(index)
-                                    : SqlBuilder.addIndexBatch(index, "public.accounts"))) {
+                                    ? IndexSql.addIndexBatchWriteOnly(index)
+                                    : IndexSql.addIndexBatch(index, "public.accounts"))) {
                 ps.setArray(1, c.createArrayOf("text", new String[] {key}));
                 ps.setArray(2, c.createArrayOf("text", new String[] {email}));
                 return ps.executeUpdate();

@@ -1,14 +1,14 @@
 package dev.backfill.job;
 
 import dev.backfill.db.Identifiers;
-import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TestingPostgres;
-import dev.backfill.db.Tombstones;
 import dev.backfill.model.Failpoints;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
+import dev.backfill.op.addindex.IndexSql;
+import dev.backfill.op.addindex.IndexTable;
+import dev.backfill.op.addindex.Tombstones;
 import dev.backfill.reorg.Finalizer;
 import dev.backfill.reorg.ReorgSetup;
 
@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The write-only add-index batch ({@link SqlBuilder#addIndexBatchWriteOnly}: insert the entries as
+ * The write-only add-index batch ({@link IndexSql#addIndexBatchWriteOnly}: insert the entries as
  * read, {@code ON CONFLICT (key) DO NOTHING}, no re-read, no row lock) against every kind of write
  * to the row it ships, step by step with two sessions on the real server: the writer commits before
  * the batch statement, is in progress while it runs (the batch waits for the writer's entry tuple),
@@ -462,7 +462,7 @@ class WriteOnlyBatchITCase {
 
         int batch(Connection c, String[] keys, String[] emails) throws SQLException {
             try (PreparedStatement ps =
-                    c.prepareStatement(SqlBuilder.addIndexBatchWriteOnly(index))) {
+                    c.prepareStatement(IndexSql.addIndexBatchWriteOnly(index))) {
                 ps.setArray(1, c.createArrayOf("text", keys));
                 ps.setArray(2, c.createArrayOf("text", emails));
                 return ps.executeUpdate();

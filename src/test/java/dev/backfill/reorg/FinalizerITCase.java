@@ -236,7 +236,7 @@ class FinalizerITCase {
             b.setAutoCommit(false);
             try (PreparedStatement ps =
                     b.prepareStatement(
-                            dev.backfill.db.SqlBuilder.addIndexBatch(
+                            dev.backfill.op.addindex.IndexSql.addIndexBatch(
                                     TestingReorgs.index(out.plan), "ONLY \"public\".\"t\""))) {
                 String[] ids = new String[10];
                 String[] vs = new String[10];
@@ -267,7 +267,8 @@ class FinalizerITCase {
         }
         // Before the finalizer, the live entries (a delete or re-key left a tombstone, purged by
         // the finalizer: see Tombstones).
-        String live = " FROM t_v WHERE NOT \"" + dev.backfill.db.IndexTable.TOMBSTONE + "\"";
+        String live =
+                " FROM t_v WHERE NOT \"" + dev.backfill.op.addindex.IndexTable.TOMBSTONE + "\"";
         assertThat(TestingReorgs.except(ds, "SELECT v, id FROM t", "SELECT v, id" + live)).isZero();
         assertThat(TestingReorgs.except(ds, "SELECT v, id" + live, "SELECT v, id FROM t")).isZero();
         assertThat(TestingReorgs.count(ds, "SELECT count(*)" + live + " AND id = 5")).isZero();

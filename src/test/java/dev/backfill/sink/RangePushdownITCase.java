@@ -2,7 +2,6 @@ package dev.backfill.sink;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Identifiers;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.job.TestingReorgs;
@@ -11,6 +10,7 @@ import dev.backfill.model.JobSpec;
 import dev.backfill.model.Key;
 import dev.backfill.model.RowBatch;
 import dev.backfill.op.WritePath;
+import dev.backfill.op.modifycolumn.ColumnSql;
 import dev.backfill.reorg.ReorgSetup;
 import dev.backfill.source.reader.BackfillSplitReader;
 import dev.backfill.source.split.BackfillSplit;
@@ -49,11 +49,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The range path of modify-column with a SQL {@code using} (issue #10, {@link WritePath#RANGE}):
  * the reader ships a page's keys only, and the sink writes the page's key range with one {@code
- * UPDATE} ({@link SqlBuilder#modifyColumnRange}). Proves that the path is taken (key-only pages,
- * the writer's {@code batchesByRange} counter), that it is exact when rows of the range are
- * inserted, updated and deleted between the read and the write and while the batch runs (READ
- * COMMITTED and REPEATABLE READ writers), and that a whole reorg over a partitioned table with a
- * composite key ends equal to an offline {@code ALTER TABLE … TYPE … USING} with nothing repaired.
+ * UPDATE} ({@link ColumnSql#modifyColumnRange}). Proves that the path is taken (key-only pages, the
+ * writer's {@code batchesByRange} counter), that it is exact when rows of the range are inserted,
+ * updated and deleted between the read and the write and while the batch runs (READ COMMITTED and
+ * REPEATABLE READ writers), and that a whole reorg over a partitioned table with a composite key
+ * ends equal to an offline {@code ALTER TABLE … TYPE … USING} with nothing repaired.
  */
 class RangePushdownITCase {
     @RegisterExtension

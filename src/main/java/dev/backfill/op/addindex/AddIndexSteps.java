@@ -1,12 +1,9 @@
 package dev.backfill.op.addindex;
 
 import dev.backfill.db.Catalog;
-import dev.backfill.db.IndexTable;
 import dev.backfill.db.Retry;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
-import dev.backfill.db.Tombstones;
 import dev.backfill.model.ReorgFailedException;
 import dev.backfill.op.AddIndex;
 import dev.backfill.op.BatchWriter;
@@ -82,20 +79,20 @@ public final class AddIndexSteps implements ReorgSteps {
     public void createTarget(Connection c) throws SQLException {
         checkTargetFree(c);
         try (Statement st = c.createStatement()) {
-            for (String sql : SqlBuilder.createIndexTable(index)) {
+            for (String sql : IndexSql.createIndexTable(index)) {
                 st.execute(sql);
             }
             // The write-only sink's tombstones (Tombstones), unless the table cannot have them.
             boolean tombstones = index.writeOnlyEligible();
             if (tombstones) {
-                for (String sql : SqlBuilder.addTombstones(index)) {
+                for (String sql : IndexSql.addTombstones(index)) {
                     st.execute(sql);
                 }
             }
-            for (String sql : SqlBuilder.createTriggers(index, tombstones)) {
+            for (String sql : IndexSql.createTriggers(index, tombstones)) {
                 st.execute(sql);
             }
-            for (String sql : SqlBuilder.enableAlwaysTriggers(index)) {
+            for (String sql : IndexSql.enableAlwaysTriggers(index)) {
                 st.execute(sql);
             }
             if (index.table().partitioned()) {
@@ -106,12 +103,12 @@ public final class AddIndexSteps implements ReorgSteps {
 
     /**
      * The leaf TRUNCATE triggers and the event triggers that keep a global index exact under
-     * partition DDL ({@link SqlBuilder#createPartitionGuards}). Event triggers need a superuser;
+     * partition DDL ({@link IndexSql#createPartitionGuards}). Event triggers need a superuser;
      * without them ATTACH, DETACH and DROP of a partition would silently bypass the index, so
      * prepare refuses the table instead.
      */
     private void createPartitionGuards(Statement st) throws SQLException {
-        for (String sql : SqlBuilder.createPartitionGuards(index)) {
+        for (String sql : IndexSql.createPartitionGuards(index)) {
             try {
                 st.execute(sql);
             } catch (SQLException e) {
@@ -188,19 +185,19 @@ public final class AddIndexSteps implements ReorgSteps {
     /** What {@link #createTarget} runs, in its order. */
     @Override
     public PrepareStatements prepareStatements() {
-        List<String> ddl = new ArrayList<>(SqlBuilder.createIndexTable(index));
+        List<String> ddl = new ArrayList<>(IndexSql.createIndexTable(index));
         boolean tombstones = index.writeOnlyEligible();
         if (tombstones) {
-            ddl.addAll(SqlBuilder.addTombstones(index));
+            ddl.addAll(IndexSql.addTombstones(index));
         }
         return new PrepareStatements(
                 "SHARE ROW EXCLUSIVE on "
                         + index.table().displayName()
                         + " for the CREATE TRIGGERs",
                 ddl,
-                SqlBuilder.createTriggers(index, tombstones),
-                SqlBuilder.enableAlwaysTriggers(index),
-                index.table().partitioned() ? SqlBuilder.createPartitionGuards(index) : List.of());
+                IndexSql.createTriggers(index, tombstones),
+                IndexSql.enableAlwaysTriggers(index),
+                index.table().partitioned() ? IndexSql.createPartitionGuards(index) : List.of());
     }
 
     // --- final ---

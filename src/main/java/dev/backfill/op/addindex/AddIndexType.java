@@ -1,7 +1,5 @@
 package dev.backfill.op.addindex;
 
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
@@ -51,7 +49,7 @@ public final class AddIndexType implements OperationType {
     private static void checkOrderable(Connection c, TableInfo table, TableInfo.Column column)
             throws SQLException {
         try (PreparedStatement ps =
-                c.prepareStatement(SqlBuilder.orderProbe(table.quotedName(), column.name()))) {
+                c.prepareStatement(IndexSql.orderProbe(table.quotedName(), column.name()))) {
             ps.executeQuery().close();
         } catch (SQLException e) {
             if (!SqlErrors.isUndefinedFunction(e)) {
@@ -94,12 +92,11 @@ public final class AddIndexType implements OperationType {
                             List.of(),
                             spec.addIndex().unique(),
                             spec.reorgId());
-            return concat(
-                    SqlBuilder.dropPartitionGuards(spec.reorgId()), SqlBuilder.dropAll(index));
+            return concat(IndexSql.dropPartitionGuards(spec.reorgId()), IndexSql.dropAll(index));
         }
         return concat(
-                SqlBuilder.dropPartitionGuards(spec.reorgId()),
-                SqlBuilder.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
+                IndexSql.dropPartitionGuards(spec.reorgId()),
+                IndexSql.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

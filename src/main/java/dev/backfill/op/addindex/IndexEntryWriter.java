@@ -1,10 +1,7 @@
 package dev.backfill.op.addindex;
 
 import dev.backfill.db.Connections;
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
-import dev.backfill.db.Tombstones;
 import dev.backfill.model.WriteBatch;
 import dev.backfill.op.BatchParams;
 import dev.backfill.op.BatchWriter;
@@ -19,9 +16,9 @@ import java.sql.SQLException;
 /**
  * The add-index write: a batch's index entries, inserted idempotently ({@code ON CONFLICT DO
  * NOTHING}) after locking the batch's rows and re-validating them against the values read ({@link
- * SqlBuilder#addIndexBatch}); or, for an index table with tombstones ({@link Tombstones}), only the
+ * IndexSql#addIndexBatch}); or, for an index table with tombstones ({@link Tombstones}), only the
  * entries as read, {@code ON CONFLICT (key) DO NOTHING}, without re-reading or locking ({@link
- * SqlBuilder#addIndexBatchWriteOnly}). A duplicate value on a unique index fails the reorg with
+ * IndexSql#addIndexBatchWriteOnly}). A duplicate value on a unique index fails the reorg with
  * TiDB's message.
  */
 final class IndexEntryWriter implements BatchWriter {
@@ -44,8 +41,8 @@ final class IndexEntryWriter implements BatchWriter {
         String physical = index.table().scanSource(batch.source().physicalTable());
         String sql =
                 writeOnly
-                        ? SqlBuilder.addIndexBatchWriteOnly(index)
-                        : SqlBuilder.addIndexBatch(index, physical);
+                        ? IndexSql.addIndexBatchWriteOnly(index)
+                        : IndexSql.addIndexBatch(index, physical);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bindBatch(c, ps, batch);
             return ps.executeUpdate();
@@ -58,7 +55,7 @@ final class IndexEntryWriter implements BatchWriter {
         return SqlErrors.isUniqueViolation(e) && isValuesConstraint(e);
     }
 
-    /** Names the duplicate value and its two rows ({@link SqlBuilder#addIndexDuplicates}). */
+    /** Names the duplicate value and its two rows ({@link IndexSql#addIndexDuplicates}). */
     @Override
     public String explain(Connection c, WriteBatch batch, SQLException e) throws SQLException {
         return duplicate(c, batch, e);
@@ -94,8 +91,8 @@ final class IndexEntryWriter implements BatchWriter {
         try (PreparedStatement ps =
                 c.prepareStatement(
                         writeOnly
-                                ? SqlBuilder.addIndexDuplicates(index, physical)
-                                : SqlBuilder.addIndexDuplicates(index))) {
+                                ? IndexSql.addIndexDuplicates(index, physical)
+                                : IndexSql.addIndexDuplicates(index))) {
             bindBatch(c, ps, batch);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {

@@ -1,7 +1,6 @@
 package dev.backfill.op.addindex;
 
-import dev.backfill.db.IndexTable;
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.KeySql;
 import dev.backfill.op.Verification;
 import dev.backfill.op.Verification.Range;
 import dev.backfill.op.Verification.RangeOutcome;
@@ -117,7 +116,7 @@ public final class IndexVerifier {
             IndexTable index,
             long chunkRows)
             throws SQLException {
-        String table = SqlBuilder.verificationSource(index.table());
+        String table = KeySql.verificationSource(index.table());
         List<Range> ranges = Verification.inTransaction(c, () -> ranges(c, index, chunkRows));
         List<RangeOutcome> outcomes =
                 Verification.checkRanges(
@@ -151,13 +150,13 @@ public final class IndexVerifier {
     }
 
     /**
-     * One range's check ({@link SqlBuilder#entryCheck}): counts {rows, missing, dangling}, and the
+     * One range's check ({@link IndexSql#entryCheck}): counts {rows, missing, dangling}, and the
      * first missing keys and dangling keys, up to {@link Verification#SAMPLE} each, in key order.
      */
     private static RangeOutcome check(Connection c, String table, IndexTable index, Range r)
             throws SQLException {
         String sql =
-                SqlBuilder.entryCheck(
+                IndexSql.entryCheck(
                         table, index, Verification.SAMPLE, r.lower != null, r.upper != null);
         RangeOutcome out = new RangeOutcome(3);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -178,7 +177,7 @@ public final class IndexVerifier {
     }
 
     /**
-     * Repairs the given ranges, each in one short transaction (see {@link SqlBuilder#repairRange}).
+     * Repairs the given ranges, each in one short transaction (see {@link IndexSql#repairRange}).
      * Returns the entries deleted and inserted.
      */
     public static long repair(Connection c, IndexTable index, List<Range> ranges)
@@ -203,7 +202,7 @@ public final class IndexVerifier {
         return Verification.repairRanges(
                 c,
                 ranges,
-                r -> SqlBuilder.repairRange(index, r.lower != null, r.upper != null),
+                r -> IndexSql.repairRange(index, r.lower != null, r.upper != null),
                 reorgId,
                 "entries of " + index.displayName(),
                 listener);

@@ -3,16 +3,12 @@ package dev.backfill.op.modifycolumn;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.Reorg;
 import dev.backfill.db.Catalog.State;
-import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.Retry;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.ShadowIndexes;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
-import dev.backfill.db.TriggerOrder;
+import dev.backfill.db.TableSql;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.Finishing;
 import dev.backfill.op.ReorgPlan;
@@ -204,14 +200,14 @@ public final class Cutover {
                             + "; the cut-over needs state ready (verified, indexes rebuilt)");
         }
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.lockExclusive(sc));
+            st.execute(ColumnSql.lockExclusive(sc));
         }
         // Under the lock, nothing can be created on the table any more: check again what was
         // checked before ready (issue #9, defects 6 and 7).
         checkDependents(c, plan, steps);
         TriggerOrder.check(c, sc, "cut-over of reorg " + plan.reorgId());
         String defaultExpr = null;
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnDefault())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.columnDefault())) {
             ps.setString(1, table);
             ps.setString(2, column);
             try (ResultSet rs = ps.executeQuery()) {
@@ -221,7 +217,7 @@ public final class Cutover {
             }
         }
         List<String> carry = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnCarryOver())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.columnCarryOver())) {
             for (int i = 0; i < 3; i++) {
                 ps.setString(2 * i + 1, table);
                 ps.setString(2 * i + 2, column);
@@ -230,18 +226,18 @@ public final class Cutover {
                 while (rs.next()) {
                     switch (rs.getString(1)) {
                         case "comment":
-                            carry.add(SqlBuilder.commentColumn(sc, rs.getString(2)));
+                            carry.add(ColumnSql.commentColumn(sc, rs.getString(2)));
                             break;
                         case "grant":
                             carry.add(
-                                    SqlBuilder.grantColumn(
+                                    ColumnSql.grantColumn(
                                             sc,
                                             rs.getString(2),
                                             rs.getString(3),
                                             rs.getString(4) != null));
                             break;
                         default:
-                            carry.add(SqlBuilder.ownSequence(sc, rs.getString(2)));
+                            carry.add(ColumnSql.ownSequence(sc, rs.getString(2)));
                     }
                 }
             }
@@ -249,7 +245,7 @@ public final class Cutover {
         List<ShadowIndexes.Planned> indexes = ShadowIndexes.plan(c, sc);
         for (ShadowIndexes.Planned p : indexes) {
             String temp = Identifiers.qualified(sc.table().schema(), p.tempName());
-            try (PreparedStatement ps = c.prepareStatement(SqlBuilder.indexValid())) {
+            try (PreparedStatement ps = c.prepareStatement(TableSql.indexValid())) {
                 ps.setString(1, temp);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next() || !rs.getBoolean(1)) {
@@ -270,7 +266,7 @@ public final class Cutover {
         for (ShadowIndexes.Planned p : indexes) {
             swap.addAll(p.dropOld());
         }
-        swap.addAll(SqlBuilder.swapColumns(sc, defaultExpr));
+        swap.addAll(ColumnSql.swapColumns(sc, defaultExpr));
         for (ShadowIndexes.Planned p : indexes) {
             swap.addAll(p.promote());
         }

@@ -1,11 +1,9 @@
 package dev.backfill.op.modifycolumn;
 
 import dev.backfill.db.Catalog;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
-import dev.backfill.db.TriggerOrder;
+import dev.backfill.db.TableSql;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.BatchWriter;
 import dev.backfill.op.Finishing;
@@ -89,7 +87,7 @@ public final class ModifyColumnSteps implements ReorgSteps {
 
     @Override
     public void checkTargetFree(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {
             ps.setString(1, shadow.table().quotedName());
             ps.setString(2, shadow.shadowName());
             try (ResultSet rs = ps.executeQuery()) {
@@ -114,7 +112,7 @@ public final class ModifyColumnSteps implements ReorgSteps {
     @Override
     public void checkPrepare(Connection c) throws SQLException {
         checkTargetFree(c);
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.planCheckUsing(shadow))) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.planCheckUsing(shadow))) {
             ps.executeQuery().close();
         } catch (SQLException e) {
             c.rollback();
@@ -149,17 +147,17 @@ public final class ModifyColumnSteps implements ReorgSteps {
         ShadowColumn sc = shadow;
         checkTargetFree(c);
         try (Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.addShadowColumn(sc));
+            st.execute(ColumnSql.addShadowColumn(sc));
             // A prepared statement: one statement, run with the extended protocol.
-            try (PreparedStatement check = c.prepareStatement(SqlBuilder.checkUsing(sc))) {
+            try (PreparedStatement check = c.prepareStatement(ColumnSql.checkUsing(sc))) {
                 check.execute();
             } catch (SQLException e) {
                 throw usingRefused(e);
             }
-            for (String sql : SqlBuilder.createShadowTrigger(sc, converter != null)) {
+            for (String sql : ColumnSql.createShadowTrigger(sc, converter != null)) {
                 st.execute(sql);
             }
-            st.execute(SqlBuilder.enableAlwaysShadowTrigger(sc));
+            st.execute(ColumnSql.enableAlwaysShadowTrigger(sc));
         }
         // In the same transaction, so that a refusal leaves nothing behind.
         TriggerOrder.check(c, sc, "modify-column prepare of reorg " + reorgId);
@@ -229,9 +227,9 @@ public final class ModifyColumnSteps implements ReorgSteps {
                 "ACCESS EXCLUSIVE on "
                         + shadow.table().displayName()
                         + " for the ADD COLUMN (catalog only, no rewrite)",
-                List.of(SqlBuilder.addShadowColumn(shadow), SqlBuilder.checkUsing(shadow)),
-                SqlBuilder.createShadowTrigger(shadow, converter != null),
-                List.of(SqlBuilder.enableAlwaysShadowTrigger(shadow)),
+                List.of(ColumnSql.addShadowColumn(shadow), ColumnSql.checkUsing(shadow)),
+                ColumnSql.createShadowTrigger(shadow, converter != null),
+                List.of(ColumnSql.enableAlwaysShadowTrigger(shadow)),
                 List.of());
     }
 

@@ -1,10 +1,7 @@
 package dev.backfill.op.modifycolumn;
 
-import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.Identifiers;
-import dev.backfill.db.ShadowColumn;
 import dev.backfill.db.SingleExpression;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.OperationType;
@@ -53,7 +50,7 @@ public final class ModifyColumnType implements OperationType {
                                                         + table.columns().stream()
                                                                 .map(TableInfo.Column::name)
                                                                 .toList()));
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnKind())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.columnKind())) {
             ps.setString(1, table.quotedName());
             ps.setString(2, column.name());
             try (ResultSet rs = ps.executeQuery()) {
@@ -113,13 +110,13 @@ public final class ModifyColumnType implements OperationType {
                     "reorg {}: {}; dropping only the trigger function",
                     spec.reorgId(),
                     e.getMessage());
-            return List.of(SqlBuilder.dropShadowFunction(spec.reorgId()));
+            return List.of(ColumnSql.dropShadowFunction(spec.reorgId()));
         }
         TableInfo.Column column =
                 table.column(m.column())
                         .orElse(new TableInfo.Column(m.column(), m.type(), false, false));
         try {
-            return SqlBuilder.dropShadow(
+            return ColumnSql.dropShadow(
                     new ShadowColumn(table, column, m.type(), null, spec.reorgId()));
         } catch (IllegalArgumentException e) {
             throw new TableInfo.TableException(e.getMessage());

@@ -1,14 +1,11 @@
 package dev.backfill.op.modifycolumn;
 
-import dev.backfill.db.ColumnDependents;
 import dev.backfill.db.DdlLockWait;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.Retry;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.ShadowIndexes;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
+import dev.backfill.db.TableSql;
 import dev.backfill.op.Finishing;
 import dev.backfill.op.Verification;
 
@@ -120,7 +117,7 @@ final class Readiness {
     }
 
     private static boolean valid(Connection c, String index) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.indexValid())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.indexValid())) {
             ps.setString(1, index);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
@@ -136,7 +133,7 @@ final class Readiness {
             throws SQLException, InterruptedException {
         Connection c = f.connection();
         String reorgId = f.plan().reorgId();
-        List<String> steps = SqlBuilder.prepareNotNull(sc);
+        List<String> steps = ColumnSql.prepareNotNull(sc);
         long timeout = f.plan().spec().tuning().lockTimeout().toMillis();
         for (int i = 0; i < steps.size(); i++) {
             String sql = steps.get(i);
@@ -184,7 +181,7 @@ final class Readiness {
     }
 
     private static boolean constraintExists(Connection c, ShadowColumn sc) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.constraintExists())) {
+        try (PreparedStatement ps = c.prepareStatement(TableSql.constraintExists())) {
             ps.setString(1, sc.table().quotedName());
             ps.setString(2, sc.notNullConstraint());
             try (ResultSet rs = ps.executeQuery()) {

@@ -1,7 +1,6 @@
 package dev.backfill.op.modifycolumn;
 
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.KeySql;
 import dev.backfill.db.TableInfo;
 import dev.backfill.op.Verification;
 import dev.backfill.op.Verification.Range;
@@ -73,7 +72,7 @@ public final class ShadowVerifier {
     /**
      * Verifies a modify-column's shadow column against its {@code using} expression, over the whole
      * table, in ranges of about {@code chunkRows} rows, each in its own short REPEATABLE READ
-     * snapshot (see {@link SqlBuilder#shadowDifference(ShadowColumn, int, boolean, boolean,
+     * snapshot (see {@link ColumnSql#shadowDifference(ShadowColumn, int, boolean, boolean,
      * boolean)}). The write-only trigger keeps a row and its shadow in step within every snapshot,
      * so each range is consistent on its own.
      */
@@ -124,7 +123,7 @@ public final class ShadowVerifier {
                         () ->
                                 Verification.ranges(
                                         c,
-                                        SqlBuilder.verificationSource(t),
+                                        KeySql.verificationSource(t),
                                         t.keyColumns(),
                                         chunkRows));
         List<RangeOutcome> outcomes =
@@ -138,7 +137,7 @@ public final class ShadowVerifier {
                             RangeOutcome o = new RangeOutcome(2);
                             o.counts[0] = count(conn, t, r);
                             String sql =
-                                    SqlBuilder.shadowDifference(
+                                    ColumnSql.shadowDifference(
                                             sc,
                                             Verification.SAMPLE,
                                             r.lower != null,
@@ -174,8 +173,8 @@ public final class ShadowVerifier {
     private static long count(Connection c, TableInfo table, Range r) throws SQLException {
         String sql =
                 "SELECT count(*) FROM "
-                        + SqlBuilder.verificationSource(table)
-                        + SqlBuilder.keyRange(
+                        + KeySql.verificationSource(table)
+                        + KeySql.keyRange(
                                 null, table.keyColumns(), r.lower != null, r.upper != null);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             r.bind(ps, 1);
@@ -188,7 +187,7 @@ public final class ShadowVerifier {
 
     /**
      * Repairs a modify-column's shadow column in the given ranges (see {@link
-     * SqlBuilder#repairShadowRange}), each in one short transaction, counted as {@link
+     * ColumnSql#repairShadowRange}), each in one short transaction, counted as {@link
      * Verification#repairRanges} counts. Returns the rows rewritten.
      */
     public static long repair(
@@ -201,7 +200,7 @@ public final class ShadowVerifier {
         return Verification.repairRanges(
                 c,
                 ranges,
-                r -> SqlBuilder.repairShadowRange(sc, r.lower != null, r.upper != null),
+                r -> ColumnSql.repairShadowRange(sc, r.lower != null, r.upper != null),
                 reorgId,
                 "values of " + sc.shadowName(),
                 listener);

@@ -2,8 +2,7 @@ package dev.backfill.op.modifycolumn;
 
 import dev.backfill.db.Connections;
 import dev.backfill.db.KeyCodec;
-import dev.backfill.db.ShadowColumn;
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.KeySql;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
@@ -25,9 +24,9 @@ import java.util.List;
 
 /**
  * The modify-column write: the shadow column of the batch's rows, compare-and-set against the value
- * read ({@link SqlBuilder#modifyColumnBatch}), or on the {@linkplain WritePath#RANGE range path}
- * one {@code UPDATE} over the batch's key range ({@link SqlBuilder#modifyColumnRange}). A value
- * that cannot be converted fails the reorg naming the row's key.
+ * read ({@link ColumnSql#modifyColumnBatch}), or on the {@linkplain WritePath#RANGE range path} one
+ * {@code UPDATE} over the batch's key range ({@link ColumnSql#modifyColumnRange}). A value that
+ * cannot be converted fails the reorg naming the row's key.
  */
 final class ShadowWriter implements BatchWriter {
     private final ShadowColumn shadow;
@@ -57,7 +56,7 @@ final class ShadowWriter implements BatchWriter {
         String physical = table.scanSource(batch.source().physicalTable());
         boolean converted = converter != null;
         try (PreparedStatement ps =
-                c.prepareStatement(SqlBuilder.modifyColumnBatch(shadow, physical, converted))) {
+                c.prepareStatement(ColumnSql.modifyColumnBatch(shadow, physical, converted))) {
             int p = BatchParams.bindKeys(c, ps, batch, table.keyColumns().size(), 1);
             int n = batch.size();
             String[] read = new String[n];
@@ -76,7 +75,7 @@ final class ShadowWriter implements BatchWriter {
 
     /**
      * The write of the {@linkplain WritePath#RANGE range path}: one {@code UPDATE} over the batch's
-     * key range {@code (after, to]} ({@link SqlBuilder#modifyColumnRange}). Returns the rows
+     * key range {@code (after, to]} ({@link ColumnSql#modifyColumnRange}). Returns the rows
      * written; the rest of the page's rows already had the value.
      */
     private int writeRange(Connection c, WriteBatch batch) throws SQLException {
@@ -85,8 +84,7 @@ final class ShadowWriter implements BatchWriter {
         Key to = batch.source().to();
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        SqlBuilder.modifyColumnRange(
-                                shadow, physical, after != null, to != null))) {
+                        ColumnSql.modifyColumnRange(shadow, physical, after != null, to != null))) {
             int p = 1;
             for (int twice = 0; twice < 2; twice++) { // the range, then its CASE guard
                 if (after != null) {
@@ -127,7 +125,7 @@ final class ShadowWriter implements BatchWriter {
         String message = null;
         // The range path wrote every row of its range, not only the page's: search them all.
         List<Key> keys = path == WritePath.RANGE ? keysInRange(c, batch) : batch.keys();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.convertRow(shadow, physical))) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.convertRow(shadow, physical))) {
             for (int r = 0; r < keys.size() && message == null; r++) {
                 KeyCodec.bind(ps, 1, keys.get(r));
                 try (ResultSet rs = ps.executeQuery()) {
@@ -169,7 +167,7 @@ final class ShadowWriter implements BatchWriter {
         List<Column> key = shadow.table().keyColumns();
         Key after = batch.source().after();
         String sql =
-                SqlBuilder.readPage(
+                KeySql.readPage(
                         shadow.table().scanSource(batch.source().physicalTable()),
                         key,
                         List.of(),
@@ -195,9 +193,9 @@ final class ShadowWriter implements BatchWriter {
         }
     }
 
-    /** The source column's value of one row now, as text ({@link SqlBuilder#rowValue}). */
+    /** The source column's value of one row now, as text ({@link ColumnSql#rowValue}). */
     private String currentValue(Connection c, String physical, Key key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.rowValue(shadow, physical))) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.rowValue(shadow, physical))) {
             KeyCodec.bind(ps, 1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 String v = rs.next() ? rs.getString(1) : null;

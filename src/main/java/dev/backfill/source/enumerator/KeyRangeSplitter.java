@@ -3,7 +3,7 @@ package dev.backfill.source.enumerator;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.SplitProgress;
 import dev.backfill.db.KeyCodec;
-import dev.backfill.db.SqlBuilder;
+import dev.backfill.db.KeySql;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.Key;
 import dev.backfill.model.ReorgFailedException;
@@ -120,13 +120,13 @@ public final class KeyRangeSplitter {
         Key end =
                 query(
                         c,
-                        SqlBuilder.splitBoundary(source, table.keyColumns(), start != null),
+                        KeySql.splitBoundary(source, table.keyColumns(), start != null),
                         start,
                         splitRows - 1);
         if (end != null) {
             return new Bound(end, false);
         }
-        end = query(c, SqlBuilder.lastKey(source, table.keyColumns(), start != null), start, -1);
+        end = query(c, KeySql.lastKey(source, table.keyColumns(), start != null), start, -1);
         return end == null ? null : new Bound(end, true);
     }
 

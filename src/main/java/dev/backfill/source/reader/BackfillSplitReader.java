@@ -4,8 +4,8 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Catalog.SplitProgress;
 import dev.backfill.db.Connections;
 import dev.backfill.db.KeyCodec;
+import dev.backfill.db.KeySql;
 import dev.backfill.db.Retry;
-import dev.backfill.db.SqlBuilder;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.model.Failpoints;
@@ -324,7 +324,7 @@ public final class BackfillSplitReader implements SplitReader<RowBatch, Backfill
     private Page readPage(Key after, int batchSize) throws SQLException {
         Connection c = connection();
         String sql =
-                SqlBuilder.readPage(
+                KeySql.readPage(
                         plan.table().scanSource(current.physicalTable()),
                         keyColumns,
                         valueColumns,

@@ -1,5 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
 
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class TombstoneSqlTest {
     @Test
     void theWriteOnlyBatchInsertsTheShippedValuesWithoutReadingTheTable() {
         IndexTable idx = index(table(false, List.of(ID, EMAIL), List.of(ID)), "email");
-        assertThat(SqlBuilder.addIndexBatchWriteOnly(idx))
+        assertThat(IndexSql.addIndexBatchWriteOnly(idx))
                 .isEqualTo(
                         "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[]) AS b(k0, v0))"
                                 + " INSERT INTO \"shop\".\"orders_email\" (\"email\", \"id\")"
@@ -53,7 +54,7 @@ class TombstoneSqlTest {
     void aKeyColumnThatIsIndexedTakesItsValueFromTheIndexedArray() {
         TableInfo t = table(false, List.of(REGION, ID, EMAIL), List.of(REGION, ID));
         IndexTable idx = index(t, "email", "region");
-        assertThat(SqlBuilder.addIndexBatchWriteOnly(idx))
+        assertThat(IndexSql.addIndexBatchWriteOnly(idx))
                 .contains(
                         "(\"email\", \"region\", \"id\") SELECT b.v0::text, b.v1::text,"
                                 + " b.k1::bigint FROM b ON CONFLICT (\"region\", \"id\")");
@@ -62,7 +63,7 @@ class TombstoneSqlTest {
     @Test
     void aTombstoneKeepsTheKeyAndClearsOnlyTheOtherIndexedColumns() {
         TableInfo t = table(false, List.of(REGION, ID, EMAIL), List.of(REGION, ID));
-        String body = SqlBuilder.maintainBody(index(t, "email", "region"), true);
+        String body = IndexSql.maintainBody(index(t, "email", "region"), true);
         assertThat(body)
                 .contains(
                         "INSERT INTO \"shop\".\"orders_email\" (\"region\", \"id\","
@@ -75,8 +76,8 @@ class TombstoneSqlTest {
     @Test
     void theSwitchRestoresTodaysDeletingFunctionsExactly() {
         IndexTable idx = index(table(false, List.of(ID, EMAIL), List.of(ID)), "email");
-        List<String> prepared = SqlBuilder.createTriggers(idx, false);
-        List<String> switched = SqlBuilder.switchToDeletingTriggers(idx);
+        List<String> prepared = IndexSql.createTriggers(idx, false);
+        List<String> switched = IndexSql.switchToDeletingTriggers(idx);
         // The row function and the TRUNCATE function, as the locking path creates them.
         assertThat(switched.get(0))
                 .isEqualTo(prepared.get(0).replace("CREATE ", "CREATE OR REPLACE "));
@@ -104,7 +105,7 @@ class TombstoneSqlTest {
     @Test
     void thePurgeDeletesOnlyStillMarkedTuplesInBoundedBatches() {
         IndexTable idx = index(table(false, List.of(ID, EMAIL), List.of(ID)), "email");
-        assertThat(SqlBuilder.purgeTombstones(idx, 1000))
+        assertThat(IndexSql.purgeTombstones(idx, 1000))
                 .isEqualTo(
                         "DELETE FROM \"shop\".\"orders_email\" WHERE ctid = ANY (ARRAY(SELECT ctid"
                                 + " FROM \"shop\".\"orders_email\" WHERE \"~backfill_deleted\""

@@ -1,4 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.TableInfo;
 
 import org.apache.flink.annotation.Internal;
 
@@ -41,13 +43,10 @@ public final class ColumnDependents {
      */
     public static List<String> find(Connection c, TableInfo table, String column)
             throws SQLException {
-        String sql = SqlBuilder.columnDependents(c.getMetaData().getDatabaseMajorVersion() >= 15);
+        String sql = ColumnSql.columnDependents(c.getMetaData().getDatabaseMajorVersion() >= 15);
         List<String> out = new ArrayList<>();
         boolean exists;
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT count(*) FROM pg_attribute WHERE attrelid = ?::regclass"
-                                + " AND attname = ? AND attnum > 0 AND NOT attisdropped")) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.columnCount())) {
             ps.setString(1, table.quotedName());
             ps.setString(2, column);
             try (ResultSet rs = ps.executeQuery()) {

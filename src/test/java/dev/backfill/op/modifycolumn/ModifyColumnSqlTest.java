@@ -1,5 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
 
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The modify-column statements of {@link SqlBuilder} as text (their behaviour: the ITCases). */
+/** The modify-column statements of {@link ColumnSql} as text (their behaviour: the ITCases). */
 class ModifyColumnSqlTest {
     private static final Column ID = new Column("id", "bigint", true, true);
     private static final Column CODE = new Column("co\"de", "text", false, false);
@@ -26,7 +27,7 @@ class ModifyColumnSqlTest {
 
     @Test
     void pushdownBatchComputesTheValueInSqlOnlyForTheBatchRows() {
-        String sql = SqlBuilder.modifyColumnBatch(SC, "ONLY \"shop\".\"orders\"");
+        String sql = ColumnSql.modifyColumnBatch(SC, "ONLY \"shop\".\"orders\"");
         String match =
                 "\"orders\".\"id\" = _backfill_batch._backfill_k0::bigint AND"
                         + " \"orders\".\"co\"\"de\"::text COLLATE \"C\" IS NOT DISTINCT FROM"
@@ -46,7 +47,7 @@ class ModifyColumnSqlTest {
 
     @Test
     void convertedBatchWritesTheJavaValue() {
-        String sql = SqlBuilder.modifyColumnBatch(SC, "ONLY \"shop\".\"orders\"", true);
+        String sql = ColumnSql.modifyColumnBatch(SC, "ONLY \"shop\".\"orders\"", true);
         assertThat(sql)
                 .contains("SET \"_backfill_new_co\"\"de\" = _backfill_batch._backfill_n::integer")
                 .contains("unnest(?::text[], ?::text[], ?::text[])")
@@ -58,25 +59,25 @@ class ModifyColumnSqlTest {
 
     @Test
     void converterTriggerSetsTheShadowOnlyWhenTheColumnChanges() {
-        List<String> ddl = SqlBuilder.createShadowTrigger(SC, true);
+        List<String> ddl = ColumnSql.createShadowTrigger(SC, true);
         assertThat(ddl.get(0))
                 .contains(
                         "IF TG_OP = 'INSERT' OR ROW(NEW.\"co\"\"de\")::record *<>"
                                 + " ROW(OLD.\"co\"\"de\")::record THEN");
-        assertThat(SqlBuilder.createShadowTrigger(SC, false).get(0)).doesNotContain("TG_OP");
+        assertThat(ColumnSql.createShadowTrigger(SC, false).get(0)).doesNotContain("TG_OP");
     }
 
     @Test
     void verificationLeavesTheNullRuleOutOnlyWhenAsked() {
-        assertThat(SqlBuilder.shadowDifference(SC, 5, true, false, true))
+        assertThat(ColumnSql.shadowDifference(SC, 5, true, false, true))
                 .contains("IS NULL AND \"orders\".\"co\"\"de\" IS NOT NULL");
-        assertThat(SqlBuilder.shadowDifference(SC, 5, true, false, false))
+        assertThat(ColumnSql.shadowDifference(SC, 5, true, false, false))
                 .doesNotContain("IS NULL AND");
     }
 
     @Test
     void convertRowReadsOneRowByKey() {
-        assertThat(SqlBuilder.convertRow(SC, "ONLY \"shop\".\"orders\""))
+        assertThat(ColumnSql.convertRow(SC, "ONLY \"shop\".\"orders\""))
                 .isEqualTo(
                         "SELECT \"orders\".\"co\"\"de\"::text, CAST((CAST(\"co\"\"de\" AS"
                                 + " integer)\n) AS integer)::text FROM ONLY \"shop\".\"orders\" AS"
@@ -85,18 +86,18 @@ class ModifyColumnSqlTest {
 
     @Test
     void carryOverStatementsQuoteNamesAndLiterals() {
-        assertThat(SqlBuilder.commentColumn(SC, "it's"))
+        assertThat(ColumnSql.commentColumn(SC, "it's"))
                 .isEqualTo("COMMENT ON COLUMN \"shop\".\"orders\".\"co\"\"de\" IS 'it''s'");
-        assertThat(SqlBuilder.grantColumn(SC, "SELECT", "Read\"er", true))
+        assertThat(ColumnSql.grantColumn(SC, "SELECT", "Read\"er", true))
                 .isEqualTo(
                         "GRANT SELECT (\"co\"\"de\") ON \"shop\".\"orders\" TO \"Read\"\"er\" WITH"
                                 + " GRANT OPTION");
-        assertThat(SqlBuilder.grantColumn(SC, "UPDATE", null, false))
+        assertThat(ColumnSql.grantColumn(SC, "UPDATE", null, false))
                 .isEqualTo("GRANT UPDATE (\"co\"\"de\") ON \"shop\".\"orders\" TO PUBLIC");
-        assertThatThrownBy(() -> SqlBuilder.grantColumn(SC, "SELECT; DROP", null, false))
+        assertThatThrownBy(() -> ColumnSql.grantColumn(SC, "SELECT; DROP", null, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not a privilege");
-        assertThat(SqlBuilder.ownSequence(SC, "shop.orders_id_seq"))
+        assertThat(ColumnSql.ownSequence(SC, "shop.orders_id_seq"))
                 .isEqualTo(
                         "ALTER SEQUENCE shop.orders_id_seq OWNED BY"
                                 + " \"shop\".\"orders\".\"co\"\"de\"");
@@ -104,12 +105,12 @@ class ModifyColumnSqlTest {
 
     @Test
     void abortOfATableThatIsGoneDropsTheFunctionByTheReorgId() {
-        assertThat(SqlBuilder.dropShadow(SC)).contains(SqlBuilder.dropShadowFunction("r"));
+        assertThat(ColumnSql.dropShadow(SC)).contains(ColumnSql.dropShadowFunction("r"));
     }
 
     @Test
     void abortDropsTheTriggerUnderItsCurrentAndItsLegacyName() {
-        assertThat(SqlBuilder.dropShadow(SC))
+        assertThat(ColumnSql.dropShadow(SC))
                 .contains(
                         "DROP TRIGGER IF EXISTS \"" + SC.trigger() + "\" ON \"shop\".\"orders\"",
                         "DROP TRIGGER IF EXISTS \""

@@ -1,6 +1,8 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
 
-import dev.backfill.db.ShadowIndexes.Planned;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TestingPostgres;
+import dev.backfill.op.modifycolumn.ShadowIndexes.Planned;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -164,7 +166,7 @@ class ShadowIndexesITCase {
 
         // Build it, then swap it in as the cut-over would (columns not renamed here).
         exec(
-                SqlBuilder.addShadowColumn(sc),
+                ColumnSql.addShadowColumn(sc),
                 "UPDATE shop.codes SET \"_backfill_new_Code\" = \"Code\"");
         exec(plan.get(0).create());
         try (Connection c = ds.getConnection();
@@ -241,7 +243,7 @@ class ShadowIndexesITCase {
                         + " \"Amount\" NULLS FIRST)",
                 "CREATE INDEX hashed ON shop.orders USING hash (\"Amount\")");
         ShadowColumn sc = amount();
-        exec(SqlBuilder.addShadowColumn(sc));
+        exec(ColumnSql.addShadowColumn(sc));
         List<Planned> plan = plan(sc);
         assertThat(plan).hasSize(4);
         for (Planned p : plan) {
@@ -287,7 +289,7 @@ class ShadowIndexesITCase {
                 "UPDATE pg_index SET indisvalid = false"
                         + " WHERE indexrelid = 'shop.other_invalid'::regclass");
         ShadowColumn sc = amount();
-        exec(SqlBuilder.addShadowColumn(sc));
+        exec(ColumnSql.addShadowColumn(sc));
         // Two rows with the same shadow value: the unique build fails and leaves its index.
         exec("UPDATE shop.orders SET \"_backfill_new_Amount\" = 7 WHERE id IN (1, 2)");
         Planned p = plan(sc).get(0);

@@ -1,5 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
 
+import dev.backfill.db.KeySql;
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
 import org.junit.jupiter.api.Test;
@@ -10,10 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Pure string tests for {@link SqlBuilder}: no database. See {@code SqlBuilderITCase} for
- * execution.
+ * Pure string tests for {@link IndexSql}: no database. See {@code IndexSqlITCase} for execution.
  */
-class SqlBuilderTest {
+class IndexSqlTest {
     private static final Column ID = new Column("id", "bigint", true, true);
     private static final Column REGION = new Column("region", "text", true, false);
     private static final Column NAME = new Column("name", "text", true, false);
@@ -61,72 +62,12 @@ class SqlBuilderTest {
 
     // ---------------------------------------------------------------- scans
 
-    @Test
-    void readPageForOneBigintKeyWithLowerBound() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID), List.of(EMAIL), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE t.\"id\" > ?::bigint AND t.\"id\" <= ?::bigint"
-                                + " ORDER BY t.\"id\" LIMIT ?");
-    }
-
-    @Test
-    void readPageForOneBigintKeyWithoutLowerBound() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID), List.of(EMAIL, AMOUNT), false))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"email\"::text, t.\"amount\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE t.\"id\" <= ?::bigint ORDER BY t.\"id\" LIMIT ?");
-    }
-
-    @Test
-    void readPageForACompositeKeyUsesRowComparisons() {
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"name\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
-                                + " AND (t.\"id\", t.\"name\") <= (?::bigint, ?::text)"
-                                + " ORDER BY t.\"id\", t.\"name\" LIMIT ?");
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(ID, NAME), List.of(EMAIL), false))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"name\"::text, t.\"email\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE (t.\"id\", t.\"name\") <= (?::bigint, ?::text)"
-                                + " ORDER BY t.\"id\", t.\"name\" LIMIT ?");
-    }
-
-    @Test
-    void splitBoundaryOffsetsAfterTheLowerBound() {
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), false))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t ORDER BY t.\"id\" OFFSET ? LIMIT 1");
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t WHERE t.\"id\" > ?::bigint"
-                                + " ORDER BY t.\"id\" OFFSET ? LIMIT 1");
-        assertThat(SqlBuilder.splitBoundary(ORDERS, List.of(ID, NAME), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"name\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
-                                + " ORDER BY t.\"id\", t.\"name\" OFFSET ? LIMIT 1");
-    }
-
-    @Test
-    void lastKeyOrdersEveryKeyColumnDescending() {
-        assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID), false))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text FROM \"shop\".\"orders\" t ORDER BY t.\"id\" DESC LIMIT 1");
-        assertThat(SqlBuilder.lastKey(ORDERS, List.of(ID, NAME), true))
-                .isEqualTo(
-                        "SELECT t.\"id\"::text, t.\"name\"::text FROM \"shop\".\"orders\" t"
-                                + " WHERE (t.\"id\", t.\"name\") > (?::bigint, ?::text)"
-                                + " ORDER BY t.\"id\" DESC, t.\"name\" DESC LIMIT 1");
-    }
-
     // ---------------------------------------------------------------- add-index batch
 
     @Test
     void addIndexBatchForAUniqueIndexOnOneColumn() {
         IndexTable index = emailIndex(simple(), true);
-        assertThat(SqlBuilder.addIndexBatch(index, ORDERS))
+        assertThat(IndexSql.addIndexBatch(index, ORDERS))
                 .isEqualTo(
                         "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[]) AS b(k0, v0)),"
                                 + " l AS (SELECT t.\"email\", t.\"id\" FROM \"shop\".\"orders\" t"
@@ -143,7 +84,7 @@ class SqlBuilderTest {
                 new IndexTable(t, "orders_email", List.of(EMAIL_VARCHAR, ID), false, "reorg-1");
         // Reads from the leaf it was given, writes to the index table; the key column that is also
         // indexed ("id") is in the entry once, and is matched both as key and as value.
-        assertThat(SqlBuilder.addIndexBatch(index, "\"shop\".\"orders_2024\""))
+        assertThat(IndexSql.addIndexBatch(index, "\"shop\".\"orders_2024\""))
                 .isEqualTo(
                         "WITH b AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])"
                                 + " AS b(k0, k1, v0, v1)),"
@@ -161,7 +102,7 @@ class SqlBuilderTest {
 
     @Test
     void createIndexTableUniqueHasAUniqueConstraintAndNoSeparateIndex() {
-        assertThat(SqlBuilder.createIndexTable(emailIndex(simple(), true)))
+        assertThat(IndexSql.createIndexTable(emailIndex(simple(), true)))
                 .containsExactly(
                         "CREATE TABLE \"shop\".\"orders_email\" (\"email\" text, \"id\" bigint NOT NULL,"
                                 + " CONSTRAINT \"orders_email_pkey\" PRIMARY KEY (\"id\"),"
@@ -170,7 +111,7 @@ class SqlBuilderTest {
 
     @Test
     void createIndexTableNonUniqueHasAPlainIndexOnTheValues() {
-        assertThat(SqlBuilder.createIndexTable(emailIndex(composite(false), false)))
+        assertThat(IndexSql.createIndexTable(emailIndex(composite(false), false)))
                 .containsExactly(
                         "CREATE TABLE \"shop\".\"orders_email\" (\"email\" character varying(100),"
                                 + " \"region\" text NOT NULL, \"id\" bigint NOT NULL,"
@@ -183,7 +124,7 @@ class SqlBuilderTest {
         TableInfo t = composite(false);
         IndexTable index =
                 new IndexTable(t, "orders_id_email", List.of(ID, EMAIL_VARCHAR), true, "reorg-1");
-        List<String> ddl = SqlBuilder.createIndexTable(index);
+        List<String> ddl = IndexSql.createIndexTable(index);
         assertThat(ddl)
                 .containsExactly(
                         "CREATE TABLE \"shop\".\"orders_id_email\" (\"id\" bigint, \"email\" character varying(100),"
@@ -198,7 +139,7 @@ class SqlBuilderTest {
     void createTriggersInstallsFunctionAndRowTriggersWithAWhenClause() {
         IndexTable index = emailIndex(simple(), true);
         String fn = "\"backfill\".\"" + index.triggerFunction() + "\"()";
-        List<String> sql = SqlBuilder.createTriggers(index);
+        List<String> sql = IndexSql.createTriggers(index);
 
         assertThat(sql.get(0))
                 .startsWith(
@@ -237,7 +178,7 @@ class SqlBuilderTest {
     @Test
     void createTriggersRewriteTheKeyOfAnEntryWhenOnlyKeyColumnsAreIndexed() {
         IndexTable index = new IndexTable(simple(), "orders_id", List.of(ID), true, "reorg-1");
-        List<String> sql = SqlBuilder.createTriggers(index);
+        List<String> sql = IndexSql.createTriggers(index);
         // A key changed only in representation (numeric 1.0 -> 1.000) is the same row: its entry
         // is rewritten, never left with the old text.
         assertThat(sql.get(0))
@@ -252,7 +193,7 @@ class SqlBuilderTest {
     @Test
     void createTriggersForACompositeKeyComparesRows() {
         IndexTable index = emailIndex(composite(false), false);
-        List<String> sql = SqlBuilder.createTriggers(index);
+        List<String> sql = IndexSql.createTriggers(index);
         assertThat(sql.get(0))
                 .contains(
                         "DELETE FROM \"shop\".\"orders_email\" WHERE ROW(\"region\", \"id\") = ROW(OLD.\"region\", OLD.\"id\")")
@@ -271,7 +212,7 @@ class SqlBuilderTest {
     void createTriggersAddsATruncateTriggerForAPlainTable() {
         IndexTable index = emailIndex(simple(), true);
         String truncateFn = "\"backfill\".\"" + index.triggerFunction() + "_truncate\"()";
-        List<String> sql = SqlBuilder.createTriggers(index);
+        List<String> sql = IndexSql.createTriggers(index);
         assertThat(sql).hasSize(6);
         assertThat(sql.get(4))
                 .isEqualTo(
@@ -290,7 +231,7 @@ class SqlBuilderTest {
 
     @Test
     void createTriggersHasATruncateTriggerForAPartitionedTableToo() {
-        List<String> sql = SqlBuilder.createTriggers(emailIndex(composite(true), true));
+        List<String> sql = IndexSql.createTriggers(emailIndex(composite(true), true));
         assertThat(sql).hasSize(6);
         assertThat(sql.get(5))
                 .contains(" AFTER TRUNCATE ON \"shop\".\"orders\" FOR EACH STATEMENT ");
@@ -323,21 +264,21 @@ class SqlBuilderTest {
         TableInfo t = table(false, List.of(key, val), List.of(key));
         IndexTable index = new IndexTable(t, "orders_email", List.of(val), false, "reorg-1");
 
-        assertThat(SqlBuilder.readPage(ORDERS, List.of(key), List.of(val), true))
+        assertThat(KeySql.readPage(ORDERS, List.of(key), List.of(val), true))
                 .isEqualTo(
                         "SELECT t.\"order\"\"id\"::text, t.\"e\"\"mail\"::text FROM \"shop\".\"orders\" t"
                                 + " WHERE t.\"order\"\"id\" > ?::bigint AND t.\"order\"\"id\" <= ?::bigint"
                                 + " ORDER BY t.\"order\"\"id\" LIMIT ?");
-        assertThat(SqlBuilder.createIndexTable(index).get(0))
+        assertThat(IndexSql.createIndexTable(index).get(0))
                 .startsWith(
                         "CREATE TABLE \"shop\".\"orders_email\" (\"e\"\"mail\" text, \"order\"\"id\" bigint NOT NULL,");
-        List<String> triggers = SqlBuilder.createTriggers(index);
+        List<String> triggers = IndexSql.createTriggers(index);
         assertThat(triggers.get(0))
                 .contains("VALUES (NEW.\"e\"\"mail\", NEW.\"order\"\"id\")")
                 .contains("SET \"e\"\"mail\" = EXCLUDED.\"e\"\"mail\"");
         assertThat(triggers.get(2))
                 .contains("WHEN (ROW(OLD.\"e\"\"mail\", OLD.\"order\"\"id\")::record *<>");
-        assertThat(SqlBuilder.addIndexBatch(index, ORDERS))
+        assertThat(IndexSql.addIndexBatch(index, ORDERS))
                 .contains(
                         "t.\"order\"\"id\" = b.k0::bigint AND t.\"order\"\"id\"::text COLLATE \"C\" = b.k0"
                                 + " AND t.\"e\"\"mail\"::text COLLATE \"C\" IS NOT DISTINCT FROM b.v0");
@@ -348,7 +289,7 @@ class SqlBuilderTest {
         Column evil = new Column("x$backfill_trigger$; DROP TABLE users; --", "text", false, false);
         TableInfo t = table(false, List.of(ID, evil), List.of(ID));
         IndexTable index = new IndexTable(t, "orders_x", List.of(evil), false, "reorg-1");
-        assertThatThrownBy(() -> SqlBuilder.createTriggers(index))
+        assertThatThrownBy(() -> IndexSql.createTriggers(index))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("$backfill_trigger$");
     }
@@ -357,7 +298,7 @@ class SqlBuilderTest {
     void anIndexTableNameContainingTheBodyTagIsRejected() {
         IndexTable index =
                 new IndexTable(simple(), "a$backfill_trigger$b", List.of(EMAIL), false, "reorg-1");
-        assertThatThrownBy(() -> SqlBuilder.createTriggers(index))
+        assertThatThrownBy(() -> IndexSql.createTriggers(index))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("$backfill_trigger$");
     }
@@ -366,7 +307,7 @@ class SqlBuilderTest {
     void dropAllDropsTriggersFunctionsAndTableIdempotently() {
         IndexTable index = emailIndex(simple(), true);
         String on = " ON \"shop\".\"orders\"";
-        assertThat(SqlBuilder.dropAll(index))
+        assertThat(IndexSql.dropAll(index))
                 .containsExactly(
                         "DROP TRIGGER IF EXISTS \"" + index.insertTrigger() + "\"" + on,
                         "DROP TRIGGER IF EXISTS \"" + index.updateTrigger() + "\"" + on,
@@ -387,7 +328,7 @@ class SqlBuilderTest {
     @Test
     void entryCheckJoinsBothSidesOnceByKeyAndText() {
         IndexTable index = emailIndex(simple(), true);
-        assertThat(SqlBuilder.entryCheck("ONLY " + ORDERS, index, 10, false, true))
+        assertThat(IndexSql.entryCheck("ONLY " + ORDERS, index, 10, false, true))
                 .isEqualTo(
                         "WITH d AS (SELECT t.\"id\" AS _backfill_tk0, i.\"id\" AS _backfill_ik0 FROM"
                                 + " (SELECT \"id\", \"email\"::text COLLATE \"C\" AS _backfill_t0,"
@@ -407,16 +348,10 @@ class SqlBuilderTest {
     @Test
     void entryCheckReportsACompositeKeyAsARow() {
         IndexTable index = emailIndex(composite(false), false);
-        String sql = SqlBuilder.entryCheck(ORDERS, index, 5, false, false);
+        String sql = IndexSql.entryCheck(ORDERS, index, 5, false, false);
         assertThat(sql)
                 .contains(" ON t.\"region\" = i.\"region\" AND t.\"id\" = i.\"id\" AND")
                 .contains("(SELECT 1, (d._backfill_tk0, d._backfill_tk1)::text, count(*) OVER ()")
                 .contains("ORDER BY d._backfill_ik0, d._backfill_ik1 LIMIT 5)");
-    }
-
-    @Test
-    void verificationSourceIsOnlyTheTableUnlessPartitioned() {
-        assertThat(SqlBuilder.verificationSource(simple())).isEqualTo("ONLY \"shop\".\"orders\"");
-        assertThat(SqlBuilder.verificationSource(composite(true))).isEqualTo("\"shop\".\"orders\"");
     }
 }

@@ -1,5 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
 
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The range statement of modify-column's range path ({@link SqlBuilder#modifyColumnRange}) as text
+ * The range statement of modify-column's range path ({@link ColumnSql#modifyColumnRange}) as text
  * (its behaviour: RangePushdownITCase and the modify-column ITCases).
  */
 class ModifyColumnRangeSqlTest {
@@ -32,7 +33,7 @@ class ModifyColumnRangeSqlTest {
         String range =
                 "(\"orders\".\"region\", \"orders\".\"id\") > (?::text, ?::bigint) AND"
                         + " (\"orders\".\"region\", \"orders\".\"id\") <= (?::text, ?::bigint)";
-        assertThat(SqlBuilder.modifyColumnRange(SC, "ONLY \"shop\".\"orders\"", true, true))
+        assertThat(ColumnSql.modifyColumnRange(SC, "ONLY \"shop\".\"orders\"", true, true))
                 .isEqualTo(
                         "UPDATE ONLY \"shop\".\"orders\" AS \"orders\" SET \"_backfill_new_co\"\"de\""
                                 + " = (CAST(\"co\"\"de\" AS integer)\n) WHERE "
@@ -46,7 +47,7 @@ class ModifyColumnRangeSqlTest {
 
     @Test
     void aFirstPageWithoutALowerBoundHasOnlyTheUpperOne() {
-        String sql = SqlBuilder.modifyColumnRange(SC, "ONLY \"shop\".\"orders\"", false, true);
+        String sql = ColumnSql.modifyColumnRange(SC, "ONLY \"shop\".\"orders\"", false, true);
         assertThat(sql)
                 .contains(
                         " WHERE (\"orders\".\"region\", \"orders\".\"id\") <= (?::text, ?::bigint)"
@@ -57,7 +58,7 @@ class ModifyColumnRangeSqlTest {
 
     @Test
     void rowValueReadsTheSourceColumnByKey() {
-        assertThat(SqlBuilder.rowValue(SC, "ONLY \"shop\".\"orders\""))
+        assertThat(ColumnSql.rowValue(SC, "ONLY \"shop\".\"orders\""))
                 .isEqualTo(
                         "SELECT \"orders\".\"co\"\"de\"::text FROM ONLY \"shop\".\"orders\" AS"
                                 + " \"orders\" WHERE (\"orders\".\"region\", \"orders\".\"id\") ="

@@ -1,5 +1,6 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
 
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
 import org.junit.jupiter.api.Test;
@@ -11,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The SQL of the partition guards and of {@code ENABLE ALWAYS} ({@link
- * SqlBuilder#createPartitionGuards}, {@link SqlBuilder#dropPartitionGuards}, {@link
- * SqlBuilder#enableAlwaysTriggers}); {@code PartitionDdlITCase} runs it on the server.
+ * IndexSql#createPartitionGuards}, {@link IndexSql#dropPartitionGuards}, {@link
+ * IndexSql#enableAlwaysTriggers}); {@code PartitionDdlITCase} runs it on the server.
  */
 class PartitionGuardsSqlTest {
     private static final Column REGION = new Column("region", "text", true, false);
@@ -35,7 +36,7 @@ class PartitionGuardsSqlTest {
     @Test
     void everyIndexTriggerIsEnabledAlways() {
         IndexTable index = index("r1");
-        assertThat(SqlBuilder.enableAlwaysTriggers(index))
+        assertThat(IndexSql.enableAlwaysTriggers(index))
                 .containsExactly(
                         "ALTER TABLE \"shop\".\"orders\" ENABLE ALWAYS TRIGGER \""
                                 + index.insertTrigger()
@@ -54,7 +55,7 @@ class PartitionGuardsSqlTest {
     @Test
     void guardsInstallLeafTriggersBeforeTheEventTriggersAndEnableThemAlways() {
         IndexTable index = index("r1");
-        List<String> sql = SqlBuilder.createPartitionGuards(index);
+        List<String> sql = IndexSql.createPartitionGuards(index);
         String prefix = IndexTable.objectPrefix("r1");
         assertThat(sql).hasSize(9);
         assertThat(sql.subList(4, 9))
@@ -82,7 +83,7 @@ class PartitionGuardsSqlTest {
     @Test
     void dropsRemoveTheEventTriggersFirst() {
         String prefix = IndexTable.objectPrefix("r1");
-        List<String> sql = SqlBuilder.dropPartitionGuards("r1");
+        List<String> sql = IndexSql.dropPartitionGuards("r1");
         assertThat(sql.get(0)).isEqualTo("DROP EVENT TRIGGER IF EXISTS \"" + prefix + "_ddl\"");
         assertThat(sql.get(1)).isEqualTo("DROP EVENT TRIGGER IF EXISTS \"" + prefix + "_drop\"");
         assertThat(sql.get(2)).startsWith("DO ").contains(prefix + "_trunc_leaf");
@@ -98,7 +99,7 @@ class PartitionGuardsSqlTest {
 
     @Test
     void aReorgIdWithTheBodyTagIsRefused() {
-        assertThatThrownBy(() -> SqlBuilder.createPartitionGuards(index("x$backfill_trigger$")))
+        assertThatThrownBy(() -> IndexSql.createPartitionGuards(index("x$backfill_trigger$")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,6 +1,8 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
 
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
+import dev.backfill.op.addindex.IndexTable;
 
 import org.junit.jupiter.api.Test;
 

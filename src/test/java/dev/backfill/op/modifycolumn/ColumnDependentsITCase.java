@@ -1,4 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TestingPostgres;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
 
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 
 import org.apache.flink.annotation.Internal;
@@ -198,7 +200,7 @@ public final class IndexTable implements Serializable {
 
     /**
      * The write-only sink's tombstone marker column of the index table (see {@link
-     * SqlBuilder#addIndexBatchWriteOnly}). Its name starts with a character a column needs quoting
+     * IndexSql#addIndexBatchWriteOnly}). Its name starts with a character a column needs quoting
      * for; a table whose entry columns use it anyway gets the locking batch ({@link
      * #writeOnlyEligible}). Dropped before {@code public}.
      */
@@ -230,7 +232,7 @@ public final class IndexTable implements Serializable {
     }
 
     /** The prefix of a reorg's trigger and function names. */
-    static String objectPrefix(String reorgId) {
+    public static String objectPrefix(String reorgId) {
         return "backfill_" + shortHash(reorgId);
     }
 

@@ -1,5 +1,8 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
 
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.TestingReorgs;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -19,10 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Runs {@link SqlBuilder}'s modify-column SQL (issue #4) against a real PostgreSQL, on a table
- * whose every identifier needs quoting: {@code "Shop Data"."Order""s"} with the composite key
- * ({@code "Region"} text, {@code id} bigint), and the text column {@code "Amount"} that becomes an
- * integer (or a numeric through a {@code using} expression).
+ * Runs {@link ColumnSql}'s modify-column SQL (issue #4) against a real PostgreSQL, on a table whose
+ * every identifier needs quoting: {@code "Shop Data"."Order""s"} with the composite key ({@code
+ * "Region"} text, {@code id} bigint), and the text column {@code "Amount"} that becomes an integer
+ * (or a numeric through a {@code using} expression).
  */
 class ModifyColumnSqlITCase {
     private static final String DB = "modify_column_sql_it";
@@ -66,7 +69,7 @@ class ModifyColumnSqlITCase {
         ShadowColumn sc = toInteger();
         long before = count("SELECT pg_relation_filenode('" + ORDERS + "')");
         String checksum = rowChecksum();
-        exec(SqlBuilder.addShadowColumn(sc));
+        exec(ColumnSql.addShadowColumn(sc));
         assertThat(count("SELECT pg_relation_filenode('" + ORDERS + "')"))
                 .as("relfilenode: no rewrite")
                 .isEqualTo(before);
@@ -85,16 +88,16 @@ class ModifyColumnSqlITCase {
 
     @Test
     void checkUsingFailsOnAnExpressionWithoutAnAssignmentCast() throws SQLException {
-        exec(SqlBuilder.addShadowColumn(toInteger()));
-        exec(SqlBuilder.checkUsing(toInteger()));
+        exec(ColumnSql.addShadowColumn(toInteger()));
+        exec(ColumnSql.checkUsing(toInteger()));
         exec(
-                SqlBuilder.checkUsing(
+                ColumnSql.checkUsing(
                         ShadowColumn.resolve(
                                 table, "Amount", "integer", "length(\"Amount\") -- c", "r")));
         assertThatThrownBy(
                         () ->
                                 exec(
-                                        SqlBuilder.checkUsing(
+                                        ColumnSql.checkUsing(
                                                 ShadowColumn.resolve(
                                                         table,
                                                         "Amount",
@@ -106,7 +109,7 @@ class ModifyColumnSqlITCase {
         assertThatThrownBy(
                         () ->
                                 exec(
-                                        SqlBuilder.checkUsing(
+                                        ColumnSql.checkUsing(
                                                 ShadowColumn.resolve(
                                                         table,
                                                         "Amount",
@@ -124,8 +127,8 @@ class ModifyColumnSqlITCase {
     void triggerSetsTheShadowOnInsertAndUpdateAndFailsAValueThatDoesNotConvert()
             throws SQLException {
         ShadowColumn sc = toInteger();
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
 
         exec(
                 "INSERT INTO "
@@ -170,7 +173,7 @@ class ModifyColumnSqlITCase {
                                         + " WHERE \"Region\" = 'sa' AND id = 1"))
                 .containsExactly("43");
 
-        exec(SqlBuilder.dropShadow(sc));
+        exec(ColumnSql.dropShadow(sc));
         exec("INSERT INTO " + ORDERS + " (\"Region\", id, \"Amount\") VALUES ('sa', 3, 'abc')");
     }
 
@@ -183,9 +186,9 @@ class ModifyColumnSqlITCase {
                         "numeric(12,2)",
                         "\"Order\"\"s\".\"Amount\"::numeric * rate / 100 -- cents times rate",
                         "modify-it");
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.checkUsing(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.checkUsing(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
         exec(
                 "INSERT INTO "
                         + ORDERS
@@ -205,8 +208,8 @@ class ModifyColumnSqlITCase {
     @Test
     void batchSetsOnlyRowsStillAsReadAndSkipsRowsAlreadyRight() throws SQLException {
         ShadowColumn sc = toInteger();
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
         // Rows as a reader read them, before the changes below.
         List<String[]> read = readAll();
         assertThat(read).hasSize(5);
@@ -227,14 +230,14 @@ class ModifyColumnSqlITCase {
         assertThat(shadow("eu", 2)).isNull();
         // A replay writes nothing.
         assertThat(writeBatch(sc, read)).isZero();
-        assertThat(query(SqlBuilder.shadowDifference(sc))).isEmpty();
+        assertThat(query(ColumnSql.shadowDifference(sc))).isEmpty();
     }
 
     @Test
     void theShadowTriggerFiresForEverySessionButTheSinks() throws SQLException {
         ShadowColumn sc = toInteger();
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
 
         // An application session (and the finalizer's): the trigger sets the shadow.
         exec("UPDATE " + ORDERS + " SET \"Amount\" = '42' WHERE \"Region\" = 'eu' AND id = 1");
@@ -243,7 +246,7 @@ class ModifyColumnSqlITCase {
         // The sink's session: its own UPDATEs set the shadow themselves, the trigger stays out.
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
-            st.execute(SqlBuilder.markSinkSession());
+            st.execute(ColumnSql.markSinkSession());
             st.execute(
                     "UPDATE "
                             + ORDERS
@@ -254,7 +257,7 @@ class ModifyColumnSqlITCase {
         // A setting of another value, or none, fires it as before.
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
-            st.execute("SET " + SqlBuilder.SINK_SETTING + " = off");
+            st.execute("SET " + ColumnSql.SINK_SETTING + " = off");
             st.execute(
                     "UPDATE "
                             + ORDERS
@@ -269,21 +272,21 @@ class ModifyColumnSqlITCase {
         ShadowColumn sc =
                 ShadowColumn.resolve(
                         table, "Amount", "bigint", "\"Amount\"::bigint * rate", "modify-it");
-        exec(SqlBuilder.addShadowColumn(sc));
+        exec(ColumnSql.addShadowColumn(sc));
         List<String[]> read = readAll();
         assertThat(writeBatch(sc, read)).isEqualTo(4);
         assertThat(shadow("eu", 1)).isEqualTo("20");
         assertThat(shadow("us", 2)).isEqualTo("2147483647");
         assertThat(writeBatch(sc, read)).isZero();
-        assertThat(query(SqlBuilder.shadowDifference(sc))).isEmpty();
+        assertThat(query(ColumnSql.shadowDifference(sc))).isEmpty();
     }
 
     @Test
     void batchFailsOnAValueThatDoesNotConvertAndChangesNothing() throws SQLException {
         exec("UPDATE " + ORDERS + " SET \"Amount\" = '1.5' WHERE \"Region\" = 'us' AND id = 1");
         ShadowColumn sc = toInteger();
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
         List<String[]> read = readAll();
         assertThatThrownBy(() -> writeBatch(sc, read))
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22P02"));
@@ -294,8 +297,8 @@ class ModifyColumnSqlITCase {
     @Test
     void batchWaitsForAConcurrentWriterAndThenSkipsTheRowItChanged() throws Exception {
         ShadowColumn sc = toInteger();
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
         List<String[]> read = readAll();
         try (Connection writer = ds.getConnection()) {
             writer.setAutoCommit(false);
@@ -338,7 +341,7 @@ class ModifyColumnSqlITCase {
             assertThat(batch.get()).isEqualTo(3);
         }
         assertThat(shadow("us", 1)).isEqualTo("77");
-        assertThat(query(SqlBuilder.shadowDifference(sc))).isEmpty();
+        assertThat(query(ColumnSql.shadowDifference(sc))).isEmpty();
     }
 
     @Test
@@ -349,13 +352,13 @@ class ModifyColumnSqlITCase {
                         + " (\"Region\", id, \"Amount\") SELECT 'zz', n, n::text FROM generate_series(1, 50000) n",
                 "ANALYZE " + ORDERS);
         ShadowColumn sc = toInteger();
-        exec(SqlBuilder.addShadowColumn(sc));
+        exec(ColumnSql.addShadowColumn(sc));
         List<String> plan = new ArrayList<>();
         try (Connection c = ds.getConnection();
                 PreparedStatement ps =
                         c.prepareStatement(
                                 "EXPLAIN "
-                                        + SqlBuilder.modifyColumnBatch(
+                                        + ColumnSql.modifyColumnBatch(
                                                 sc,
                                                 table.scanSource(table.physicalTables().get(0))))) {
             ps.setArray(1, c.createArrayOf("text", new String[] {"zz", "zz"}));
@@ -379,21 +382,21 @@ class ModifyColumnSqlITCase {
                         + ORDERS
                         + " (\"Region\", id, \"Amount\") SELECT 'zz', n, n::text FROM generate_series(1, 10) n");
         ShadowColumn sc = toInteger();
-        exec(SqlBuilder.addShadowColumn(sc));
+        exec(ColumnSql.addShadowColumn(sc));
         // Nothing backfilled yet: every non-NULL source has a NULL shadow.
-        assertThat(query(SqlBuilder.shadowDifference(sc)))
+        assertThat(query(ColumnSql.shadowDifference(sc)))
                 .containsExactly("(ap,1)|14", "(eu,1)|14", "(us,1)|14", "(us,2)|14", "(zz,1)|14");
         exec("UPDATE " + ORDERS + " SET " + SHADOW + " = CAST(\"Amount\" AS integer)");
-        assertThat(query(SqlBuilder.shadowDifference(sc))).isEmpty();
+        assertThat(query(ColumnSql.shadowDifference(sc))).isEmpty();
         // A wrong value, and a value where the source is NULL.
         exec(
                 "UPDATE " + ORDERS + " SET " + SHADOW + " = 11 WHERE \"Region\" = 'zz' AND id = 10",
                 "UPDATE " + ORDERS + " SET " + SHADOW + " = 1 WHERE \"Region\" = 'eu' AND id = 2");
-        assertThat(query(SqlBuilder.shadowDifference(sc))).containsExactly("(eu,2)|2", "(zz,10)|2");
+        assertThat(query(ColumnSql.shadowDifference(sc))).containsExactly("(eu,2)|2", "(zz,10)|2");
         // Within a key range: (eu, 2) < key <= (zz, 10).
-        assertThat(query(SqlBuilder.shadowDifference(sc, 5, true, true), "eu", "2", "zz", "10"))
+        assertThat(query(ColumnSql.shadowDifference(sc, 5, true, true), "eu", "2", "zz", "10"))
                 .containsExactly("(zz,10)|1");
-        assertThat(query(SqlBuilder.shadowDifference(sc, 5, false, true), "zz", "9"))
+        assertThat(query(ColumnSql.shadowDifference(sc, 5, false, true), "zz", "9"))
                 .containsExactly("(eu,2)|1");
     }
 
@@ -407,8 +410,8 @@ class ModifyColumnSqlITCase {
         List<String> constraints = constraints();
         String checksum = rowChecksum();
 
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
         exec(
                 "ALTER TABLE "
                         + ORDERS
@@ -421,7 +424,7 @@ class ModifyColumnSqlITCase {
         assertThat(triggers()).hasSize(1);
         assertThat(columns()).hasSize(6);
 
-        exec(SqlBuilder.dropShadow(sc));
+        exec(ColumnSql.dropShadow(sc));
         assertThat(columns()).isEqualTo(columns);
         assertThat(triggers()).isEqualTo(triggers);
         assertThat(constraints()).isEqualTo(constraints);
@@ -443,7 +446,7 @@ class ModifyColumnSqlITCase {
                                         + " information_schema.columns WHERE table_name = 'Order\"s'"))
                 .containsExactly("Region,id,Amount,rate,note");
 
-        exec(SqlBuilder.dropShadow(sc));
+        exec(ColumnSql.dropShadow(sc));
         assertThat(columns()).isEqualTo(columns);
     }
 
@@ -451,9 +454,9 @@ class ModifyColumnSqlITCase {
     void dropShadowAfterAPartialPrepare() throws SQLException {
         ShadowColumn sc = toInteger();
         List<String> columns = columns();
-        exec(SqlBuilder.dropShadow(sc));
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.dropShadow(sc));
+        exec(ColumnSql.dropShadow(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.dropShadow(sc));
         assertThat(columns()).isEqualTo(columns);
     }
 
@@ -471,9 +474,9 @@ class ModifyColumnSqlITCase {
         }
         String using = "rate::bigint * 3000000000";
         ShadowColumn sc = ShadowColumn.resolve(table, "rate", "bigint", using, "modify-it");
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.checkUsing(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.checkUsing(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
         exec(
                 "INSERT INTO " + ORDERS + " (\"Region\", id) VALUES ('sa', 1)",
                 "UPDATE " + ORDERS + " SET rate = 4 WHERE \"Region\" = 'us' AND id = 1");
@@ -482,8 +485,8 @@ class ModifyColumnSqlITCase {
             read.add(row.split("\\|"));
         }
         writeBatch(sc, read);
-        exec(SqlBuilder.prepareNotNull(sc));
-        assertThat(query(SqlBuilder.shadowDifference(sc))).isEmpty();
+        exec(ColumnSql.prepareNotNull(sc));
+        assertThat(query(ColumnSql.shadowDifference(sc))).isEmpty();
         // The copy, taken at the end of the run, converted offline.
         exec(
                 "INSERT INTO "
@@ -497,7 +500,7 @@ class ModifyColumnSqlITCase {
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL lock_timeout = '2s'");
                 String dflt;
-                try (PreparedStatement ps = c.prepareStatement(SqlBuilder.columnDefault())) {
+                try (PreparedStatement ps = c.prepareStatement(ColumnSql.columnDefault())) {
                     ps.setString(1, table.quotedName());
                     ps.setString(2, "rate");
                     try (ResultSet rs = ps.executeQuery()) {
@@ -506,7 +509,7 @@ class ModifyColumnSqlITCase {
                     }
                 }
                 assertThat(dflt).isEqualTo("1");
-                for (String sql : SqlBuilder.cutOver(sc, dflt)) {
+                for (String sql : ColumnSql.cutOver(sc, dflt)) {
                     st.execute(sql);
                 }
             }
@@ -562,8 +565,8 @@ class ModifyColumnSqlITCase {
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23502"));
 
         // Cleanup.
-        exec(SqlBuilder.dropOldColumn(sc));
-        exec(SqlBuilder.dropOldColumn(sc));
+        exec(ColumnSql.dropOldColumn(sc));
+        exec(ColumnSql.dropOldColumn(sc));
         assertThat(
                         query(
                                 "SELECT string_agg(attname, ',' ORDER BY attname) FROM pg_attribute"
@@ -576,8 +579,8 @@ class ModifyColumnSqlITCase {
     @Test
     void cutOverWaitsNoLongerThanLockTimeoutBehindALongTransaction() throws SQLException {
         ShadowColumn sc = toInteger();
-        exec(SqlBuilder.addShadowColumn(sc));
-        exec(SqlBuilder.createShadowTrigger(sc));
+        exec(ColumnSql.addShadowColumn(sc));
+        exec(ColumnSql.createShadowTrigger(sc));
         try (Connection holder = ds.getConnection();
                 Connection cut = ds.getConnection()) {
             holder.setAutoCommit(false);
@@ -590,7 +593,7 @@ class ModifyColumnSqlITCase {
                 st.execute("SET LOCAL lock_timeout = '200ms'");
                 assertThatThrownBy(
                                 () -> {
-                                    for (String sql : SqlBuilder.cutOver(sc, null)) {
+                                    for (String sql : ColumnSql.cutOver(sc, null)) {
                                         st.execute(sql);
                                     }
                                 })
@@ -658,7 +661,7 @@ class ModifyColumnSqlITCase {
         try (Connection c = ds.getConnection();
                 PreparedStatement ps =
                         c.prepareStatement(
-                                SqlBuilder.modifyColumnBatch(
+                                ColumnSql.modifyColumnBatch(
                                         sc, table.scanSource(table.physicalTables().get(0))))) {
             for (int col = 0; col < 3; col++) {
                 String[] values = new String[read.size()];

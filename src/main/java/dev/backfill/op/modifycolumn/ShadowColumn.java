@@ -1,6 +1,11 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
 
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.SingleExpression;
+import dev.backfill.db.SqlErrors;
+import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
+import dev.backfill.op.addindex.IndexTable;
 
 import org.apache.flink.annotation.Internal;
 
@@ -140,7 +145,7 @@ public final class ShadowColumn implements Serializable {
      */
     public static String resolveType(Connection c, String type, String field) throws SQLException {
         String shown = "'" + type + "'";
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.resolveType())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.resolveType())) {
             ps.setString(1, type);
             ps.setString(2, type);
             try (ResultSet rs = ps.executeQuery()) {
@@ -238,7 +243,7 @@ public final class ShadowColumn implements Serializable {
      * after every letter, digit and underscore, so the trigger fires after the application's own
      * BEFORE triggers and sees their changes to the row. Prepare refuses a table with a BEFORE
      * trigger whose name sorts after it anyway (a name starting with {@code ~} or a non-ASCII
-     * character), and the cut-over checks again ({@link SqlBuilder#laterBeforeTriggers()}).
+     * character), and the cut-over checks again ({@link ColumnSql#laterBeforeTriggers()}).
      */
     public String trigger() {
         return TRIGGER_PREFIX + objectPrefix + "_shadow";

@@ -1,4 +1,9 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
+
+import dev.backfill.db.Catalog;
+import dev.backfill.db.KeySql;
+import dev.backfill.db.TableInfo;
+import dev.backfill.db.TestingPostgres;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,12 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Runs {@link SqlBuilder}'s SQL against a real PostgreSQL, on a table whose every identifier needs
- * quoting: {@code "Shop Data"."Order""s"} with the composite key ({@code "Region"} text, {@code id}
- * bigint) and the indexed column {@code "E-mail"} varchar(100), indexed into {@code "Shop
- * Data"."Order""s E-mail"}.
+ * Runs {@link IndexSql}'s SQL (and {@link KeySql}'s scans) against a real PostgreSQL, on a table
+ * whose every identifier needs quoting: {@code "Shop Data"."Order""s"} with the composite key
+ * ({@code "Region"} text, {@code id} bigint) and the indexed column {@code "E-mail"} varchar(100),
+ * indexed into {@code "Shop Data"."Order""s E-mail"}.
  */
-class SqlBuilderITCase {
+class IndexSqlITCase {
     private static final String DB = "sqlbuilder_it";
 
     /** The table, written out by hand (not through Identifiers) so the test checks the quoting. */
@@ -66,8 +71,8 @@ class SqlBuilderITCase {
 
     @Test
     void triggersKeepTheIndexTableEqualToTheProjection() throws SQLException {
-        exec(SqlBuilder.createIndexTable(index));
-        exec(SqlBuilder.createTriggers(index));
+        exec(IndexSql.createIndexTable(index));
+        exec(IndexSql.createTriggers(index));
         assertThat(userTriggers()).isEqualTo(4);
         assertThat(backfillFunctions()).isEqualTo(2);
 
@@ -134,8 +139,8 @@ class SqlBuilderITCase {
 
     @Test
     void updateOfAColumnOutsideTheEntryDoesNotCallTheTriggerFunction() throws SQLException {
-        exec(SqlBuilder.createIndexTable(index));
-        exec(SqlBuilder.createTriggers(index));
+        exec(IndexSql.createIndexTable(index));
+        exec(IndexSql.createTriggers(index));
         exec(
                 "INSERT INTO "
                         + ORDERS
@@ -167,7 +172,7 @@ class SqlBuilderITCase {
                         + " ('us', 4, 'us4'), ('eu', 40, 'eu40'), ('ap', 1, 'ap1'), ('eu', 5, 'eu5'), ('sa', 1, NULL),"
                         + " ('eu', 1, 'eu1'), ('us', 3, 'us3'), ('eu', 6, 'eu6'), ('us', 1, 'us1')");
         String sql =
-                SqlBuilder.readPage(
+                KeySql.readPage(
                         ORDERS,
                         table.keyColumns(),
                         List.of(table.column("E-mail").orElseThrow()),
@@ -180,7 +185,7 @@ class SqlBuilderITCase {
         assertThat(query(sql, "us", "3", "us", "3", 100)).isEmpty();
 
         String first =
-                SqlBuilder.readPage(
+                KeySql.readPage(
                         ORDERS,
                         table.keyColumns(),
                         List.of(table.column("E-mail").orElseThrow()),
@@ -195,17 +200,17 @@ class SqlBuilderITCase {
                 "INSERT INTO "
                         + ORDERS
                         + " (\"Region\", id) SELECT r, n FROM unnest(ARRAY['ap', 'eu', 'us']) r, generate_series(1, 10) n");
-        String boundary = SqlBuilder.splitBoundary(ORDERS, table.keyColumns(), true);
-        String last = SqlBuilder.lastKey(ORDERS, table.keyColumns(), true);
+        String boundary = KeySql.splitBoundary(ORDERS, table.keyColumns(), true);
+        String last = KeySql.lastKey(ORDERS, table.keyColumns(), true);
 
-        assertThat(query(SqlBuilder.splitBoundary(ORDERS, table.keyColumns(), false), 0))
+        assertThat(query(KeySql.splitBoundary(ORDERS, table.keyColumns(), false), 0))
                 .containsExactly("ap|1");
         // The 10th row after (ap, 9): (ap, 10), then eu 1..9.
         assertThat(query(boundary, "ap", "9", 9)).containsExactly("eu|9");
         assertThat(query(boundary, "us", "9", 1)).isEmpty();
         assertThat(query(last, "ap", "9")).containsExactly("us|10");
         assertThat(query(last, "us", "10")).isEmpty();
-        assertThat(query(SqlBuilder.lastKey(ORDERS, table.keyColumns(), false)))
+        assertThat(query(KeySql.lastKey(ORDERS, table.keyColumns(), false)))
                 .containsExactly("us|10");
     }
 
@@ -214,7 +219,7 @@ class SqlBuilderITCase {
     @Test
     void addIndexBatchInsertsEntriesOnlyForRowsThatStillHaveTheValuesRead() throws SQLException {
         // No triggers here: the index table only gets what the batch writes.
-        exec(SqlBuilder.createIndexTable(index));
+        exec(IndexSql.createIndexTable(index));
         exec(
                 "INSERT INTO "
                         + ORDERS
@@ -246,7 +251,7 @@ class SqlBuilderITCase {
 
     @Test
     void addIndexBatchLocksTheRowsItIndexesUntilItsTransactionEnds() throws SQLException {
-        exec(SqlBuilder.createIndexTable(index));
+        exec(IndexSql.createIndexTable(index));
         exec(
                 "INSERT INTO "
                         + ORDERS
@@ -289,7 +294,7 @@ class SqlBuilderITCase {
 
     @Test
     void entryCheckFindsMissingAndDanglingEntriesByKey() throws SQLException {
-        exec(SqlBuilder.createIndexTable(index));
+        exec(IndexSql.createIndexTable(index));
         exec(
                 "INSERT INTO "
                         + ORDERS
@@ -299,26 +304,26 @@ class SqlBuilderITCase {
                         + " ("
                         + ENTRY
                         + ") VALUES ('a', 'eu', 1), ('wrong', 'eu', 2), ('x', 'zz', 5)");
-        String source = SqlBuilder.verificationSource(table);
+        String source = KeySql.verificationSource(table);
         assertThat(source).isEqualTo("ONLY " + ORDERS);
 
         // (eu,2) has a wrong entry: missing and dangling; (us,1) has none; (zz,5) no row.
-        assertThat(query(SqlBuilder.entryCheck(source, index, 10, false, false)))
+        assertThat(query(IndexSql.entryCheck(source, index, 10, false, false)))
                 .containsExactly(
                         "0|null|3", "1|(eu,2)|2", "1|(us,1)|2", "2|(eu,2)|2", "2|(zz,5)|2");
-        assertThat(query(SqlBuilder.entryCheck(source, index, 1, false, false)))
+        assertThat(query(IndexSql.entryCheck(source, index, 1, false, false)))
                 .containsExactly("0|null|3", "1|(eu,2)|2", "2|(eu,2)|2");
 
         exec(
                 "DELETE FROM " + INDEX,
                 "INSERT INTO " + INDEX + " (" + ENTRY + ") SELECT " + ENTRY + " FROM " + ORDERS);
-        assertThat(query(SqlBuilder.entryCheck(source, index, 10, false, false)))
+        assertThat(query(IndexSql.entryCheck(source, index, 10, false, false)))
                 .containsExactly("0|null|3");
     }
 
     @Test
     void entryCheckBindsTheRangeToBothSides() throws SQLException {
-        exec(SqlBuilder.createIndexTable(index));
+        exec(IndexSql.createIndexTable(index));
         exec(
                 "INSERT INTO "
                         + ORDERS
@@ -329,8 +334,7 @@ class SqlBuilderITCase {
                         + ENTRY
                         + ") VALUES ('a', 'eu', 1), ('x', 'us', 1), ('y', 'zz', 5)");
         // (eu,1] .. (us,1]: only (eu,2) and (us,1) on both sides.
-        String sql =
-                SqlBuilder.entryCheck(SqlBuilder.verificationSource(table), index, 10, true, true);
+        String sql = IndexSql.entryCheck(KeySql.verificationSource(table), index, 10, true, true);
         List<String> rows = query(sql, "eu", "1", "us", "1", "eu", "1", "us", "1");
         assertThat(rows).containsExactly("0|null|2", "1|(eu,2)|2", "1|(us,1)|2", "2|(us,1)|1");
     }
@@ -365,21 +369,21 @@ class SqlBuilderITCase {
 
     @Test
     void dropAllRemovesEveryTriggerFunctionAndTheIndexTable() throws SQLException {
-        exec(SqlBuilder.createIndexTable(index));
-        exec(SqlBuilder.createTriggers(index));
+        exec(IndexSql.createIndexTable(index));
+        exec(IndexSql.createTriggers(index));
         assertThat(userTriggers()).isEqualTo(4);
         assertThat(backfillFunctions()).isEqualTo(2);
         assertThat(strings("SELECT to_regclass('" + INDEX.replace("'", "''") + "')::text"))
                 .containsExactly(INDEX);
 
-        exec(SqlBuilder.dropAll(index));
+        exec(IndexSql.dropAll(index));
 
         assertThat(userTriggers()).isZero();
         assertThat(backfillFunctions()).isZero();
         assertThat(strings("SELECT to_regclass('" + INDEX.replace("'", "''") + "')::text"))
                 .containsOnlyNulls();
         // Idempotent, and the table itself is untouched and writable.
-        exec(SqlBuilder.dropAll(index));
+        exec(IndexSql.dropAll(index));
         exec("INSERT INTO " + ORDERS + " (\"Region\", id) VALUES ('eu', 1)");
         assertThat(count("SELECT count(*) FROM " + ORDERS)).isEqualTo(1);
     }
@@ -406,8 +410,8 @@ class SqlBuilderITCase {
                         List.of(lost.column("E-mail").orElseThrow()),
                         true,
                         "found-it");
-        exec(SqlBuilder.createIndexTable(lostIndex));
-        exec(SqlBuilder.createTriggers(lostIndex));
+        exec(IndexSql.createIndexTable(lostIndex));
+        exec(IndexSql.createTriggers(lostIndex));
         String projection = "SELECT \"E-mail\", found FROM \"Shop Data\".lost";
         String entries = "SELECT \"E-mail\", found FROM \"Shop Data\".lost_email";
 
@@ -457,13 +461,13 @@ class SqlBuilderITCase {
         String physical = table.scanSource(table.physicalTables().get(0));
 
         String page =
-                SqlBuilder.readPage(
+                KeySql.readPage(
                         physical,
                         table.keyColumns(),
                         List.of(table.column("E-mail").orElseThrow()),
                         false);
         assertThat(query(page, "zz", "99", 100)).containsExactly("eu|1|parent");
-        assertThat(query(SqlBuilder.lastKey(physical, table.keyColumns(), false)))
+        assertThat(query(KeySql.lastKey(physical, table.keyColumns(), false)))
                 .containsExactly("eu|1");
     }
 
@@ -556,7 +560,7 @@ class SqlBuilderITCase {
     }
 
     private int writeBatch(Connection c, List<String[]> read) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.addIndexBatch(index, ORDERS))) {
+        try (PreparedStatement ps = c.prepareStatement(IndexSql.addIndexBatch(index, ORDERS))) {
             for (int col = 0; col < 3; col++) {
                 String[] values = new String[read.size()];
                 for (int r = 0; r < read.size(); r++) {

@@ -1,4 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.TableInfo;
 
 import org.apache.flink.annotation.Internal;
 
@@ -38,7 +41,7 @@ public final class TriggerOrder {
      */
     public static List<String> later(Connection c, ShadowColumn sc) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.laterBeforeTriggers())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.laterBeforeTriggers())) {
             ps.setString(1, sc.table().quotedName());
             ps.setString(2, sc.table().quotedName());
             ps.setString(3, Identifiers.qualified("backfill", sc.triggerFunction()) + "()");

@@ -1,4 +1,7 @@
-package dev.backfill.db;
+package dev.backfill.op.modifycolumn;
+
+import dev.backfill.db.Identifiers;
+import dev.backfill.db.TableInfo;
 
 import org.apache.flink.annotation.Internal;
 
@@ -93,7 +96,7 @@ public final class ShadowIndexes {
         String column = sc.column().name();
         boolean pg15 = c.getMetaData().getDatabaseMajorVersion() >= 15;
         List<Planned> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.coveringIndexes(pg15))) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.coveringIndexes(pg15))) {
             ps.setString(1, t.quotedName());
             ps.setString(2, column);
             try (ResultSet rs = ps.executeQuery()) {
@@ -149,7 +152,7 @@ public final class ShadowIndexes {
 
         StringJoiner keys = new StringJoiner(", ");
         StringJoiner include = new StringJoiner(", ");
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.indexColumns())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.indexColumns())) {
             ps.setLong(1, oid);
             try (ResultSet cols = ps.executeQuery()) {
                 int i = 0;
@@ -162,115 +165,56 @@ public final class ShadowIndexes {
                         include.add(ref);
                         continue;
                     }
-                    StringBuilder k = new StringBuilder(ref);
-                    if (cols.getString(5) != null) {
-                        k.append(" COLLATE ")
-                                .append(
-                                        Identifiers.qualified(
-                                                cols.getString(4), cols.getString(5)));
-                    }
-                    if (cols.getString(7) != null) {
-                        k.append(' ')
-                                .append(
-                                        Identifiers.qualified(
-                                                cols.getString(6), cols.getString(7)));
-                    }
-                    boolean desc = cols.getBoolean(2);
-                    boolean nullsFirst = cols.getBoolean(3);
-                    if (ordered) {
-                        if (desc) {
-                            k.append(" DESC");
-                            if (!nullsFirst) {
-                                k.append(" NULLS LAST");
-                            }
-                        } else if (nullsFirst) {
-                            k.append(" NULLS FIRST");
-                        }
-                    }
-                    keys.add(k);
+                    keys.add(
+                            ColumnSql.indexKey(
+                                    ref,
+                                    cols.getString(4),
+                                    cols.getString(5),
+                                    cols.getString(6),
+                                    cols.getString(7),
+                                    ordered,
+                                    cols.getBoolean(2),
+                                    cols.getBoolean(3)));
                 }
             }
         }
         String temp = tempName(sc, n);
-        StringBuilder create = new StringBuilder("CREATE ");
-        if (unique) {
-            create.append("UNIQUE ");
-        }
-        create.append("INDEX CONCURRENTLY ")
-                .append(Identifiers.quote(temp))
-                .append(" ON ")
-                .append(t.quotedName())
-                .append(" USING ")
-                .append(Identifiers.quote(am))
-                .append(" (")
-                .append(keys)
-                .append(')');
-        if (include.length() > 0) {
-            create.append(" INCLUDE (").append(include).append(')');
-        }
-        if (nullsNotDistinct) {
-            create.append(" NULLS NOT DISTINCT");
-        }
-        if (relopts != null) {
-            StringJoiner with = new StringJoiner(", ");
-            for (Object o : (Object[]) relopts.getArray()) {
-                String opt = (String) o;
-                int eq = opt.indexOf('=');
-                with.add(
-                        Identifiers.quote(opt.substring(0, eq))
-                                + " = "
-                                + Identifiers.literal(opt.substring(eq + 1)));
-            }
-            create.append(" WITH (").append(with).append(')');
-        }
-        if (tablespace != null) {
-            create.append(" TABLESPACE ").append(Identifiers.quote(tablespace));
-        }
+        String create =
+                ColumnSql.createIndexConcurrently(
+                        unique,
+                        temp,
+                        t.quotedName(),
+                        am,
+                        keys.toString(),
+                        include.toString(),
+                        nullsNotDistinct,
+                        relopts == null ? null : (Object[]) relopts.getArray(),
+                        tablespace);
 
         String table = t.quotedName();
         String oldIndex = Identifiers.qualified(t.schema(), name);
         List<String> dropOld = new ArrayList<>();
         List<String> promote = new ArrayList<>();
         if (constraint != null) {
-            dropOld.add(
-                    "ALTER TABLE " + table + " DROP CONSTRAINT " + Identifiers.quote(constraint));
-            promote.add(
-                    "ALTER TABLE "
-                            + table
-                            + " ADD CONSTRAINT "
-                            + Identifiers.quote(constraint)
-                            + ("p".equals(contype) ? " PRIMARY KEY" : " UNIQUE")
-                            + " USING INDEX "
-                            + Identifiers.quote(temp));
+            dropOld.add(ColumnSql.dropConstraint(table, constraint));
+            promote.add(ColumnSql.addConstraintUsingIndex(table, constraint, contype, temp));
             if (!constraint.equals(name)) {
-                promote.add(
-                        "ALTER INDEX "
-                                + Identifiers.qualified(t.schema(), constraint)
-                                + " RENAME TO "
-                                + Identifiers.quote(name));
+                promote.add(ColumnSql.renameIndex(t.schema(), constraint, name));
             }
         } else {
-            dropOld.add("DROP INDEX " + oldIndex);
-            promote.add(
-                    "ALTER INDEX "
-                            + Identifiers.qualified(t.schema(), temp)
-                            + " RENAME TO "
-                            + Identifiers.quote(name));
+            dropOld.add(ColumnSql.dropIndex(oldIndex));
+            promote.add(ColumnSql.renameIndex(t.schema(), temp, name));
         }
         if (comment != null) {
-            promote.add("COMMENT ON INDEX " + oldIndex + " IS " + Identifiers.literal(comment));
+            promote.add(ColumnSql.commentOnIndex(oldIndex, comment));
         }
         if (replident) {
-            promote.add(
-                    "ALTER TABLE "
-                            + table
-                            + " REPLICA IDENTITY USING INDEX "
-                            + Identifiers.quote(name));
+            promote.add(ColumnSql.replicaIdentityUsingIndex(table, name));
         }
         if (clustered) {
-            promote.add("ALTER TABLE " + table + " CLUSTER ON " + Identifiers.quote(name));
+            promote.add(ColumnSql.clusterOn(table, name));
         }
-        return new Planned(name, temp, constraint, create.toString(), dropOld, promote);
+        return new Planned(name, temp, constraint, create, dropOld, promote);
     }
 
     /**
@@ -284,7 +228,7 @@ public final class ShadowIndexes {
     public static List<String> dropInvalid(Connection c, ShadowColumn sc) throws SQLException {
         TableInfo t = sc.table();
         List<String> names = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlBuilder.invalidIndexes())) {
+        try (PreparedStatement ps = c.prepareStatement(ColumnSql.invalidIndexes())) {
             ps.setString(1, t.quotedName());
             ps.setString(2, tempPrefix(sc));
             try (ResultSet rs = ps.executeQuery()) {
@@ -303,9 +247,7 @@ public final class ShadowIndexes {
         }
         try (Statement s = c.createStatement()) {
             for (String n : names) {
-                s.execute(
-                        "DROP INDEX CONCURRENTLY IF EXISTS "
-                                + Identifiers.qualified(t.schema(), n));
+                s.execute(ColumnSql.dropIndexConcurrently(t.schema(), n));
             }
         }
         return names;

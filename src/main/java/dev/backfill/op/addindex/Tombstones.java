@@ -1,5 +1,9 @@
-package dev.backfill.db;
+package dev.backfill.op.addindex;
 
+import dev.backfill.db.Catalog;
+import dev.backfill.db.Connections;
+import dev.backfill.db.DdlLockWait;
+import dev.backfill.db.Retry;
 import dev.backfill.model.Failpoints;
 
 import org.apache.flink.annotation.Internal;
@@ -18,7 +22,7 @@ import java.sql.Statement;
  * and the finalizer's steps that leave it as the locking path would have built it. While the
  * backfill runs, the triggers never remove an entry's tuple: a DELETE or the old key of a re-key
  * upserts a tombstone (key, NULL values, marker true), so a batch insert with {@code ON CONFLICT
- * (key) DO NOTHING} and no re-read is exact ({@link SqlBuilder#addIndexBatchWriteOnly}). After the
+ * (key) DO NOTHING} and no re-read is exact ({@link IndexSql#addIndexBatchWriteOnly}). After the
  * last batch the finalizer runs, in order:
  *
  * <ol>
@@ -53,10 +57,7 @@ public final class Tombstones {
         if (!index.writeOnlyEligible()) {
             return false;
         }
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid ="
-                                + " to_regclass(?) AND attname = ? AND NOT attisdropped)")) {
+        try (PreparedStatement ps = c.prepareStatement(IndexSql.tombstoneColumnExists())) {
             ps.setString(1, index.quotedName());
             ps.setString(2, IndexTable.TOMBSTONE);
             try (ResultSet rs = ps.executeQuery()) {
@@ -91,7 +92,7 @@ public final class Tombstones {
             if (!stillRunning(c, index)) {
                 return false;
             }
-            for (String sql : SqlBuilder.switchToDeletingTriggers(index)) {
+            for (String sql : IndexSql.switchToDeletingTriggers(index)) {
                 st.execute(sql);
             }
             c.commit();
@@ -109,13 +110,13 @@ public final class Tombstones {
      * Step 3: deletes every tombstone, {@link #PURGE_BATCH} a transaction, until none is left.
      * Returns the number deleted. Run only after the switch and the wait for older transactions, so
      * no new tombstone appears meanwhile; a tombstone that a concurrent write revives is skipped
-     * (see {@link SqlBuilder#purgeTombstones}).
+     * (see {@link IndexSql#purgeTombstones}).
      */
     public static long purge(Connection c, IndexTable index) throws SQLException {
         long total = 0;
-        String delete = SqlBuilder.purgeTombstones(index, PURGE_BATCH);
+        String delete = IndexSql.purgeTombstones(index, PURGE_BATCH);
         try (PreparedStatement del = c.prepareStatement(delete);
-                PreparedStatement any = c.prepareStatement(SqlBuilder.anyTombstone(index))) {
+                PreparedStatement any = c.prepareStatement(IndexSql.anyTombstone(index))) {
             while (true) {
                 int n = del.executeUpdate();
                 c.commit();
@@ -164,7 +165,7 @@ public final class Tombstones {
                                 if (!stillRunning(c, index)) {
                                     return false;
                                 }
-                                for (String sql : SqlBuilder.dropTombstones(index)) {
+                                for (String sql : IndexSql.dropTombstones(index)) {
                                     st.execute(sql);
                                 }
                                 c.commit();
