@@ -1,6 +1,5 @@
 package dev.backfill.db;
 
-import dev.backfill.db.TableInfo.Column;
 import dev.backfill.op.modifycolumn.ColumnSql;
 import dev.backfill.op.modifycolumn.ShadowColumn;
 
@@ -15,18 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * as text (their behaviour on a real server: RepairITCase, StatusPlanITCase).
  */
 class RepairSqlTest {
-    private static final Column ID = new Column("id", "bigint", true, true);
-    private static final Column CODE = new Column("co\"de", "text", false, false);
-    private static final TableInfo TABLE =
-            new TableInfo(
-                    "shop",
-                    "orders",
-                    false,
-                    List.of(ID, CODE),
-                    List.of(ID),
-                    List.of("shop.orders"),
-                    List.of("\"shop\".\"orders\""));
-    private static final ShadowColumn SC = new ShadowColumn(TABLE, CODE, "integer", null, "r");
+    private static final TableInfo TABLE = TestingTables.withCode();
+    private static final ShadowColumn SC =
+            new ShadowColumn(TABLE, TestingTables.CODE, "integer", null, "r");
 
     @Test
     void theCatalogColumnIsAddedInPlaceAndCountedUp() {

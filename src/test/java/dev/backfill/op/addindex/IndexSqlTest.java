@@ -8,6 +8,13 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static dev.backfill.db.TestingTables.EMAIL;
+import static dev.backfill.db.TestingTables.EMAIL_VARCHAR;
+import static dev.backfill.db.TestingTables.ID;
+import static dev.backfill.db.TestingTables.ORDERS;
+import static dev.backfill.db.TestingTables.composite;
+import static dev.backfill.db.TestingTables.simple;
+import static dev.backfill.db.TestingTables.table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,46 +22,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Pure string tests for {@link IndexSql}: no database. See {@code IndexSqlITCase} for execution.
  */
 class IndexSqlTest {
-    private static final Column ID = new Column("id", "bigint", true, true);
-    private static final Column REGION = new Column("region", "text", true, false);
-    private static final Column NAME = new Column("name", "text", true, false);
-    private static final Column EMAIL = new Column("email", "text", false, false);
-    private static final Column EMAIL_VARCHAR =
-            new Column("email", "character varying(100)", false, false);
-    private static final Column AMOUNT = new Column("amount", "numeric(12,2)", false, false);
-
-    private static final String ORDERS = "\"shop\".\"orders\"";
-
-    private static TableInfo table(boolean partitioned, List<Column> columns, List<Column> key) {
-        return partitioned
-                ? new TableInfo(
-                        "shop",
-                        "orders",
-                        true,
-                        columns,
-                        key,
-                        List.of("shop.orders_2024", "shop.orders_2025"),
-                        List.of("\"shop\".\"orders_2024\"", "\"shop\".\"orders_2025\""))
-                : new TableInfo(
-                        "shop",
-                        "orders",
-                        false,
-                        columns,
-                        key,
-                        List.of("shop.orders"),
-                        List.of(ORDERS));
-    }
-
-    /** shop.orders (id bigint PRIMARY KEY, email text, amount numeric(12,2)). */
-    private static TableInfo simple() {
-        return table(false, List.of(ID, EMAIL, AMOUNT), List.of(ID));
-    }
-
-    /** shop.orders (region text, id bigint, email varchar(100), PRIMARY KEY (region, id)). */
-    private static TableInfo composite(boolean partitioned) {
-        return table(partitioned, List.of(REGION, ID, EMAIL_VARCHAR), List.of(REGION, ID));
-    }
-
     private static IndexTable emailIndex(TableInfo t, boolean unique) {
         return new IndexTable(
                 t, "orders_email", List.of(t.column("email").orElseThrow()), unique, "reorg-1");

@@ -1,7 +1,7 @@
 package dev.backfill.op.modifycolumn;
 
 import dev.backfill.db.TableInfo;
-import dev.backfill.db.TableInfo.Column;
+import dev.backfill.db.TestingTables;
 
 import org.junit.jupiter.api.Test;
 
@@ -12,18 +12,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The modify-column statements of {@link ColumnSql} as text (their behaviour: the ITCases). */
 class ModifyColumnSqlTest {
-    private static final Column ID = new Column("id", "bigint", true, true);
-    private static final Column CODE = new Column("co\"de", "text", false, false);
-    private static final TableInfo TABLE =
-            new TableInfo(
-                    "shop",
-                    "orders",
-                    false,
-                    List.of(ID, CODE),
-                    List.of(ID),
-                    List.of("shop.orders"),
-                    List.of("\"shop\".\"orders\""));
-    private static final ShadowColumn SC = new ShadowColumn(TABLE, CODE, "integer", null, "r");
+    private static final TableInfo TABLE = TestingTables.withCode();
+    private static final ShadowColumn SC =
+            new ShadowColumn(TABLE, TestingTables.CODE, "integer", null, "r");
 
     @Test
     void pushdownBatchComputesTheValueInSqlOnlyForTheBatchRows() {
