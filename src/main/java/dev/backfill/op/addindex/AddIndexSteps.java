@@ -111,7 +111,7 @@ public final class AddIndexSteps implements ReorgSteps {
             try {
                 st.execute(sql);
             } catch (SQLException e) {
-                if (SqlErrors.isInsufficientPrivilege(e) && sql.startsWith("CREATE EVENT TRIGGER")) {
+                if (SqlErrors.isInsufficientPrivilege(e) && IndexSql.createsEventTrigger(sql)) {
                     throw new TableInfo.TableException(
                             "add-index on the partitioned table "
                                     + index.table().displayName()
