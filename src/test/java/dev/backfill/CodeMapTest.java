@@ -16,8 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The README's code map, held against the sources: each package imports only packages on lower
- * floors (no import runs up a floor), and every public top-level type says whether it is part of
- * the public surface ({@code @PublicEvolving}) or not ({@code @Internal}).
+ * floors (no import runs up a floor), every public top-level type says whether it is part of the
+ * public surface ({@code @PublicEvolving}) or not ({@code @Internal}), and SQL statements are
+ * written only in the {@code *Sql} builders.
  */
 class CodeMapTest {
     private static final Path MAIN = Path.of("src/main/java/dev/backfill");
@@ -44,6 +45,20 @@ class CodeMapTest {
             Pattern.compile(
                     "^public (?:final |abstract |sealed )*(?:class|interface|enum|record) ",
                     Pattern.MULTILINE);
+
+    /**
+     * A string literal that starts a SQL statement: an opening quote (not an escaped one inside
+     * another literal) right before an upper-case statement keyword and a space. Messages that name
+     * a statement mid-sentence ({@code " run VACUUM (ANALYZE) "}) do not start with one.
+     */
+    private static final Pattern SQL_LITERAL =
+            Pattern.compile(
+                    "(?<![\\\\\\w])\"(?:SELECT|INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|SET"
+                            + "|RESET|SHOW|LOCK|TRUNCATE|ANALYZE|VACUUM|REINDEX|CLUSTER|WITH|DO|COPY"
+                            + "|EXPLAIN|COMMENT|GRANT|REVOKE|BEGIN|COMMIT|ROLLBACK) ");
+
+    /** A line of a comment or Javadoc, whose examples may quote SQL. */
+    private static final Pattern COMMENT_LINE = Pattern.compile("^\\s*(?://|/?\\*)");
 
     private static List<Path> sources() throws IOException {
         try (Stream<Path> files = Files.walk(MAIN)) {
@@ -95,5 +110,23 @@ class CodeMapTest {
             }
         }
         assertThat(unmarked).as("public types without @PublicEvolving or @Internal").isEmpty();
+    }
+
+    @Test
+    void sqlStatementsAreWrittenOnlyInTheSqlBuilders() throws IOException {
+        List<String> outside = new ArrayList<>();
+        for (Path f : sources()) {
+            if (f.getFileName().toString().endsWith("Sql.java")) {
+                continue;
+            }
+            List<String> lines = Files.readAllLines(f);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (!COMMENT_LINE.matcher(line).find() && SQL_LITERAL.matcher(line).find()) {
+                    outside.add(MAIN.relativize(f) + ":" + (i + 1) + ": " + line.strip());
+                }
+            }
+        }
+        assertThat(outside).as("SQL statement text outside the *Sql classes").isEmpty();
     }
 }

@@ -1,6 +1,7 @@
 package dev.backfill.cli;
 
 import dev.backfill.db.Catalog;
+import dev.backfill.db.CatalogSql;
 
 import org.apache.flink.annotation.Internal;
 
@@ -77,11 +78,7 @@ public final class ProgressReporter implements AutoCloseable {
             long splits = 0;
             long splitsDone = 0;
             long scanned = 0;
-            try (PreparedStatement ps =
-                    c.prepareStatement(
-                            "SELECT count(*), count(*) FILTER (WHERE done), coalesce(sum(rows_scanned), 0) FROM "
-                                    + Catalog.PROGRESS
-                                    + " WHERE reorg_id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(CatalogSql.splitCounts())) {
                 ps.setString(1, reorgId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();

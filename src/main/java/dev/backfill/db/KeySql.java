@@ -152,6 +152,17 @@ public final class KeySql {
         return parts.isEmpty() ? "" : " WHERE " + String.join(" AND ", parts);
     }
 
+    /**
+     * The row count of the table as verification reads it ({@link #verificationSource}) in a key
+     * range; parameters: the lower bound's key columns if {@code hasLower}, then the upper's if
+     * {@code hasUpper} (see {@link #keyRange}).
+     */
+    public static String countInRange(TableInfo table, boolean hasLower, boolean hasUpper) {
+        return "SELECT count(*) FROM "
+                + verificationSource(table)
+                + keyRange(null, table.keyColumns(), hasLower, hasUpper);
+    }
+
     /** A key as text for messages: {@code 42}, or {@code (42,abc)} for a composite key. */
     public static String keyTextExpr(String alias, List<Column> key) {
         return keyTuple(alias, key) + "::text";

@@ -30,6 +30,26 @@ public final class SessionSql {
         return "SET LOCAL lock_timeout = " + millis;
     }
 
+    /**
+     * {@code SET lock_timeout} for the rest of a session (the sink's and the reader throttle's
+     * connections); {@code millis} is a number we computed, never input text.
+     */
+    public static String setLockTimeout(long millis) {
+        return "SET lock_timeout = " + millis;
+    }
+
+    /**
+     * {@code SET synchronous_commit = off} for the rest of a session (the sink's, when tuned so).
+     */
+    public static String synchronousCommitOff() {
+        return "SET synchronous_commit = off";
+    }
+
+    /** {@code SET TRANSACTION READ ONLY}: the current transaction only reads (verification's). */
+    public static String setTransactionReadOnly() {
+        return "SET TRANSACTION READ ONLY";
+    }
+
     /** The server's {@code deadlock_timeout} in milliseconds (its pg_settings unit is ms). */
     public static String deadlockTimeoutMillis() {
         return "SELECT setting::bigint FROM pg_settings WHERE name = 'deadlock_timeout'";

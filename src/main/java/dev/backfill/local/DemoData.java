@@ -73,7 +73,7 @@ public final class DemoData {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(true);
             try (Statement s = c.createStatement()) {
-                s.execute("SELECT pg_advisory_lock(" + SEED_LOCK_KEY + ")");
+                s.execute(LocalSql.advisoryLock(SEED_LOCK_KEY));
             }
             try {
                 if (tableExists(c, SCHEMA, TABLE)) {
@@ -89,7 +89,7 @@ public final class DemoData {
                         c.setAutoCommit(true);
                     }
                     try (Statement s = c.createStatement()) {
-                        s.execute("SELECT pg_advisory_unlock(" + SEED_LOCK_KEY + ")");
+                        s.execute(LocalSql.advisoryUnlock(SEED_LOCK_KEY));
                     }
                 }
             }
@@ -100,44 +100,20 @@ public final class DemoData {
             throws SQLException {
         long t0 = System.nanoTime();
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(SCHEMA));
+            s.execute(LocalSql.createSchema(SCHEMA));
             if (tableExists(c, SCHEMA, STAGING_TABLE)) {
                 LOG.warn(
                         "found {} from an interrupted seed; dropping it and seeding again",
                         staging);
             }
-            s.execute("DROP TABLE IF EXISTS " + staging);
-            s.execute(
-                    "CREATE TABLE "
-                            + staging
-                            + " ("
-                            + "\"id\" bigint NOT NULL, "
-                            + "\"customer_id\" bigint NOT NULL, "
-                            + "\"email\" text, "
-                            + "\"amount\" integer NOT NULL, "
-                            + "\"status\" text NOT NULL, "
-                            + "\"created_at\" timestamptz NOT NULL DEFAULT now())");
+            s.execute(LocalSql.dropTable(staging));
+            s.execute(LocalSql.createDemoTable(staging));
         }
         LOG.info("seeding {} with {} rows", table, rows);
 
         // created_at: one second apart, the newest row about now.
         long baseEpochSeconds = System.currentTimeMillis() / 1000 - rows;
-        String insert =
-                "INSERT INTO "
-                        + staging
-                        + " (\"id\", \"customer_id\", \"email\", \"amount\", \"status\","
-                        + " \"created_at\")"
-                        + " SELECT \"g\".\"n\" * 3,"
-                        + " 1 + (\"g\".\"n\" * 7919) % 50000,"
-                        + " CASE WHEN \"g\".\"n\" % "
-                        + NULL_EVERY
-                        + " = 0 THEN NULL"
-                        + " ELSE 'user' || (\"g\".\"n\" * 3) || '@example.com' END,"
-                        + " (1 + (\"g\".\"n\" * 104729) % 100000)::integer,"
-                        + " (ARRAY['new', 'paid', 'shipped', 'delivered', 'cancelled'])"
-                        + "[1 + (\"g\".\"n\" % 5)::integer],"
-                        + " to_timestamp(?::bigint + \"g\".\"n\")"
-                        + " FROM generate_series(?::bigint, ?::bigint) AS \"g\"(\"n\")";
+        String insert = LocalSql.seedDemoRows(staging, NULL_EVERY);
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(insert)) {
             for (long first = 1; first <= rows; first += CHUNK_ROWS) {
@@ -156,18 +132,13 @@ public final class DemoData {
         // Publish: primary key and rename in one transaction, so demo.orders only ever exists
         // complete.
         try (Statement s = c.createStatement()) {
-            s.execute(
-                    "ALTER TABLE "
-                            + staging
-                            + " ADD CONSTRAINT "
-                            + Identifiers.quote(TABLE + "_pkey")
-                            + " PRIMARY KEY (\"id\")");
-            s.execute("ALTER TABLE " + staging + " RENAME TO " + Identifiers.quote(TABLE));
+            s.execute(LocalSql.addPrimaryKey(staging, TABLE + "_pkey"));
+            s.execute(LocalSql.renameTable(staging, TABLE));
         }
         c.commit();
         c.setAutoCommit(true);
         try (Statement s = c.createStatement()) {
-            s.execute("ANALYZE " + table);
+            s.execute(LocalSql.analyze(table));
         }
         LOG.info(
                 "seeded {} with {} rows in {} ms",
@@ -177,12 +148,7 @@ public final class DemoData {
     }
 
     static boolean tableExists(Connection c, String schema, String table) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "SELECT 1 FROM \"pg_catalog\".\"pg_class\" \"c\""
-                                + " JOIN \"pg_catalog\".\"pg_namespace\" \"n\""
-                                + " ON \"n\".\"oid\" = \"c\".\"relnamespace\""
-                                + " WHERE \"n\".\"nspname\" = ? AND \"c\".\"relname\" = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(LocalSql.tableExists())) {
             ps.setString(1, schema);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {

@@ -109,9 +109,8 @@ public final class DemoLoad implements AutoCloseable {
         try (Connection c = ds.getConnection();
                 PreparedStatement ps =
                         c.prepareStatement(
-                                "SELECT coalesce(max(\"id\"), 0) FROM "
-                                        + Identifiers.qualified(DemoData.SCHEMA, DemoData.TABLE)
-                                        + " WHERE \"id\" < ?")) {
+                                LocalSql.maxIdBelow(
+                                        Identifiers.qualified(DemoData.SCHEMA, DemoData.TABLE)))) {
             ps.setLong(1, INSERT_ID_BASE);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -272,12 +271,7 @@ public final class DemoLoad implements AutoCloseable {
 
     private void insert(Connection c, ThreadLocalRandom random) throws SQLException {
         long id = nextInsertId++;
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "INSERT INTO "
-                                + table
-                                + " (\"id\", \"customer_id\", \"email\", \"amount\", \"status\")"
-                                + " VALUES (?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(LocalSql.loadInsert(table))) {
             ps.setLong(1, id);
             ps.setLong(2, 1 + random.nextLong(50_000));
             ps.setString(3, "load-" + UUID.randomUUID() + "@example.com");
@@ -288,12 +282,7 @@ public final class DemoLoad implements AutoCloseable {
     }
 
     private void update(Connection c, ThreadLocalRandom random) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE "
-                                + table
-                                + " SET \"email\" = ?, \"amount\" = \"amount\" + ?"
-                                + " WHERE \"id\" = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(LocalSql.loadUpdate(table))) {
             ps.setString(1, "load-" + UUID.randomUUID() + "@example.com");
             ps.setInt(2, 1 + random.nextInt(100));
             ps.setLong(3, randomSeededId(random));
@@ -302,8 +291,7 @@ public final class DemoLoad implements AutoCloseable {
     }
 
     private void delete(Connection c, ThreadLocalRandom random) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("DELETE FROM " + table + " WHERE \"id\" = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(LocalSql.loadDelete(table))) {
             ps.setLong(1, randomSeededId(random));
             count(execute(ps), deletes);
         }

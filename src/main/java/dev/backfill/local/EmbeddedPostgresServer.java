@@ -586,7 +586,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         ds.setApplicationName("backfill-embedded-probe");
         try (Connection c = ds.getConnection();
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT current_setting('data_directory')")) {
+                ResultSet rs = s.executeQuery(LocalSql.dataDirectory())) {
             rs.next();
             String other = rs.getString(1);
             return "another PostgreSQL server with data directory " + other;
@@ -629,15 +629,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         String reportedDataDir;
         try (Connection c = ds.getConnection();
                 Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT 1")) {
+            try (ResultSet rs = s.executeQuery(LocalSql.ping())) {
                 if (!rs.next() || rs.getInt(1) != 1) {
-                    throw new IOException("SELECT 1 did not return 1 on port " + port);
+                    throw new IOException(LocalSql.ping() + " did not return 1 on port " + port);
                 }
             }
-            try (ResultSet rs =
-                    s.executeQuery(
-                            "SELECT current_setting('server_version'),"
-                                    + " current_setting('data_directory')")) {
+            try (ResultSet rs = s.executeQuery(LocalSql.versionAndDataDirectory())) {
                 rs.next();
                 version = rs.getString(1);
                 reportedDataDir = rs.getString(2);

@@ -4,6 +4,7 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.KeySql;
+import dev.backfill.db.SessionSql;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.model.Key;
@@ -238,7 +239,7 @@ public final class Verification {
                     c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                     try {
                         try (Statement st = c.createStatement()) {
-                            st.execute("SET TRANSACTION READ ONLY");
+                            st.execute(SessionSql.setTransactionReadOnly());
                         }
                         out[i] = check.run(c, ranges.get(i));
                         c.commit();

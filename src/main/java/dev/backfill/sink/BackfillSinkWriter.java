@@ -5,6 +5,7 @@ import dev.backfill.db.Catalog.State;
 import dev.backfill.db.Connections;
 import dev.backfill.db.KeyCodec;
 import dev.backfill.db.Retry;
+import dev.backfill.db.SessionSql;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.metrics.BackfillMetrics;
 import dev.backfill.model.Failpoints;
@@ -273,9 +274,10 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
         if (connection == null || connection.isClosed()) {
             connection = Connections.open(plan.dataSource());
             try (Statement st = connection.createStatement()) {
-                st.execute("SET lock_timeout = " + plan.spec().tuning().lockTimeout().toMillis());
+                st.execute(
+                        SessionSql.setLockTimeout(plan.spec().tuning().lockTimeout().toMillis()));
                 if (!plan.spec().tuning().synchronousCommit()) {
-                    st.execute("SET synchronous_commit = off");
+                    st.execute(SessionSql.synchronousCommitOff());
                 }
                 st.execute(ColumnSql.markSinkSession());
             }

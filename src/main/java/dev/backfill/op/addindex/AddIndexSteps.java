@@ -5,7 +5,6 @@ import dev.backfill.db.Retry;
 import dev.backfill.db.SqlErrors;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.ReorgFailedException;
-import dev.backfill.op.AddIndex;
 import dev.backfill.op.BatchWriter;
 import dev.backfill.op.Finishing;
 import dev.backfill.op.Operation;
@@ -112,8 +111,7 @@ public final class AddIndexSteps implements ReorgSteps {
             try {
                 st.execute(sql);
             } catch (SQLException e) {
-                if (SqlErrors.isInsufficientPrivilege(e)
-                        && sql.startsWith("CREATE EVENT TRIGGER")) {
+                if (SqlErrors.isInsufficientPrivilege(e) && IndexSql.createsEventTrigger(sql)) {
                     throw new TableInfo.TableException(
                             "add-index on the partitioned table "
                                     + index.table().displayName()

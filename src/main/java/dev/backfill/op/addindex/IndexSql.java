@@ -1205,6 +1205,14 @@ public final class IndexSql {
     }
 
     /**
+     * Whether a statement of {@link #createPartitionGuards} creates an event trigger (which only a
+     * superuser may do; prepare explains a refusal of it).
+     */
+    public static boolean createsEventTrigger(String sql) {
+        return sql.startsWith("CREATE EVENT TRIGGER");
+    }
+
+    /**
      * Drops what {@link #createPartitionGuards} added, event triggers first (so that the other
      * drops do not call them), each statement idempotent: run by abort before {@link #dropAll} or
      * {@link #dropDetached}, also for a table that is not partitioned (then it finds nothing).

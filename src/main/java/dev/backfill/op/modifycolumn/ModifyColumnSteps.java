@@ -7,7 +7,6 @@ import dev.backfill.db.TableSql;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.BatchWriter;
 import dev.backfill.op.Finishing;
-import dev.backfill.op.ModifyColumn;
 import dev.backfill.op.Operation;
 import dev.backfill.op.PrepareStatements;
 import dev.backfill.op.ReorgSteps;

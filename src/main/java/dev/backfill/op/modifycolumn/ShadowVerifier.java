@@ -171,11 +171,7 @@ public final class ShadowVerifier {
     }
 
     private static long count(Connection c, TableInfo table, Range r) throws SQLException {
-        String sql =
-                "SELECT count(*) FROM "
-                        + KeySql.verificationSource(table)
-                        + KeySql.keyRange(
-                                null, table.keyColumns(), r.lower != null, r.upper != null);
+        String sql = KeySql.countInRange(table, r.lower != null, r.upper != null);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             r.bind(ps, 1);
             try (ResultSet rs = ps.executeQuery()) {

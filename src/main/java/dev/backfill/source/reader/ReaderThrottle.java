@@ -2,6 +2,7 @@ package dev.backfill.source.reader;
 
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
+import dev.backfill.db.SessionSql;
 import dev.backfill.model.ThrottleSettings;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.throttle.AimdController;
@@ -334,7 +335,7 @@ final class ReaderThrottle {
             try (java.sql.Statement st = connection.createStatement()) {
                 // Never stall the reader behind a lock on the reorg's row (the cut-over's, say):
                 // a recording that cannot get it fails, and the decision stands.
-                st.execute("SET lock_timeout = " + LOCK_TIMEOUT.toMillis());
+                st.execute(SessionSql.setLockTimeout(LOCK_TIMEOUT.toMillis()));
             }
         }
         return connection;

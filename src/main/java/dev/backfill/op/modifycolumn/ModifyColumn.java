@@ -1,7 +1,8 @@
-package dev.backfill.op;
+package dev.backfill.op.modifycolumn;
 
 import dev.backfill.model.RowBatch;
 import dev.backfill.model.WriteBatch;
+import dev.backfill.op.Operation;
 import dev.backfill.op.convert.ConversionException;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.convert.Converters;

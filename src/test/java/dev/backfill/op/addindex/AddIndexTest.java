@@ -1,4 +1,4 @@
-package dev.backfill.op;
+package dev.backfill.op.addindex;
 
 import dev.backfill.model.Key;
 import dev.backfill.model.RowBatch;

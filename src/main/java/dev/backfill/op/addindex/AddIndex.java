@@ -1,7 +1,8 @@
-package dev.backfill.op;
+package dev.backfill.op.addindex;
 
 import dev.backfill.model.RowBatch;
 import dev.backfill.model.WriteBatch;
+import dev.backfill.op.Operation;
 
 import org.apache.flink.annotation.Internal;
 
