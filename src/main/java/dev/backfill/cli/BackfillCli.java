@@ -5,6 +5,7 @@ import dev.backfill.db.Connections;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableSize;
 import dev.backfill.job.BackfillJob;
+import dev.backfill.job.BackfillOptions;
 import dev.backfill.job.JobSpecException;
 import dev.backfill.job.JobSpecParser;
 import dev.backfill.local.DemoData;
@@ -19,6 +20,8 @@ import dev.backfill.reorg.Abort;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import javax.sql.DataSource;
@@ -56,7 +59,7 @@ public final class BackfillCli {
     public static final int EXIT_BAD_INPUT = 2;
 
     private static final String USAGE =
-            "usage: backfill --job FILE [--local] [--webui-port N] [--no-demo-load]\n"
+            "usage: backfill --job FILE [--local] [--webui-port N] [--no-demo-load] [-Dkey=value ...]\n"
                     + "       backfill abort --job FILE   (rolls the reorg back, in any state before public)\n"
                     + "       backfill cutover --job FILE   (modify-column, cutover: manual: swaps the columns)\n"
                     + "       backfill cleanup --job FILE   (modify-column, after public: drops the old column)\n"
@@ -69,6 +72,8 @@ public final class BackfillCli {
                     + "  --local           run in this JVM with the Flink web UI (scripts/backfill does this)\n"
                     + "  --webui-port N    web UI port in local mode (default 8081)\n"
                     + "  --no-demo-load    embedded demo only: no concurrent write load\n"
+                    + "  -Dkey=value       a Flink option, like -Dbackfill.tuning.batch-size=2000 (over the"
+                    + " spec's tuning; see README.md)\n"
                     + "  --all             status: every reorg in the spec's database\n"
                     + "  --watch           status: refresh every 2 s until Ctrl-C (one reorg: until it"
                     + " settles)";
@@ -82,6 +87,9 @@ public final class BackfillCli {
         boolean all;
         boolean watch;
         String command = "run";
+
+        /** The {@code -Dkey=value} options, in order; a later one wins. */
+        final Configuration configuration = new Configuration();
 
         static Args parse(String[] argv) {
             Args a = new Args();
@@ -122,7 +130,14 @@ public final class BackfillCli {
                     case "-h":
                     case "--help":
                         throw new IllegalArgumentException(USAGE);
+                    case "-D":
+                        a.option(value(argv, ++i, "-D"));
+                        break;
                     default:
+                        if (argv[i].startsWith("-D")) {
+                            a.option(argv[i].substring(2));
+                            break;
+                        }
                         throw new IllegalArgumentException(
                                 "unknown argument '" + argv[i] + "'\n" + USAGE);
                 }
@@ -135,6 +150,18 @@ public final class BackfillCli {
                         (a.all ? "--all" : "--watch") + " works only with status\n" + USAGE);
             }
             return a;
+        }
+
+        /** {@code key=value} of a {@code -D} option. */
+        private void option(String keyValue) {
+            int eq = keyValue.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException(
+                        "-D"
+                                + keyValue
+                                + ": expected -Dkey=value, like -Dbackfill.tuning.batch-size=2000");
+            }
+            configuration.setString(keyValue.substring(0, eq).trim(), keyValue.substring(eq + 1));
         }
 
         private static String value(String[] argv, int i, String flag) {
@@ -183,7 +210,12 @@ public final class BackfillCli {
         JobSpec spec;
         try {
             args = Args.parse(argv);
-            spec = JobSpecParser.parse(args.job);
+            JobSpec fromFile = JobSpecParser.parse(args.job);
+            spec = BackfillOptions.apply(fromFile, flinkConfiguration(args));
+            String overridden = BackfillOptions.describe(fromFile, spec);
+            if (!overridden.isEmpty()) {
+                out.println("backfill: tuning from the Flink configuration: " + overridden);
+            }
         } catch (IllegalArgumentException | JobSpecException e) {
             System.err.println("backfill: " + Secrets.redact(e.getMessage()));
             return EXIT_BAD_INPUT;
@@ -238,6 +270,33 @@ public final class BackfillCli {
                 Connections.closeQuietly(resources.get(i));
             }
         }
+    }
+
+    /**
+     * The Flink configuration the spec's tuning is overridden from: the {@code -D} options of the
+     * command line over, unless {@code --local}, the configuration of the environment the job runs
+     * on ({@code flink run}: the cluster's {@code config.yaml} and the {@code -D} options before
+     * the jar). With {@code --local} the {@code -D} options also configure the in-JVM Flink;
+     * without it, only {@code backfill.tuning.*} options may follow the jar.
+     */
+    private static ReadableConfig flinkConfiguration(Args args) {
+        if (args.local) {
+            return args.configuration;
+        }
+        for (String key : args.configuration.keySet()) {
+            if (!key.startsWith(BackfillOptions.PREFIX)) {
+                throw new IllegalArgumentException(
+                        "-D"
+                                + key
+                                + ": after the jar only "
+                                + BackfillOptions.PREFIX
+                                + "* options apply; give Flink options to flink run, before the"
+                                + " jar");
+            }
+        }
+        Configuration merged = Configuration.fromMap(BackfillJob.configuration().toMap());
+        merged.addAll(args.configuration);
+        return merged;
     }
 
     private String embeddedHint;
@@ -368,13 +427,12 @@ public final class BackfillCli {
                                 + setup.existing.rowsDone
                                 + " rows done)");
 
-        StreamExecutionEnvironment env =
-                BackfillJob.environment(
-                        spec,
-                        args.local
-                                ? LocalRun.flinkConfiguration(
-                                        args.webUiPort, spec.tuning().parallelism())
-                                : null);
+        Configuration local = null;
+        if (args.local) {
+            local = LocalRun.flinkConfiguration(args.webUiPort, spec.tuning().parallelism());
+            local.addAll(args.configuration);
+        }
+        StreamExecutionEnvironment env = BackfillJob.environment(spec, local);
         BackfillJob.build(env, plan);
 
         DataSource ds = plan.dataSource();

@@ -11,6 +11,7 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.sql.Connection;
@@ -60,6 +61,15 @@ public final class BackfillJob {
             env.enableCheckpointing(t.checkpointInterval().toMillis());
         }
         return env;
+    }
+
+    /**
+     * The configuration of the environment {@link #environment} returns without {@code local}: on
+     * {@code flink run}, the cluster's {@code config.yaml} with the {@code -D} options before the
+     * jar; read for {@link BackfillOptions} before the reorg is prepared.
+     */
+    public static ReadableConfig configuration() {
+        return StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration();
     }
 
     /** Adds the reorg's dataflow to {@code env}; see {@link BackfillPipeline}. */

@@ -52,6 +52,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * Reads a job spec YAML file (see the README's spec reference) into a validated {@link JobSpec}.
  *
@@ -274,7 +276,8 @@ public final class JobSpecParser {
         JobSpec.Operation operation = operation();
         OperationSection section = sections.get(operation).apply(top);
         Tuning noTuning = new Tuning(null, null, null, null, null, null, null, null);
-        TuningSpec tuning = tuning(top.tuning() == null ? noTuning : top.tuning());
+        TuningSpec tuning =
+                tuning(top.tuning() == null ? noTuning : top.tuning(), TuningSpec.defaults());
         JobSpec.Verify verify = verify(top.verify());
         if (reorgId == null) {
             reorgId = defaultReorgId(schema, tableName, operation, section.target());
@@ -582,64 +585,162 @@ public final class JobSpecParser {
         return new ModifyColumnSpec(column, type, using, converter, options, cutover);
     }
 
-    private TuningSpec tuning(Tuning t) {
+    /** {@code tuning}: each field given, else {@code absent}'s (the defaults for a spec). */
+    private TuningSpec tuning(Tuning t, TuningSpec absent) {
         return new TuningSpec(
-                (int) integer(t.parallelism(), 1, 1024, TuningSpec.DEFAULT_PARALLELISM),
-                (int) integer(t.batchSize(), 1, 100_000, TuningSpec.DEFAULT_BATCH_SIZE),
-                integer(t.splitRows(), 1, Long.MAX_VALUE, TuningSpec.DEFAULT_SPLIT_ROWS),
+                (int) integer(t.parallelism(), 1, 1024, absent.parallelism()),
+                (int) integer(t.batchSize(), 1, 100_000, absent.batchSize()),
+                integer(t.splitRows(), 1, Long.MAX_VALUE, absent.splitRows()),
                 duration(
                         t.checkpointInterval(),
                         MIN_CHECKPOINT_INTERVAL,
                         null,
-                        TuningSpec.DEFAULT_CHECKPOINT_INTERVAL),
+                        absent.checkpointInterval()),
                 duration(
                         t.lockTimeout(),
                         Duration.ofMillis(1),
                         MAX_LOCK_TIMEOUT,
-                        TuningSpec.DEFAULT_LOCK_TIMEOUT),
-                integer(t.maxRowsPerSecond(), 0, Long.MAX_VALUE, 0),
-                throttle(t.throttle()),
-                bool(t.synchronousCommit(), TuningSpec.DEFAULT_SYNCHRONOUS_COMMIT));
+                        absent.lockTimeout()),
+                integer(t.maxRowsPerSecond(), 0, Long.MAX_VALUE, absent.maxRowsPerSecond()),
+                throttle(t.throttle(), absent.throttle()),
+                bool(t.synchronousCommit(), absent.synchronousCommit()));
     }
 
-    /** {@code tuning.throttle}: off, on, or a map of settings (the throttle is then on). */
-    private ThrottleSettings throttle(Object bound) {
+    /**
+     * {@code tuning.throttle}: off, on, or a map of settings (the throttle is then on, each setting
+     * not given {@code absent}'s); {@code absent} when not given.
+     */
+    private ThrottleSettings throttle(Object bound, ThrottleSettings absent) {
         if (bound instanceof Value v) {
-            String word = v.scalar() ? v.text().trim().toLowerCase(Locale.ROOT) : "";
-            if (v.token() == JsonToken.VALUE_FALSE || word.equals("off") || word.equals("false")) {
-                return ThrottleSettings.off();
-            }
-            if (v.token() == JsonToken.VALUE_TRUE || word.equals("on") || word.equals("true")) {
-                return ThrottleSettings.defaults();
-            }
-            throw v.scalar()
-                    ? error(v, "must be " + THROTTLE_FORM + ", got " + v.shown())
-                    : typeError(v, THROTTLE_FORM);
+            return throttleSwitch(v, THROTTLE_FORM)
+                    ? ThrottleSettings.defaults()
+                    : ThrottleSettings.off();
         }
         if (!(bound instanceof Throttle t)) {
-            return ThrottleSettings.defaults();
+            return absent;
         }
         return new ThrottleSettings(
                 true,
-                t.maxLatencyRatio() == null
-                        ? ThrottleSettings.DEFAULT_MAX_LATENCY_RATIO
-                        : ratio(t.maxLatencyRatio()),
-                duration(
+                t.maxLatencyRatio() == null ? absent.maxLatencyRatio() : ratio(t.maxLatencyRatio()),
+                duration(t.maxReplicaLag(), Duration.ofMillis(1), null, absent.maxReplicaLag()),
+                (int) integer(t.maxActiveSessions(), 0, 100_000, absent.maxActiveSessions()),
+                integer(t.minRowsPerSecond(), 1, Long.MAX_VALUE, absent.minRowsPerSecond()));
+    }
+
+    /** The throttle's switch: on (or true) or off (or false); else an error naming {@code form}. */
+    private boolean throttleSwitch(Value v, String form) {
+        String word = v.scalar() ? v.text().trim().toLowerCase(Locale.ROOT) : "";
+        if (v.token() == JsonToken.VALUE_FALSE || word.equals("off") || word.equals("false")) {
+            return false;
+        }
+        if (v.token() == JsonToken.VALUE_TRUE || word.equals("on") || word.equals("true")) {
+            return true;
+        }
+        throw v.scalar() ? error(v, "must be " + form + ", got " + v.shown()) : typeError(v, form);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Tuning given outside the spec (BackfillOptions)
+    // ---------------------------------------------------------------------------------------
+
+    /** The field of {@code tuning.throttle}'s switch (on or off) among {@link #tuningFields()}. */
+    static final String THROTTLE_SWITCH = "throttle";
+
+    /**
+     * A tuning value given outside the spec, as text: its field under {@code tuning} (one of {@link
+     * #tuningFields()}, e.g. {@code batch-size} or {@code throttle.max-latency-ratio}), the name an
+     * error gives it (e.g. {@code backfill.tuning.batch-size}) and its text.
+     */
+    record TuningText(String field, String name, String text) {}
+
+    /**
+     * The fields of {@code tuning} a value can be given for: each scalar key, {@link
+     * #THROTTLE_SWITCH} (on or off) and each key of the throttle's map as {@code throttle.<key>}.
+     */
+    static List<String> tuningFields() {
+        List<String> fields = new ArrayList<>();
+        for (String key : mapKeys(Tuning.class)) {
+            if (key.equals(THROTTLE_SWITCH)) {
+                fields.add(THROTTLE_SWITCH);
+                mapKeys(Throttle.class).forEach(k -> fields.add(THROTTLE_SWITCH + "." + k));
+            } else {
+                fields.add(key);
+            }
+        }
+        return fields;
+    }
+
+    /**
+     * {@code tuning} with the {@code given} fields read over it, each by the same rules as in a
+     * spec. The throttle's settings replace {@code tuning}'s one by one; only {@link
+     * #THROTTLE_SWITCH} turns it on or off.
+     *
+     * @param origin where the values come from, named first in errors as a spec's file is: {@code
+     *     <origin>: <name>: <problem>}
+     * @throws JobSpecException naming the origin, the value's name and the value
+     */
+    static TuningSpec tuning(TuningSpec tuning, List<TuningText> given, String origin) {
+        return new JobSpecParser("", origin, Map.of(), null).override(tuning, given);
+    }
+
+    private TuningSpec override(TuningSpec tuning, List<TuningText> given) {
+        Map<String, Value> v = new HashMap<>();
+        for (TuningText t : given) {
+            checkArgument(tuningFields().contains(t.field()), "not a tuning field: %s", t.field());
+            v.put(
+                    t.field(),
+                    new Value(
+                            t.name(),
+                            t.field(),
+                            0,
+                            JsonToken.VALUE_STRING,
+                            t.text(),
+                            null,
+                            List.of()));
+        }
+        String in = THROTTLE_SWITCH + ".";
+        Throttle settings =
+                new Throttle(
+                        v.get(in + "max-latency-ratio"),
+                        v.get(in + "max-replica-lag"),
+                        v.get(in + "max-active-sessions"),
+                        v.get(in + "min-rows-per-second"));
+        boolean anySetting = v.keySet().stream().anyMatch(f -> f.startsWith(in));
+        TuningSpec read =
+                tuning(
+                        new Tuning(
+                                v.get("parallelism"),
+                                v.get("batch-size"),
+                                v.get("split-rows"),
+                                v.get("checkpoint-interval"),
+                                v.get("lock-timeout"),
+                                v.get("max-rows-per-second"),
+                                anySetting ? settings : null,
+                                v.get("synchronous-commit")),
+                        tuning);
+        Value onOff = v.get(THROTTLE_SWITCH);
+        boolean enabled =
+                onOff == null
+                        ? tuning.throttle().enabled()
+                        : throttleSwitch(onOff, "on, off, true or false");
+        ThrottleSettings t = read.throttle();
+        if (t.enabled() == enabled) {
+            return read;
+        }
+        return new TuningSpec(
+                read.parallelism(),
+                read.batchSize(),
+                read.splitRows(),
+                read.checkpointInterval(),
+                read.lockTimeout(),
+                read.maxRowsPerSecond(),
+                new ThrottleSettings(
+                        enabled,
+                        t.maxLatencyRatio(),
                         t.maxReplicaLag(),
-                        Duration.ofMillis(1),
-                        null,
-                        ThrottleSettings.DEFAULT_MAX_REPLICA_LAG),
-                (int)
-                        integer(
-                                t.maxActiveSessions(),
-                                0,
-                                100_000,
-                                ThrottleSettings.DEFAULT_MAX_ACTIVE_SESSIONS),
-                integer(
-                        t.minRowsPerSecond(),
-                        1,
-                        Long.MAX_VALUE,
-                        ThrottleSettings.DEFAULT_MIN_ROWS_PER_SECOND));
+                        t.maxActiveSessions(),
+                        t.minRowsPerSecond()),
+                read.synchronousCommit());
     }
 
     /** A latency ratio: a number over 1 and at most 1000, like 2 or 1.5. */

@@ -240,6 +240,25 @@ public final class JobSpec implements Serializable {
                 .withVerify(verify);
     }
 
+    /**
+     * Returns a copy with other tuning (a Flink configuration's {@code backfill.tuning.*} options
+     * over the spec's; tuning is not part of the reorg's definition).
+     */
+    public JobSpec withTuning(TuningSpec other) {
+        return new JobSpec(
+                        sourceFile,
+                        reorgId,
+                        rawSpec,
+                        database,
+                        schema,
+                        table,
+                        operation,
+                        addIndex,
+                        modifyColumn,
+                        other)
+                .withVerify(verify);
+    }
+
     /** The table as written, e.g. {@code demo.orders}. */
     public String tableName() {
         return schema == null ? table : schema + "." + table;
