@@ -123,8 +123,40 @@ public final class AddIndexType implements OperationType {
         return false;
     }
 
+    /** Refuses: an index table is public once verified, with no cut-over. */
     @Override
-    public boolean hasCutover() {
+    public boolean cutover(Connection c, JobSpec spec) throws SQLException {
+        throw noCutover(spec, "cut over");
+    }
+
+    @Override
+    public String describeCutoverCommand(JobSpec spec) {
+        throw new IllegalStateException("add-index has no cut-over");
+    }
+
+    /** Refuses: an add-index keeps nothing for a cleanup. */
+    @Override
+    public boolean cleanup(Connection c, JobSpec spec) throws SQLException {
+        throw noCutover(spec, "clean up");
+    }
+
+    @Override
+    public String describeCleanup(JobSpec spec, boolean dropped) {
+        throw new IllegalStateException("add-index has no cleanup");
+    }
+
+    @Override
+    public boolean cutsOverAutomatically(JobSpec spec) {
         return false;
+    }
+
+    private static TableInfo.TableException noCutover(JobSpec spec, String what) {
+        return new TableInfo.TableException(
+                "only a modify-column reorg can be asked to "
+                        + what
+                        + "; reorg "
+                        + spec.reorgId()
+                        + " is "
+                        + spec.operation().key());
     }
 }

@@ -141,8 +141,44 @@ public final class ModifyColumnType implements OperationType {
         return true;
     }
 
+    /** The cut-over of a {@code ready} reorg ({@link Cutover}). */
     @Override
-    public boolean hasCutover() {
-        return true;
+    public boolean cutover(Connection c, JobSpec spec) throws SQLException, InterruptedException {
+        return Cutover.command(c, spec, this);
+    }
+
+    @Override
+    public String describeCutoverCommand(JobSpec spec) {
+        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        return spec.tableName()
+                + "."
+                + m.column()
+                + " is "
+                + m.type()
+                + " now; the old column is kept as _backfill_old_"
+                + m.column()
+                + " until scripts/backfill cleanup";
+    }
+
+    /** Drops the old column kept by the cut-over ({@link Cleanup}). */
+    @Override
+    public boolean cleanup(Connection c, JobSpec spec) throws SQLException, InterruptedException {
+        return Cleanup.run(c, spec);
+    }
+
+    @Override
+    public String describeCleanup(JobSpec spec, boolean dropped) {
+        String column = spec.modifyColumn().column();
+        return dropped
+                ? "dropped _backfill_old_"
+                        + column
+                        + " (its space is reclaimed as rows are rewritten; VACUUM"
+                        + " FULL or pg_repack reclaims it at once)"
+                : "_backfill_old_" + column + " is already gone; nothing to do";
+    }
+
+    @Override
+    public boolean cutsOverAutomatically(JobSpec spec) {
+        return spec.modifyColumn().cutover() == JobSpec.ModifyColumnSpec.Cutover.AUTO;
     }
 }
