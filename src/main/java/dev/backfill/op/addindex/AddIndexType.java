@@ -25,15 +25,27 @@ import java.util.List;
 public final class AddIndexType implements OperationType {
     private static final Logger LOG = LoggerFactory.getLogger(AddIndexType.class);
 
+    /**
+     * The spec's add-index part. {@code spec} must be an add-index spec ({@link
+     * JobSpec.Operation#ADD_INDEX}).
+     */
+    static JobSpec.AddIndexSpec part(JobSpec spec) {
+        if (spec.operationSpec() instanceof JobSpec.AddIndexSpec a) {
+            return a;
+        }
+        throw new IllegalArgumentException(
+                "reorg " + spec.reorgId() + " is " + spec.operation().key() + ", not add-index");
+    }
+
     @Override
     public ReorgSteps resolve(Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
             throws SQLException {
         IndexTable index =
                 IndexTable.resolve(
                         table,
-                        spec.addIndex().name(),
-                        spec.addIndex().columns(),
-                        spec.addIndex().unique(),
+                        part(spec).name(),
+                        part(spec).columns(),
+                        part(spec).unique(),
                         spec.reorgId());
         for (TableInfo.Column column : index.indexed()) {
             checkOrderable(c, table, column);
@@ -88,15 +100,15 @@ public final class AddIndexType implements OperationType {
             IndexTable index =
                     IndexTable.resolve(
                             table,
-                            spec.addIndex().name(),
+                            part(spec).name(),
                             List.of(),
-                            spec.addIndex().unique(),
+                            part(spec).unique(),
                             spec.reorgId());
             return concat(IndexSql.dropPartitionGuards(spec.reorgId()), IndexSql.dropAll(index));
         }
         return concat(
                 IndexSql.dropPartitionGuards(spec.reorgId()),
-                IndexSql.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
+                IndexSql.dropDetached(spec.schema(), part(spec).name(), spec.reorgId()));
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -107,9 +119,7 @@ public final class AddIndexType implements OperationType {
 
     @Override
     public String describeDropped(JobSpec spec) {
-        return "its triggers and "
-                + spec.tableName().replaceAll("[^.]*$", "")
-                + spec.addIndex().name();
+        return "its triggers and " + spec.tableName().replaceAll("[^.]*$", "") + part(spec).name();
     }
 
     @Override

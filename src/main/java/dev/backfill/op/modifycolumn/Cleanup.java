@@ -42,7 +42,7 @@ final class Cleanup {
                             + " reorg is public");
         }
         TableInfo table = TableInfo.load(c, spec.schema(), spec.table());
-        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        JobSpec.ModifyColumnSpec m = ModifyColumnType.part(spec);
         ShadowColumn sc = ShadowColumn.resolve(table, m.column(), m.type(), null, spec.reorgId());
         boolean exists;
         try (PreparedStatement ps = c.prepareStatement(TableSql.columnExists())) {

@@ -29,6 +29,22 @@ public final class ModifyColumnType implements OperationType {
     private static final Logger LOG = LoggerFactory.getLogger(ModifyColumnType.class);
 
     /**
+     * The spec's modify-column part. {@code spec} must be a modify-column spec ({@link
+     * JobSpec.Operation#MODIFY_COLUMN}).
+     */
+    static JobSpec.ModifyColumnSpec part(JobSpec spec) {
+        if (spec.operationSpec() instanceof JobSpec.ModifyColumnSpec m) {
+            return m;
+        }
+        throw new IllegalArgumentException(
+                "reorg "
+                        + spec.reorgId()
+                        + " is "
+                        + spec.operation().key()
+                        + ", not modify-column");
+    }
+
+    /**
      * A modify-column against the live schema: the column exists and is an ordinary column, the new
      * type is a type, the converter (if any) accepts the type and options, and nothing that depends
      * on the column blocks an online change ({@link ColumnDependents}). Changes nothing.
@@ -36,7 +52,7 @@ public final class ModifyColumnType implements OperationType {
     @Override
     public ReorgSteps resolve(Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
             throws SQLException {
-        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        JobSpec.ModifyColumnSpec m = part(spec);
         TableInfo.Column column =
                 table.column(m.column())
                         .orElseThrow(
@@ -101,7 +117,7 @@ public final class ModifyColumnType implements OperationType {
      */
     @Override
     public List<String> dropStatements(Connection c, JobSpec spec) throws SQLException {
-        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        JobSpec.ModifyColumnSpec m = part(spec);
         TableInfo table;
         try {
             table = TableInfo.load(c, spec.schema(), spec.table());
@@ -125,13 +141,13 @@ public final class ModifyColumnType implements OperationType {
 
     @Override
     public String describeDropped(JobSpec spec) {
-        return "its trigger and the shadow column of " + spec.modifyColumn().column();
+        return "its trigger and the shadow column of " + part(spec).column();
     }
 
     @Override
     public String describeKeptAfterPublic(JobSpec spec) {
         return " (the old column stays as _backfill_old_"
-                + spec.modifyColumn().column()
+                + part(spec).column()
                 + " until scripts/backfill cleanup)";
     }
 
@@ -149,7 +165,7 @@ public final class ModifyColumnType implements OperationType {
 
     @Override
     public String describeCutoverCommand(JobSpec spec) {
-        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        JobSpec.ModifyColumnSpec m = part(spec);
         return spec.tableName()
                 + "."
                 + m.column()
@@ -168,7 +184,7 @@ public final class ModifyColumnType implements OperationType {
 
     @Override
     public String describeCleanup(JobSpec spec, boolean dropped) {
-        String column = spec.modifyColumn().column();
+        String column = part(spec).column();
         return dropped
                 ? "dropped _backfill_old_"
                         + column
@@ -179,6 +195,6 @@ public final class ModifyColumnType implements OperationType {
 
     @Override
     public boolean cutsOverAutomatically(JobSpec spec) {
-        return spec.modifyColumn().cutover() == JobSpec.ModifyColumnSpec.Cutover.AUTO;
+        return part(spec).cutover() == JobSpec.ModifyColumnSpec.Cutover.AUTO;
     }
 }
