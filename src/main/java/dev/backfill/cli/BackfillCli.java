@@ -356,14 +356,7 @@ public final class BackfillCli {
                         : "backfill: reorg "
                                 + spec.reorgId()
                                 + " is public: "
-                                + spec.tableName()
-                                + "."
-                                + spec.modifyColumn().column()
-                                + " is "
-                                + spec.modifyColumn().type()
-                                + " now; the old column is kept as _backfill_old_"
-                                + spec.modifyColumn().column()
-                                + " until scripts/backfill cleanup");
+                                + Operations.of(spec).describeCutoverCommand(spec));
         return EXIT_OK;
     }
 
@@ -374,14 +367,8 @@ public final class BackfillCli {
                 "backfill: reorg "
                         + spec.reorgId()
                         + ": "
-                        + (o == ColumnCommands.Outcome.NOTHING_TO_DO
-                                ? "_backfill_old_"
-                                        + spec.modifyColumn().column()
-                                        + " is already gone; nothing to do"
-                                : "dropped _backfill_old_"
-                                        + spec.modifyColumn().column()
-                                        + " (its space is reclaimed as rows are rewritten; VACUUM"
-                                        + " FULL or pg_repack reclaims it at once)"));
+                        + Operations.of(spec)
+                                .describeCleanup(spec, o == ColumnCommands.Outcome.DONE));
         return EXIT_OK;
     }
 
@@ -516,11 +503,11 @@ public final class BackfillCli {
     }
 
     /**
-     * A modify-column in state {@code ready}: with {@code cutover: auto} (a job that stopped after
+     * A reorg in state {@code ready}: with {@code cutover: auto} (a job that stopped after
      * verification) the cut-over runs here; with {@code manual} it waits for {@code cutover}.
      */
     private int ready(Args args, JobSpec spec, ReorgPlan plan) throws Exception {
-        if (spec.modifyColumn().cutover() == JobSpec.ModifyColumnSpec.Cutover.AUTO) {
+        if (Operations.of(spec).cutsOverAutomatically(spec)) {
             BackfillJob.cutover(plan);
             out.println(
                     "backfill: reorg "

@@ -63,8 +63,8 @@ import static org.apache.flink.util.Preconditions.checkArgument;
  *
  * <pre>{@code
  * JobSpec spec = JobSpecParser.parse(Path.of("conf/jobs/demo.yaml"));
- * spec.reorgId();             // "demo-orders-email"
- * spec.addIndex().columns();  // [email]
+ * spec.reorgId();    // "demo-orders-email"
+ * spec.operation();  // ADD_INDEX
  *
  * // in tests, with an injected environment instead of System.getenv():
  * JobSpec s = JobSpecParser.parse(yaml, "inline.yaml", Map.of("PGPASSWORD", "secret"));
@@ -289,9 +289,7 @@ public final class JobSpecParser {
                         database,
                         schema,
                         tableName,
-                        operation,
-                        section.addIndex(),
-                        section.modifyColumn(),
+                        section.part(),
                         tuning)
                 .withVerify(verify);
     }
@@ -343,17 +341,16 @@ public final class JobSpecParser {
     }
 
     /**
-     * An operation's section read: the spec's part of that operation (the others null), and the
-     * target that names a default reorg id.
+     * An operation's section read: the spec's part of that operation, and the target that names a
+     * default reorg id.
      */
-    private record OperationSection(
-            AddIndexSpec addIndex, ModifyColumnSpec modifyColumn, String target) {
+    private record OperationSection(JobSpec.OperationSpec part, String target) {
         static OperationSection of(AddIndexSpec a) {
-            return new OperationSection(a, null, a.name());
+            return new OperationSection(a, a.name());
         }
 
         static OperationSection of(ModifyColumnSpec m) {
-            return new OperationSection(null, m, m.column());
+            return new OperationSection(m, m.column());
         }
     }
 

@@ -47,9 +47,7 @@ public final class JobSpec implements Serializable {
     private final DatabaseSpec database;
     private final String schema; // null: resolve through search_path
     private final String table;
-    private final Operation operation;
-    private final AddIndexSpec addIndex; // null unless ADD_INDEX
-    private final ModifyColumnSpec modifyColumn; // null unless MODIFY_COLUMN
+    private final OperationSpec operationSpec;
     private final TuningSpec tuning;
     private Verify verify = Verify.REPAIR;
 
@@ -85,7 +83,38 @@ public final class JobSpec implements Serializable {
         }
     }
 
-    /** An add-index spec (or any spec without a modify-column part). */
+    /**
+     * The operation's own part of a spec: one type per operation, each knowing its {@link
+     * Operation}. The operation's code takes its part by pattern.
+     */
+    public sealed interface OperationSpec extends Serializable
+            permits AddIndexSpec, ModifyColumnSpec {
+        /** The operation this part belongs to. */
+        Operation operation();
+    }
+
+    /** A spec of the operation whose part {@code operationSpec} is. */
+    public JobSpec(
+            String sourceFile,
+            String reorgId,
+            String rawSpec,
+            DatabaseSpec database,
+            String schema,
+            String table,
+            OperationSpec operationSpec,
+            TuningSpec tuning) {
+        this.sourceFile = sourceFile;
+        this.reorgId = checkNotNull(reorgId, "reorgId");
+        // Whoever built it, the text that is stored and shown holds no secret of a URL.
+        this.rawSpec = Secrets.redact(checkNotNull(rawSpec, "rawSpec"));
+        this.database = checkNotNull(database, "database");
+        this.schema = schema;
+        this.table = checkNotNull(table, "table");
+        this.operationSpec = checkNotNull(operationSpec, "operationSpec");
+        this.tuning = checkNotNull(tuning, "tuning");
+    }
+
+    /** An add-index spec (or any spec without a modify-column part), from its part. */
     public JobSpec(
             String sourceFile,
             String reorgId,
@@ -110,8 +139,9 @@ public final class JobSpec implements Serializable {
     }
 
     /**
-     * A spec for either operation: {@code modifyColumn} is given exactly when {@code operation} is
-     * {@link Operation#MODIFY_COLUMN}, and then {@code addIndex} is null.
+     * A spec for either operation from its part given as one of two: {@code modifyColumn} exactly
+     * when {@code operation} is {@link Operation#MODIFY_COLUMN}, and then {@code addIndex} is null;
+     * otherwise {@code addIndex}.
      */
     public JobSpec(
             String sourceFile,
@@ -124,30 +154,33 @@ public final class JobSpec implements Serializable {
             AddIndexSpec addIndex,
             ModifyColumnSpec modifyColumn,
             TuningSpec tuning) {
-        this.sourceFile = sourceFile;
-        this.reorgId = checkNotNull(reorgId, "reorgId");
-        // Whoever built it, the text that is stored and shown holds no secret of a URL.
-        this.rawSpec = Secrets.redact(checkNotNull(rawSpec, "rawSpec"));
-        this.database = checkNotNull(database, "database");
-        this.schema = schema;
-        this.table = checkNotNull(table, "table");
-        this.operation = checkNotNull(operation, "operation");
+        this(
+                sourceFile,
+                reorgId,
+                rawSpec,
+                database,
+                schema,
+                table,
+                part(checkNotNull(operation, "operation"), addIndex, modifyColumn),
+                tuning);
+    }
+
+    private static OperationSpec part(
+            Operation operation, AddIndexSpec addIndex, ModifyColumnSpec modifyColumn) {
         if (operation == Operation.MODIFY_COLUMN) {
             checkNotNull(modifyColumn, "modifyColumn (operation modify-column)");
             checkArgument(
                     addIndex == null,
                     "a modify-column spec has no add-index part, got %s",
                     addIndex);
-        } else {
-            checkArgument(
-                    modifyColumn == null,
-                    "a %s spec has no modify-column part, got %s",
-                    operation.key(),
-                    modifyColumn);
+            return modifyColumn;
         }
-        this.addIndex = addIndex;
-        this.modifyColumn = modifyColumn;
-        this.tuning = checkNotNull(tuning, "tuning");
+        checkArgument(
+                modifyColumn == null,
+                "a %s spec has no modify-column part, got %s",
+                operation.key(),
+                modifyColumn);
+        return checkNotNull(addIndex, "addIndex (operation add-index)");
     }
 
     /** The file the spec was read from, for error messages; may be {@code <inline>}. */
@@ -180,21 +213,14 @@ public final class JobSpec implements Serializable {
         return table;
     }
 
+    /** The operation, as its part ({@link #operationSpec()}) knows it. */
     public Operation operation() {
-        return operation;
+        return operationSpec.operation();
     }
 
-    /** The add-index part; null unless {@link #operation()} is {@link Operation#ADD_INDEX}. */
-    public AddIndexSpec addIndex() {
-        return addIndex;
-    }
-
-    /**
-     * The modify-column part; null unless {@link #operation()} is {@link Operation#MODIFY_COLUMN}
-     * (so null for add-index).
-     */
-    public ModifyColumnSpec modifyColumn() {
-        return modifyColumn;
+    /** The operation's own part: an {@link AddIndexSpec} or a {@link ModifyColumnSpec}. */
+    public OperationSpec operationSpec() {
+        return operationSpec;
     }
 
     public TuningSpec tuning() {
@@ -216,9 +242,7 @@ public final class JobSpec implements Serializable {
                         database,
                         schema,
                         table,
-                        operation,
-                        addIndex,
-                        modifyColumn,
+                        operationSpec,
                         tuning);
         copy.verify = checkNotNull(mode, "verify");
         return copy;
@@ -226,17 +250,7 @@ public final class JobSpec implements Serializable {
 
     /** Returns a copy pointed at another database (used when {@code embedded} is resolved). */
     public JobSpec withDatabase(DatabaseSpec db) {
-        return new JobSpec(
-                        sourceFile,
-                        reorgId,
-                        rawSpec,
-                        db,
-                        schema,
-                        table,
-                        operation,
-                        addIndex,
-                        modifyColumn,
-                        tuning)
+        return new JobSpec(sourceFile, reorgId, rawSpec, db, schema, table, operationSpec, tuning)
                 .withVerify(verify);
     }
 
@@ -271,7 +285,7 @@ public final class JobSpec implements Serializable {
                 + ", table="
                 + tableName()
                 + ", operation="
-                + operation.key()
+                + operation().key()
                 + ", database="
                 + database
                 + ", tuning="
@@ -341,7 +355,7 @@ public final class JobSpec implements Serializable {
     }
 
     /** The {@code add-index} operation: an index table over {@code columns}. */
-    public static final class AddIndexSpec implements Serializable {
+    public static final class AddIndexSpec implements OperationSpec {
         private static final long serialVersionUID = 1L;
 
         private final String name;
@@ -367,6 +381,11 @@ public final class JobSpec implements Serializable {
         }
 
         @Override
+        public Operation operation() {
+            return Operation.ADD_INDEX;
+        }
+
+        @Override
         public String toString() {
             return "{name=" + name + ", columns=" + columns + ", unique=" + unique + "}";
         }
@@ -380,7 +399,7 @@ public final class JobSpec implements Serializable {
      * <p>{@code type} and {@code using} are kept as written; they are checked against the live
      * schema when the reorg is resolved, not by the parser.
      */
-    public static final class ModifyColumnSpec implements Serializable {
+    public static final class ModifyColumnSpec implements OperationSpec {
         private static final long serialVersionUID = 1L;
 
         /** How the reorg reaches {@code public} once the new column is verified. */
@@ -477,6 +496,11 @@ public final class JobSpec implements Serializable {
 
         public Cutover cutover() {
             return cutover;
+        }
+
+        @Override
+        public Operation operation() {
+            return Operation.MODIFY_COLUMN;
         }
 
         @Override

@@ -50,8 +50,34 @@ public interface OperationType {
     boolean updatesRowsInPlace();
 
     /**
-     * Whether the reorg ends with a swap of columns: the commands {@code cutover} and {@code
-     * cleanup} apply to it.
+     * The command {@code cutover} on {@code c} (the catalog's schema in place): checks the reorg's
+     * state and runs its cut-over. Returns false when there was nothing to do (the reorg is public
+     * already). An operation without a cut-over refuses with a {@code TableInfo.TableException}.
      */
-    boolean hasCutover();
+    boolean cutover(Connection c, JobSpec spec) throws SQLException, InterruptedException;
+
+    /**
+     * The CLI's words after its {@code cutover} command cut over: what is public now and what is
+     * kept until {@code cleanup}. Only for an operation that has a cut-over.
+     */
+    String describeCutoverCommand(JobSpec spec);
+
+    /**
+     * The command {@code cleanup} on {@code c} (the catalog's schema in place): once the reorg is
+     * public, drops what its cut-over kept. Returns false when it is gone already. An operation
+     * without a cut-over refuses with a {@code TableInfo.TableException}.
+     */
+    boolean cleanup(Connection c, JobSpec spec) throws SQLException, InterruptedException;
+
+    /**
+     * The CLI's words for the {@code cleanup} command's result: {@code dropped} true when it
+     * dropped, false when there was nothing to do. Only for an operation that has a cut-over.
+     */
+    String describeCleanup(JobSpec spec, boolean dropped);
+
+    /**
+     * Whether a reorg found {@code ready} cuts over at once when the job runs again ({@code
+     * cutover: auto}) rather than waiting for the {@code cutover} command.
+     */
+    boolean cutsOverAutomatically(JobSpec spec);
 }

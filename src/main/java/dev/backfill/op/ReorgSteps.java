@@ -85,13 +85,13 @@ public interface ReorgSteps extends Serializable {
     /**
      * The CLI's words after its cut-over of a reorg that was {@code ready} (verified): what is
      * public now and what is kept until {@code cleanup}. Only for an operation that has a cut-over
-     * ({@link OperationType#hasCutover()}).
+     * ({@link OperationType#cutover}).
      */
     String describeCutOver(String jobFile);
 
     /**
      * The CLI's words for a reorg that is {@code ready} and waits for the {@code cutover} command.
-     * Only for an operation that has a cut-over ({@link OperationType#hasCutover()}).
+     * Only for an operation that has a cut-over ({@link OperationType#cutover}).
      */
     String describeReady(String jobFile);
 

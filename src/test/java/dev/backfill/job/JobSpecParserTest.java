@@ -1,6 +1,7 @@
 package dev.backfill.job;
 
 import dev.backfill.model.JobSpec;
+import dev.backfill.model.JobSpec.AddIndexSpec;
 import dev.backfill.model.JobSpec.ModifyColumnSpec;
 import dev.backfill.model.JobSpec.ModifyColumnSpec.Cutover;
 
@@ -48,6 +49,16 @@ class JobSpecParserTest {
 
     private static JobSpec parse(String yaml) {
         return JobSpecParser.parse(yaml, FILE, Map.of());
+    }
+
+    /** The spec's add-index part, or null when it has another. */
+    private static AddIndexSpec addIndex(JobSpec spec) {
+        return spec.operationSpec() instanceof AddIndexSpec a ? a : null;
+    }
+
+    /** The spec's modify-column part, or null when it has another. */
+    private static ModifyColumnSpec modifyColumn(JobSpec spec) {
+        return spec.operationSpec() instanceof ModifyColumnSpec m ? m : null;
     }
 
     /** Asserts that {@code yaml} fails with exactly this line and field, and returns the error. */
@@ -115,9 +126,9 @@ class JobSpecParserTest {
         assertThat(spec.table()).isEqualTo("orders");
         assertThat(spec.tableName()).isEqualTo("shop.orders");
         assertThat(spec.operation()).isEqualTo(JobSpec.Operation.ADD_INDEX);
-        assertThat(spec.addIndex().name()).isEqualTo("orders_email_region");
-        assertThat(spec.addIndex().columns()).containsExactly("email", "region");
-        assertThat(spec.addIndex().unique()).isFalse();
+        assertThat(addIndex(spec).name()).isEqualTo("orders_email_region");
+        assertThat(addIndex(spec).columns()).containsExactly("email", "region");
+        assertThat(addIndex(spec).unique()).isFalse();
         assertThat(spec.tuning().parallelism()).isEqualTo(8);
         assertThat(spec.tuning().batchSize()).isEqualTo(5000);
         assertThat(spec.tuning().splitRows()).isEqualTo(250_000);
@@ -151,7 +162,7 @@ class JobSpecParserTest {
         assertThat(spec.database().user()).isNull();
         assertThat(spec.database().password()).isNull();
         assertThat(spec.database().demoRows()).isZero();
-        assertThat(spec.addIndex().unique()).isFalse();
+        assertThat(addIndex(spec).unique()).isFalse();
         JobSpec.TuningSpec t = spec.tuning();
         assertThat(t.parallelism()).isEqualTo(JobSpec.TuningSpec.DEFAULT_PARALLELISM);
         assertThat(t.batchSize()).isEqualTo(JobSpec.TuningSpec.DEFAULT_BATCH_SIZE);
@@ -200,7 +211,7 @@ class JobSpecParserTest {
         assertThat(spec.schema()).isEqualTo("My Schema");
         assertThat(spec.table()).isEqualTo("Order \"Lines\"");
         // YAML 1.1 reads a bare "on" as a boolean; as a column name it is taken as written.
-        assertThat(spec.addIndex().columns()).containsExactly("E-Mail", "on", "a.b");
+        assertThat(addIndex(spec).columns()).containsExactly("E-Mail", "on", "a.b");
         assertThat(spec.reorgId()).isEqualTo("My_Schema.Order__Lines_-add-index-orders_email");
     }
 
@@ -269,9 +280,9 @@ class JobSpecParserTest {
         assertThat(spec.database().demoRows()).isEqualTo(1_000_000);
         assertThat(spec.schema()).isEqualTo("demo");
         assertThat(spec.table()).isEqualTo("orders");
-        assertThat(spec.addIndex().name()).isEqualTo("orders_email");
-        assertThat(spec.addIndex().columns()).containsExactly("email");
-        assertThat(spec.addIndex().unique()).isTrue();
+        assertThat(addIndex(spec).name()).isEqualTo("orders_email");
+        assertThat(addIndex(spec).columns()).containsExactly("email");
+        assertThat(addIndex(spec).unique()).isTrue();
         assertThat(spec.tuning().parallelism()).isEqualTo(2);
         assertThat(spec.tuning().batchSize()).isEqualTo(1000);
         assertThat(spec.tuning().splitRows()).isEqualTo(100_000);
@@ -308,8 +319,8 @@ class JobSpecParserTest {
         assertThat(spec.database().user()).isEqualTo("alice");
         assertThat(spec.tableName()).isEqualTo("shop.orders");
         assertThat(spec.operation()).isEqualTo(JobSpec.Operation.MODIFY_COLUMN);
-        assertThat(spec.addIndex()).isNull();
-        ModifyColumnSpec m = spec.modifyColumn();
+        assertThat(addIndex(spec)).isNull();
+        ModifyColumnSpec m = modifyColumn(spec);
         assertThat(m.column()).isEqualTo("amount");
         assertThat(m.type()).isEqualTo("numeric(12,2)");
         assertThat(m.using()).isEqualTo("amount::numeric / 100");
@@ -331,8 +342,8 @@ class JobSpecParserTest {
 
         assertThat(spec.reorgId()).isEqualTo("shop.orders-modify-column-amount");
         assertThat(spec.operation()).isEqualTo(JobSpec.Operation.MODIFY_COLUMN);
-        assertThat(spec.addIndex()).isNull();
-        ModifyColumnSpec m = spec.modifyColumn();
+        assertThat(addIndex(spec)).isNull();
+        ModifyColumnSpec m = modifyColumn(spec);
         assertThat(m.using()).isNull();
         assertThat(m.converter()).isNull();
         assertThat(m.converterOptions()).isNotNull().isEmpty();
@@ -342,7 +353,7 @@ class JobSpecParserTest {
         // Empty optional keys count as absent, as `converter: null` in the example.
         JobSpec empty =
                 parse(MODIFY + "  using:\n  converter: null\n  converter-options:\n  cutover: ~\n");
-        assertThat(empty.modifyColumn()).isEqualTo(m);
+        assertThat(modifyColumn(empty)).isEqualTo(m);
     }
 
     @Test
@@ -351,7 +362,7 @@ class JobSpecParserTest {
                 parse(
                         MODIFY.replace("table: shop.orders", "table: orders")
                                 .replace("column: amount", "column: '\"Total Amount\"'"));
-        assertThat(spec.modifyColumn().column()).isEqualTo("Total Amount");
+        assertThat(modifyColumn(spec).column()).isEqualTo("Total Amount");
         assertThat(spec.reorgId()).isEqualTo("orders-modify-column-Total_Amount");
 
         assertError(
@@ -372,7 +383,7 @@ class JobSpecParserTest {
                                 + "    zone: Europe/Berlin\n"
                                 + "    lenient: false\n");
 
-        ModifyColumnSpec m = spec.modifyColumn();
+        ModifyColumnSpec m = modifyColumn(spec);
         assertThat(m.type()).isEqualTo("timestamptz");
         assertThat(m.using()).isNull();
         assertThat(m.converter()).isEqualTo("timestamptz");
@@ -387,10 +398,7 @@ class JobSpecParserTest {
         assertThat(m.cutover()).isEqualTo(Cutover.AUTO);
 
         for (String converter : JobSpecParser.CONVERTERS) {
-            assertThat(
-                            parse(MODIFY + "  converter: " + converter + "\n")
-                                    .modifyColumn()
-                                    .converter())
+            assertThat(modifyColumn(parse(MODIFY + "  converter: " + converter + "\n")).converter())
                     .isEqualTo(converter);
         }
     }
@@ -413,12 +421,12 @@ class JobSpecParserTest {
                 new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             copy = (JobSpec) in.readObject();
         }
-        assertThat(copy.modifyColumn()).isEqualTo(spec.modifyColumn());
-        assertThat(copy.modifyColumn().converterOptions()).containsExactly(Map.entry("scale", "2"));
+        assertThat(modifyColumn(copy)).isEqualTo(modifyColumn(spec));
+        assertThat(modifyColumn(copy).converterOptions()).containsExactly(Map.entry("scale", "2"));
 
         JobSpec moved =
                 spec.withDatabase(spec.database().withUrl("jdbc:postgresql://localhost:5432/x"));
-        assertThat(moved.modifyColumn()).isSameAs(spec.modifyColumn());
+        assertThat(modifyColumn(moved)).isSameAs(modifyColumn(spec));
         assertThat(moved.operation()).isEqualTo(JobSpec.Operation.MODIFY_COLUMN);
     }
 
@@ -451,10 +459,10 @@ class JobSpecParserTest {
                                         spec.table(),
                                         JobSpec.Operation.ADD_INDEX,
                                         null,
-                                        spec.modifyColumn(),
+                                        modifyColumn(spec),
                                         spec.tuning()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(parse(MINIMAL).modifyColumn()).isNull();
+        assertThat(modifyColumn(parse(MINIMAL))).isNull();
     }
 
     @Test
@@ -469,8 +477,8 @@ class JobSpecParserTest {
         assertThat(spec.schema()).isEqualTo("demo");
         assertThat(spec.table()).isEqualTo("orders");
         assertThat(spec.operation()).isEqualTo(JobSpec.Operation.MODIFY_COLUMN);
-        assertThat(spec.addIndex()).isNull();
-        ModifyColumnSpec m = spec.modifyColumn();
+        assertThat(addIndex(spec)).isNull();
+        ModifyColumnSpec m = modifyColumn(spec);
         assertThat(m.column()).isEqualTo("amount");
         assertThat(m.type()).isEqualTo("bigint");
         assertThat(m.using()).isNull();

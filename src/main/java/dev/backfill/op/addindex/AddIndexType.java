@@ -25,15 +25,27 @@ import java.util.List;
 public final class AddIndexType implements OperationType {
     private static final Logger LOG = LoggerFactory.getLogger(AddIndexType.class);
 
+    /**
+     * The spec's add-index part. {@code spec} must be an add-index spec ({@link
+     * JobSpec.Operation#ADD_INDEX}).
+     */
+    static JobSpec.AddIndexSpec part(JobSpec spec) {
+        if (spec.operationSpec() instanceof JobSpec.AddIndexSpec a) {
+            return a;
+        }
+        throw new IllegalArgumentException(
+                "reorg " + spec.reorgId() + " is " + spec.operation().key() + ", not add-index");
+    }
+
     @Override
     public ReorgSteps resolve(Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
             throws SQLException {
         IndexTable index =
                 IndexTable.resolve(
                         table,
-                        spec.addIndex().name(),
-                        spec.addIndex().columns(),
-                        spec.addIndex().unique(),
+                        part(spec).name(),
+                        part(spec).columns(),
+                        part(spec).unique(),
                         spec.reorgId());
         for (TableInfo.Column column : index.indexed()) {
             checkOrderable(c, table, column);
@@ -88,15 +100,15 @@ public final class AddIndexType implements OperationType {
             IndexTable index =
                     IndexTable.resolve(
                             table,
-                            spec.addIndex().name(),
+                            part(spec).name(),
                             List.of(),
-                            spec.addIndex().unique(),
+                            part(spec).unique(),
                             spec.reorgId());
             return concat(IndexSql.dropPartitionGuards(spec.reorgId()), IndexSql.dropAll(index));
         }
         return concat(
                 IndexSql.dropPartitionGuards(spec.reorgId()),
-                IndexSql.dropDetached(spec.schema(), spec.addIndex().name(), spec.reorgId()));
+                IndexSql.dropDetached(spec.schema(), part(spec).name(), spec.reorgId()));
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -107,9 +119,7 @@ public final class AddIndexType implements OperationType {
 
     @Override
     public String describeDropped(JobSpec spec) {
-        return "its triggers and "
-                + spec.tableName().replaceAll("[^.]*$", "")
-                + spec.addIndex().name();
+        return "its triggers and " + spec.tableName().replaceAll("[^.]*$", "") + part(spec).name();
     }
 
     @Override
@@ -123,8 +133,40 @@ public final class AddIndexType implements OperationType {
         return false;
     }
 
+    /** Refuses: an index table is public once verified, with no cut-over. */
     @Override
-    public boolean hasCutover() {
+    public boolean cutover(Connection c, JobSpec spec) throws SQLException {
+        throw noCutover(spec, "cut over");
+    }
+
+    @Override
+    public String describeCutoverCommand(JobSpec spec) {
+        throw new IllegalStateException("add-index has no cut-over");
+    }
+
+    /** Refuses: an add-index keeps nothing for a cleanup. */
+    @Override
+    public boolean cleanup(Connection c, JobSpec spec) throws SQLException {
+        throw noCutover(spec, "clean up");
+    }
+
+    @Override
+    public String describeCleanup(JobSpec spec, boolean dropped) {
+        throw new IllegalStateException("add-index has no cleanup");
+    }
+
+    @Override
+    public boolean cutsOverAutomatically(JobSpec spec) {
         return false;
+    }
+
+    private static TableInfo.TableException noCutover(JobSpec spec, String what) {
+        return new TableInfo.TableException(
+                "only a modify-column reorg can be asked to "
+                        + what
+                        + "; reorg "
+                        + spec.reorgId()
+                        + " is "
+                        + spec.operation().key());
     }
 }

@@ -65,6 +65,48 @@ public final class Cutover {
     }
 
     /**
+     * The command {@code scripts/backfill cutover --job FILE}: the cut-over of a {@code ready}
+     * reorg ({@code cutover: manual}). Returns false when it is public already. {@code c} has the
+     * catalog's schema in place.
+     */
+    static boolean command(Connection c, JobSpec spec, ModifyColumnType type)
+            throws SQLException, InterruptedException {
+        Reorg r = reorg(c, spec, "cut over");
+        if (r.state == State.PUBLIC) {
+            return false;
+        }
+        if (r.state != State.READY) {
+            throw new TableInfo.TableException(
+                    "reorg "
+                            + spec.reorgId()
+                            + " is "
+                            + r.state.value()
+                            + "; cutover needs state ready (run the job first:"
+                            + " scripts/backfill --job FILE)");
+        }
+        // The cut-over checks the column's dependents itself, under its lock.
+        TableInfo table = TableInfo.load(c, spec.schema(), spec.table());
+        ReorgPlan plan = new ReorgPlan(spec, table, type.resolve(c, spec, table, false));
+        c.commit();
+        return run(c, plan);
+    }
+
+    /** The reorg a command ({@code what}: cut over, clean up) is asked for, from the catalog. */
+    static Reorg reorg(Connection c, JobSpec spec, String what) throws SQLException {
+        Reorg r =
+                Catalog.find(c, spec.reorgId())
+                        .orElseThrow(
+                                () ->
+                                        new TableInfo.TableException(
+                                                "there is no reorg "
+                                                        + spec.reorgId()
+                                                        + " in backfill.reorgs to "
+                                                        + what));
+        c.commit();
+        return r;
+    }
+
+    /**
      * The finalizer's publish step ({@link ModifyColumnSteps#publish}): with {@code cutover: auto}
      * the cut-over at once, a failure of which fails the reorg (a lost connection aside: the
      * finalizer starts again); with {@code manual}, the reorg waits in {@code ready}.

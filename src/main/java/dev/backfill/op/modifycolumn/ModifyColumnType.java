@@ -29,6 +29,22 @@ public final class ModifyColumnType implements OperationType {
     private static final Logger LOG = LoggerFactory.getLogger(ModifyColumnType.class);
 
     /**
+     * The spec's modify-column part. {@code spec} must be a modify-column spec ({@link
+     * JobSpec.Operation#MODIFY_COLUMN}).
+     */
+    static JobSpec.ModifyColumnSpec part(JobSpec spec) {
+        if (spec.operationSpec() instanceof JobSpec.ModifyColumnSpec m) {
+            return m;
+        }
+        throw new IllegalArgumentException(
+                "reorg "
+                        + spec.reorgId()
+                        + " is "
+                        + spec.operation().key()
+                        + ", not modify-column");
+    }
+
+    /**
      * A modify-column against the live schema: the column exists and is an ordinary column, the new
      * type is a type, the converter (if any) accepts the type and options, and nothing that depends
      * on the column blocks an online change ({@link ColumnDependents}). Changes nothing.
@@ -36,7 +52,7 @@ public final class ModifyColumnType implements OperationType {
     @Override
     public ReorgSteps resolve(Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
             throws SQLException {
-        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        JobSpec.ModifyColumnSpec m = part(spec);
         TableInfo.Column column =
                 table.column(m.column())
                         .orElseThrow(
@@ -101,7 +117,7 @@ public final class ModifyColumnType implements OperationType {
      */
     @Override
     public List<String> dropStatements(Connection c, JobSpec spec) throws SQLException {
-        JobSpec.ModifyColumnSpec m = spec.modifyColumn();
+        JobSpec.ModifyColumnSpec m = part(spec);
         TableInfo table;
         try {
             table = TableInfo.load(c, spec.schema(), spec.table());
@@ -125,13 +141,13 @@ public final class ModifyColumnType implements OperationType {
 
     @Override
     public String describeDropped(JobSpec spec) {
-        return "its trigger and the shadow column of " + spec.modifyColumn().column();
+        return "its trigger and the shadow column of " + part(spec).column();
     }
 
     @Override
     public String describeKeptAfterPublic(JobSpec spec) {
         return " (the old column stays as _backfill_old_"
-                + spec.modifyColumn().column()
+                + part(spec).column()
                 + " until scripts/backfill cleanup)";
     }
 
@@ -141,8 +157,44 @@ public final class ModifyColumnType implements OperationType {
         return true;
     }
 
+    /** The cut-over of a {@code ready} reorg ({@link Cutover}). */
     @Override
-    public boolean hasCutover() {
-        return true;
+    public boolean cutover(Connection c, JobSpec spec) throws SQLException, InterruptedException {
+        return Cutover.command(c, spec, this);
+    }
+
+    @Override
+    public String describeCutoverCommand(JobSpec spec) {
+        JobSpec.ModifyColumnSpec m = part(spec);
+        return spec.tableName()
+                + "."
+                + m.column()
+                + " is "
+                + m.type()
+                + " now; the old column is kept as _backfill_old_"
+                + m.column()
+                + " until scripts/backfill cleanup";
+    }
+
+    /** Drops the old column kept by the cut-over ({@link Cleanup}). */
+    @Override
+    public boolean cleanup(Connection c, JobSpec spec) throws SQLException, InterruptedException {
+        return Cleanup.run(c, spec);
+    }
+
+    @Override
+    public String describeCleanup(JobSpec spec, boolean dropped) {
+        String column = part(spec).column();
+        return dropped
+                ? "dropped _backfill_old_"
+                        + column
+                        + " (its space is reclaimed as rows are rewritten; VACUUM"
+                        + " FULL or pg_repack reclaims it at once)"
+                : "_backfill_old_" + column + " is already gone; nothing to do";
+    }
+
+    @Override
+    public boolean cutsOverAutomatically(JobSpec spec) {
+        return part(spec).cutover() == JobSpec.ModifyColumnSpec.Cutover.AUTO;
     }
 }
