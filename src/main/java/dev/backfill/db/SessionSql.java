@@ -170,4 +170,18 @@ public final class SessionSql {
     public static String setTimeZone(String zone) {
         return "SET TimeZone = " + Identifiers.literal(zone);
     }
+
+    /**
+     * The setting that marks the sink's own sessions ({@code SET backfill.sink = on}, see {@link
+     * #markSinkSession}); no other session has it.
+     */
+    public static final String SINK_SETTING = "backfill.sink";
+
+    /**
+     * Marks a session as the sink's: {@code SET backfill.sink = on} (the shadow trigger of a
+     * modify-column does not fire for them).
+     */
+    public static String markSinkSession() {
+        return "SET " + SINK_SETTING + " = on";
+    }
 }

@@ -4,7 +4,6 @@ import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.ReorgPlan;
-import dev.backfill.op.modifycolumn.Cutover;
 import dev.backfill.reorg.ReorgSetup;
 
 import org.apache.flink.annotation.Internal;
@@ -124,12 +123,13 @@ public final class BackfillJob {
     }
 
     /**
-     * A modify-column in state {@code ready} with {@code cutover: auto} (a job that stopped after
-     * verification): runs the cut-over its finalizer would have run.
+     * A reorg in state {@code ready} whose spec says {@code cutover: auto} (a job that stopped
+     * after verification): runs the cut-over its finalizer would have run ({@link
+     * dev.backfill.op.ReorgSteps#cutOver}).
      */
     public static void cutover(ReorgPlan plan) throws SQLException, InterruptedException {
         try (Connection c = Connections.open(plan.dataSource())) {
-            Cutover.run(c, plan);
+            plan.steps().cutOver(c, plan);
         }
     }
 }

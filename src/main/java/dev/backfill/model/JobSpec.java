@@ -260,16 +260,7 @@ public final class JobSpec implements Serializable {
      */
     public JobSpec withTuning(TuningSpec other) {
         return new JobSpec(
-                        sourceFile,
-                        reorgId,
-                        rawSpec,
-                        database,
-                        schema,
-                        table,
-                        operation,
-                        addIndex,
-                        modifyColumn,
-                        other)
+                        sourceFile, reorgId, rawSpec, database, schema, table, operationSpec, other)
                 .withVerify(verify);
     }
 

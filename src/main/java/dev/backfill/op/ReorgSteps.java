@@ -162,4 +162,12 @@ public interface ReorgSteps extends Serializable {
      * (add-index); the cut-over of a modify-column with {@code cutover: auto}.
      */
     void publish(Finishing f) throws SQLException, InterruptedException;
+
+    /**
+     * The cut-over of a reorg that stopped in {@code ready} although its spec says {@code cutover:
+     * auto} (a job that ended after verification): what {@link #publish} would have run. Returns
+     * false when the reorg was public already. An operation that is public once verified has no
+     * cut-over and throws {@link IllegalStateException}.
+     */
+    boolean cutOver(Connection c, ReorgPlan plan) throws SQLException, InterruptedException;
 }

@@ -14,7 +14,6 @@ import dev.backfill.model.WriteBatch;
 import dev.backfill.op.BatchWriter;
 import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.WritePath;
-import dev.backfill.op.modifycolumn.ColumnSql;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -279,7 +278,7 @@ public final class BackfillSinkWriter implements CommittingSinkWriter<WriteBatch
                 if (!plan.spec().tuning().synchronousCommit()) {
                     st.execute(SessionSql.synchronousCommitOff());
                 }
-                st.execute(ColumnSql.markSinkSession());
+                st.execute(SessionSql.markSinkSession());
             }
             writer.connected(connection);
             connection.commit();

@@ -9,6 +9,7 @@ import dev.backfill.op.BatchWriter;
 import dev.backfill.op.Finishing;
 import dev.backfill.op.Operation;
 import dev.backfill.op.PrepareStatements;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.ReorgSteps;
 import dev.backfill.op.Verification;
 import dev.backfill.op.WritePath;
@@ -170,6 +171,12 @@ public final class AddIndexSteps implements ReorgSteps {
     /** Never: an add-index is public once verified, without a cut-over. */
     @Override
     public String describeReady(String jobFile) {
+        throw noCutover();
+    }
+
+    /** Never: an add-index is public once verified, without a cut-over. */
+    @Override
+    public boolean cutOver(Connection c, ReorgPlan plan) {
         throw noCutover();
     }
 

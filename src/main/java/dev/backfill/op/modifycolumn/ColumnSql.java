@@ -3,6 +3,7 @@ package dev.backfill.op.modifycolumn;
 import dev.backfill.db.Connections;
 import dev.backfill.db.Identifiers;
 import dev.backfill.db.KeySql;
+import dev.backfill.db.SessionSql;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TableInfo.Column;
 import dev.backfill.db.TriggerSql;
@@ -239,12 +240,6 @@ public final class ColumnSql {
     }
 
     /**
-     * The setting that marks the sink's own sessions ({@code SET backfill.sink = on}, see {@link
-     * #markSinkSession}); no other session has it.
-     */
-    public static final String SINK_SETTING = "backfill.sink";
-
-    /**
      * {@code current_setting('backfill.sink', true) IS DISTINCT FROM 'on'}: the shadow trigger's
      * {@code WHEN}, so it does not fire for the sink's own batch UPDATEs, which set the shadow to
      * the expression over the same row (under the same settings) that the trigger would compute
@@ -253,13 +248,8 @@ public final class ColumnSql {
      */
     static String notInSink() {
         return "current_setting("
-                + Identifiers.literal(SINK_SETTING)
+                + Identifiers.literal(SessionSql.SINK_SETTING)
                 + ", true) IS DISTINCT FROM 'on'";
-    }
-
-    /** Marks a session as the sink's: {@code SET backfill.sink = on} (see {@link #notInSink}). */
-    public static String markSinkSession() {
-        return "SET " + SINK_SETTING + " = on";
     }
 
     /**

@@ -12,10 +12,8 @@ import dev.backfill.db.TableSql;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.Finishing;
 import dev.backfill.op.ReorgPlan;
-import dev.backfill.op.ReorgSteps;
 
 import org.apache.flink.annotation.Internal;
-import org.apache.flink.util.Preconditions;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,21 +48,6 @@ public final class Cutover {
     private Cutover() {}
 
     /**
-     * Cuts over. Returns false when the reorg was already public. Throws {@link
-     * TableInfo.TableException} when the reorg is not {@code ready}, and the last lock timeout when
-     * the lock could not be had within the retries.
-     */
-    public static boolean run(Connection c, ReorgPlan plan)
-            throws SQLException, InterruptedException {
-        ReorgSteps steps = plan.steps();
-        Preconditions.checkState(
-                steps instanceof ModifyColumnSteps,
-                "reorg %s is not a modify-column",
-                plan.reorgId());
-        return run(c, plan, (ModifyColumnSteps) steps);
-    }
-
-    /**
      * The command {@code scripts/backfill cutover --job FILE}: the cut-over of a {@code ready}
      * reorg ({@code cutover: manual}). Returns false when it is public already. {@code c} has the
      * catalog's schema in place.
@@ -86,9 +69,10 @@ public final class Cutover {
         }
         // The cut-over checks the column's dependents itself, under its lock.
         TableInfo table = TableInfo.load(c, spec.schema(), spec.table());
-        ReorgPlan plan = new ReorgPlan(spec, table, type.resolve(c, spec, table, false));
+        ModifyColumnSteps steps = type.resolve(c, spec, table, false);
+        ReorgPlan plan = new ReorgPlan(spec, table, steps);
         c.commit();
-        return run(c, plan);
+        return run(c, plan, steps);
     }
 
     /** The reorg a command ({@code what}: cut over, clean up) is asked for, from the catalog. */
@@ -133,7 +117,12 @@ public final class Cutover {
         }
     }
 
-    private static boolean run(Connection c, ReorgPlan plan, ModifyColumnSteps steps)
+    /**
+     * Cuts over. Returns false when the reorg was already public. Throws {@link
+     * TableInfo.TableException} when the reorg is not {@code ready}, and the last lock timeout when
+     * the lock could not be had within the retries.
+     */
+    static boolean run(Connection c, ReorgPlan plan, ModifyColumnSteps steps)
             throws SQLException, InterruptedException {
         ShadowColumn sc = steps.shadow();
         long timeout = plan.spec().tuning().lockTimeout().toMillis();

@@ -9,6 +9,7 @@ import dev.backfill.op.BatchWriter;
 import dev.backfill.op.Finishing;
 import dev.backfill.op.Operation;
 import dev.backfill.op.PrepareStatements;
+import dev.backfill.op.ReorgPlan;
 import dev.backfill.op.ReorgSteps;
 import dev.backfill.op.Verification;
 import dev.backfill.op.WritePath;
@@ -296,5 +297,11 @@ public final class ModifyColumnSteps implements ReorgSteps {
     @Override
     public void publish(Finishing f) throws SQLException, InterruptedException {
         Cutover.publish(f, this);
+    }
+
+    /** {@link Cutover}: the cut-over its finalizer would have run. */
+    @Override
+    public boolean cutOver(Connection c, ReorgPlan plan) throws SQLException, InterruptedException {
+        return Cutover.run(c, plan, this);
     }
 }

@@ -5,7 +5,6 @@ import dev.backfill.db.SingleExpression;
 import dev.backfill.db.TableInfo;
 import dev.backfill.model.JobSpec;
 import dev.backfill.op.OperationType;
-import dev.backfill.op.ReorgSteps;
 import dev.backfill.op.convert.Converter;
 import dev.backfill.op.convert.Converters;
 
@@ -50,7 +49,8 @@ public final class ModifyColumnType implements OperationType {
      * on the column blocks an online change ({@link ColumnDependents}). Changes nothing.
      */
     @Override
-    public ReorgSteps resolve(Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
+    public ModifyColumnSteps resolve(
+            Connection c, JobSpec spec, TableInfo table, boolean checkDependents)
             throws SQLException {
         JobSpec.ModifyColumnSpec m = part(spec);
         TableInfo.Column column =

@@ -1,6 +1,7 @@
 package dev.backfill.op.modifycolumn;
 
 import dev.backfill.db.Identifiers;
+import dev.backfill.db.SessionSql;
 import dev.backfill.db.TableInfo;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.TestingReorgs;
@@ -246,7 +247,7 @@ class ModifyColumnSqlITCase {
         // The sink's session: its own UPDATEs set the shadow themselves, the trigger stays out.
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
-            st.execute(ColumnSql.markSinkSession());
+            st.execute(SessionSql.markSinkSession());
             st.execute(
                     "UPDATE "
                             + ORDERS
@@ -257,7 +258,7 @@ class ModifyColumnSqlITCase {
         // A setting of another value, or none, fires it as before.
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
-            st.execute("SET " + ColumnSql.SINK_SETTING + " = off");
+            st.execute("SET " + SessionSql.SINK_SETTING + " = off");
             st.execute(
                     "UPDATE "
                             + ORDERS
