@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 import static org.apache.flink.util.Preconditions.checkArgument;
 import static org.apache.flink.util.Preconditions.checkNotNull;
@@ -74,12 +75,7 @@ public final class JobSpec implements Serializable {
 
         /** The mode for a spec value, or null when there is none. */
         public static Verify fromKey(String key) {
-            for (Verify v : values()) {
-                if (v.key.equals(key)) {
-                    return v;
-                }
-            }
-            return null;
+            return byKey(values(), Verify::key, key);
         }
     }
 
@@ -181,6 +177,16 @@ public final class JobSpec implements Serializable {
                 operation.key(),
                 modifyColumn);
         return checkNotNull(addIndex, "addIndex (operation add-index)");
+    }
+
+    /** The constant of an enum whose spec value ({@code key}) is {@code value}, or null. */
+    private static <E extends Enum<E>> E byKey(E[] values, Function<E, String> key, String value) {
+        for (E e : values) {
+            if (key.apply(e).equals(value)) {
+                return e;
+            }
+        }
+        return null;
     }
 
     /** The file the spec was read from, for error messages; may be {@code <inline>}. */
@@ -413,12 +419,7 @@ public final class JobSpec implements Serializable {
 
             /** The cutover for a spec value ({@code auto} or {@code manual}), or null. */
             public static Cutover fromKey(String key) {
-                for (Cutover c : values()) {
-                    if (c.key.equals(key)) {
-                        return c;
-                    }
-                }
-                return null;
+                return byKey(values(), Cutover::key, key);
             }
         }
 

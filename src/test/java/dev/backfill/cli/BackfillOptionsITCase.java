@@ -1,5 +1,6 @@
 package dev.backfill.cli;
 
+import dev.backfill.cli.TestingCli.Result;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.TestingPostgres;
 import dev.backfill.job.BackfillOptions;
@@ -19,9 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.sql.DataSource;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -78,25 +76,8 @@ class BackfillOptionsITCase {
         return p;
     }
 
-    /** A command's exit code, standard output and standard error. */
-    private record Result(int code, String out, String err) {}
-
-    private static synchronized Result cli(String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldErr = System.err;
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setErr(e);
-            try {
-                code = new BackfillCli(o).run(argv);
-            } finally {
-                System.setErr(oldErr);
-            }
-        }
-        return new Result(
-                code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static Result cli(String... argv) {
+        return TestingCli.run(argv);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.backfill.cli;
 
+import dev.backfill.cli.TestingCli.Result;
 import dev.backfill.db.Catalog;
 import dev.backfill.db.Connections;
 import dev.backfill.db.TestingPostgres;
@@ -107,35 +108,8 @@ class StatusPlanITCase {
         return JobSpecParser.parse(yaml, "test.yaml", Map.of());
     }
 
-    /** A command's exit code, standard output and standard error. */
-    private static final class Result {
-        final int code;
-        final String out;
-        final String err;
-
-        Result(int code, String out, String err) {
-            this.code = code;
-            this.out = out;
-            this.err = err;
-        }
-    }
-
-    private static synchronized Result cli(String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldErr = System.err;
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setErr(e);
-            try {
-                code = new BackfillCli(o).run(argv);
-            } finally {
-                System.setErr(oldErr);
-            }
-        }
-        return new Result(
-                code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static Result cli(String... argv) {
+        return TestingCli.run(argv);
     }
 
     /** Runs the reorg to the end on the MiniCluster; returns the Flink job's id. */
@@ -232,8 +206,8 @@ class StatusPlanITCase {
         assertThat(before).noneMatch(s -> s.startsWith("schema backfill"));
         Result a = cli("plan", "--job", addIndex.toString());
         Result m = cli("plan", "--job", modify.toString());
-        assertThat(a.code).as(a.err).isZero();
-        assertThat(m.code).as(m.err).isZero();
+        assertThat(a.code()).as(a.err()).isZero();
+        assertThat(m.code()).as(m.err()).isZero();
         assertThat(snapshot(ds)).isEqualTo(before);
 
         // With a catalog that holds a finished reorg (rows in both tables), a trigger and an index
@@ -245,16 +219,16 @@ class StatusPlanITCase {
                 .anyMatch(s -> s.startsWith("reorg ") && s.contains("\"sp-other\""))
                 .anyMatch(s -> s.startsWith("split "))
                 .anyMatch(s -> s.startsWith("trigger "));
-        assertThat(cli("plan", "--job", addIndex.toString()).code).isZero();
-        assertThat(cli("plan", "--job", modify.toString()).code).isZero();
+        assertThat(cli("plan", "--job", addIndex.toString()).code()).isZero();
+        assertThat(cli("plan", "--job", modify.toString()).code()).isZero();
         Result again =
                 cli(
                         "plan",
                         "--job",
                         file("other", addIndexYaml("sp_nothing", "sp-other", "note", null))
                                 .toString());
-        assertThat(again.code).as(again.err).isZero();
-        assertThat(again.out).contains("state public", "a run does nothing");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out()).contains("state public", "a run does nothing");
         assertThat(snapshot(ds)).isEqualTo(withCatalog);
     }
 
@@ -263,8 +237,8 @@ class StatusPlanITCase {
         DataSource ds = items("sp_plan");
         String yaml = addIndexYaml("sp_plan", "sp-plan-email", "email", null);
         Result r = cli("plan", "--job", file("plan", yaml).toString());
-        assertThat(r.code).as(r.err).isZero();
-        assertThat(r.out)
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out())
                 .contains(
                         "plan: reorg sp-plan-email: add-index on shop.items (dry run: nothing is"
                                 + " changed)",
@@ -283,7 +257,7 @@ class StatusPlanITCase {
                         "plan: estimated rows: 25,000; estimated backfill time: 0:00:01 at an"
                                 + " assumed 50,000 rows/s (2 readers x 25,000 rows/s)",
                         "plan: nothing was changed");
-        assertThat(r.out).doesNotContain("more splits");
+        assertThat(r.out()).doesNotContain("more splits");
 
         // The splits a run cuts are the ones plan showed.
         run(spec(yaml));
@@ -312,8 +286,8 @@ class StatusPlanITCase {
                                                 "qty",
                                                 TUNING.replace("10000", "1000")))
                                 .toString());
-        assertThat(many.code).as(many.err).isZero();
-        assertThat(many.out)
+        assertThat(many.code()).as(many.err()).isZero();
+        assertThat(many.out())
                 .contains(
                         "plan: 25 splits of up to 1,000 rows",
                         "    shop.items:0  (-inf, 1000]\n",
@@ -379,8 +353,8 @@ class StatusPlanITCase {
                 addIndexYaml("sp_bad", "sp-bad", "email", null)
                         .replace("columns: [email]", "columns: [e_mail]");
         Result r = cli("plan", "--job", file("bad", yaml).toString());
-        assertThat(r.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
-        assertThat(r.err).contains("bad.yaml", "e_mail");
+        assertThat(r.code()).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("bad.yaml", "e_mail");
 
         Result using =
                 cli(
@@ -393,8 +367,8 @@ class StatusPlanITCase {
                                                         "type: bigint\n",
                                                         "type: bigint\n  using: \"qty || nope\"\n"))
                                 .toString());
-        assertThat(using.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
-        assertThat(using.err).contains("using.yaml", "qty || nope", "nope");
+        assertThat(using.code()).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
+        assertThat(using.err()).contains("using.yaml", "qty || nope", "nope");
     }
 
     // ------------------------------------------------------------------ status
@@ -408,8 +382,8 @@ class StatusPlanITCase {
                 .isEqualTo(job.toHexString());
 
         Result r = cli("status", "--job", file("status", yaml).toString());
-        assertThat(r.code).as(r.err).isZero();
-        String[] lines = r.out.split("\n");
+        assertThat(r.code()).as(r.err()).isZero();
+        String[] lines = r.out().split("\n");
         assertThat(lines[0])
                 .startsWith("ID ")
                 .contains(
@@ -433,8 +407,8 @@ class StatusPlanITCase {
 
         // --watch of a settled reorg prints once and returns.
         Result watch = cli("status", "--watch", "--job", file("status", yaml).toString());
-        assertThat(watch.code).as(watch.err).isZero();
-        assertThat(watch.out).contains("public", job.toHexString());
+        assertThat(watch.code()).as(watch.err()).isZero();
+        assertThat(watch.out()).contains("public", job.toHexString());
     }
 
     @Test
@@ -448,8 +422,8 @@ class StatusPlanITCase {
             Catalog.addRowsRepaired(c, "sp-repaired-email", 1_234);
         }
         Result r = cli("status", "--job", file("repaired", yaml).toString());
-        assertThat(r.code).as(r.err).isZero();
-        String[] lines = r.out.split("\n");
+        assertThat(r.code()).as(r.err()).isZero();
+        String[] lines = r.out().split("\n");
         assertThat(lines[1].substring(lines[0].indexOf("REPAIRED"))).startsWith("1,234 ! ");
         assertThat(lines[2])
                 .startsWith(
@@ -471,8 +445,8 @@ class StatusPlanITCase {
                     .isTrue();
         }
         Result r = cli("status", "--all", "--job", file("all", first).toString());
-        assertThat(r.code).as(r.err).isZero();
-        String[] lines = r.out.split("\n");
+        assertThat(r.code()).as(r.err()).isZero();
+        String[] lines = r.out().split("\n");
         assertThat(lines[1]).startsWith("sp-all-email ").contains(" public ", "100.0%");
         assertThat(lines[2])
                 .startsWith("sp-all-qty ")
@@ -485,7 +459,7 @@ class StatusPlanITCase {
 
         // Without --all, only the spec's own reorg.
         Result one = cli("status", "--job", file("all", first).toString());
-        assertThat(one.out).contains("sp-all-email").doesNotContain("sp-all-qty");
+        assertThat(one.out()).contains("sp-all-email").doesNotContain("sp-all-qty");
     }
 
     @Test
@@ -493,27 +467,28 @@ class StatusPlanITCase {
         DataSource ds = items("sp_unknown");
         Path f = file("unknown", addIndexYaml("sp_unknown", "sp-nope", "email", null));
         Result none = cli("status", "--job", f.toString());
-        assertThat(none.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
-        assertThat(none.err)
+        assertThat(none.code()).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
+        assertThat(none.err())
                 .contains("unknown.yaml", "there is no reorg sp-nope in database ")
                 .contains("no Backfill catalog (schema backfill)");
         assertThat(strings(ds, "SELECT to_regnamespace('backfill')::text")).containsOnlyNulls();
         Result all = cli("status", "--all", "--job", f.toString());
-        assertThat(all.code).isZero();
-        assertThat(all.out).contains("no reorgs in database ").contains("no schema backfill");
+        assertThat(all.code()).isZero();
+        assertThat(all.out()).contains("no reorgs in database ").contains("no schema backfill");
 
         try (Connection c = ds.getConnection()) {
             Catalog.ensureSchema(c);
         }
         Result empty = cli("status", "--job", f.toString());
-        assertThat(empty.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
-        assertThat(empty.err).contains("there is no reorg sp-nope in backfill.reorgs of database");
+        assertThat(empty.code()).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
+        assertThat(empty.err())
+                .contains("there is no reorg sp-nope in backfill.reorgs of database");
 
         Result bad = cli("status", "--watch");
-        assertThat(bad.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
+        assertThat(bad.code()).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
         Result planAll = cli("plan", "--all", "--job", f.toString());
-        assertThat(planAll.code).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
-        assertThat(planAll.err).contains("--all works only with status");
+        assertThat(planAll.code()).isEqualTo(BackfillCli.EXIT_BAD_INPUT);
+        assertThat(planAll.err()).contains("--all works only with status");
     }
 
     @Test
@@ -574,8 +549,8 @@ class StatusPlanITCase {
             st.execute("ALTER TABLE backfill.reorgs DROP COLUMN rows_repaired");
         }
         Result r = cli("status", "--job", file("upgrade", yaml).toString());
-        assertThat(r.code).as(r.err).isZero();
-        assertThat(r.out.split("\n")[1]).contains(" write-only ").endsWith("  -");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().split("\n")[1]).contains(" write-only ").endsWith("  -");
         // status does not upgrade the catalog (it only reads); a run's ensureSchema does.
         assertThat(
                         strings(
